@@ -1,0 +1,120 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/**
+ * The backend interface: allocate, free, read, write and run a kernel. That is all a new backend
+ * implements; shape checking, broadcasting rules, autodiff and memory scopes live in the core.
+ *
+ * A backend owns storage behind opaque `DataId` handles. Kernels receive `TensorInfo`s (handle +
+ * shape + dtype) already validated by the core, and return freshly allocated outputs.
+ */
+export type DataId = object;
+
+export interface TensorInfo {
+  readonly dataId: DataId;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'tanh' | 'relu' | 'sigmoid' | 'floor';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export type CompareOp = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+export interface Conv2dAttrs {
+  /** [strideH, strideW] */
+  stride: [number, number];
+  /** symmetric zero padding [padH, padW] */
+  pad: [number, number];
+  /** [dilationH, dilationW] */
+  dilation: [number, number];
+}
+
+export interface Pool2dAttrs {
+  kernel: [number, number];
+  stride: [number, number];
+  pad: [number, number];
+}
+
+/**
+ * Every kernel a backend must provide, with its attributes. Inputs/outputs per kernel:
+ * - unary(x) -> y; binary(a, b) -> y (NumPy broadcasting); compare(a, b) -> bool mask
+ * - where(cond: bool, a, b) -> y (broadcasting); cast(x) -> y of attrs.dtype
+ * - reduce(x) -> y with the reduced axes removed; argReduce(x) -> int32 with attrs.axis removed
+ * - matmul(a [..., M, K], b [..., K, N]) -> [..., M, N] (batch dims broadcast; transposes flip the
+ *   last two dims of the stored operand)
+ * - conv2d(x [N, C, H, W], w [F, C, KH, KW]) -> [N, F, OH, OW]
+ * - conv2dBackwardInput(dy, w) -> dx of attrs.inputShape
+ * - conv2dBackwardFilter(x, dy) -> dw of attrs.filterShape
+ * - maxPool2d(x) -> [y, argmax (int32 index into each H*W plane)]
+ * - maxPool2dBackward(dy, argmax) -> dx of attrs.inputShape
+ * - avgPool2d(x) -> y (padding counts as zeros, divisor is the full window as in PyTorch's default)
+ * - avgPool2dBackward(dy) -> dx of attrs.inputShape
+ * - transpose(x) -> x permuted by attrs.perm; slice(x) -> x[begin : begin + size]
+ * - pad(x) -> x with attrs.paddings [before, after] per axis filled with attrs.value
+ * - concat(...xs) -> joined along attrs.axis
+ * - gather(x, indices: int32 1-D) -> x taken along attrs.axis
+ * - scatterAdd(dy, indices) -> zeros with attrs.size along attrs.axis, dy rows added at indices
+ * - takeAlong(x [..., n], indices int32 [..., m]) -> [..., m]: per-row picks on the last axis
+ * - scatterAlong(dy [..., m], indices) -> [..., attrs.size]: the adjoint of takeAlong (adds)
+ * - topk(x) -> [indices (int32)]: the k largest of each row (last axis), in descending
+ *   order; equal values keep the lower index first
+ * - topkMask(x) -> bool mask marking exactly k winners per row (ties to the lower index)
+ */
+export interface KernelAttrs {
+  unary: { op: UnaryOp };
+  binary: { op: BinaryOp };
+  compare: { op: CompareOp };
+  where: Record<string, never>;
+  cast: { dtype: DType };
+  reduce: { op: ReduceOp; axes: number[] };
+  argReduce: { op: 'argmax' | 'argmin'; axis: number };
+  matmul: { transposeA: boolean; transposeB: boolean };
+  conv2d: Conv2dAttrs;
+  conv2dBackwardInput: Conv2dAttrs & { inputShape: Shape };
+  conv2dBackwardFilter: Conv2dAttrs & { filterShape: Shape };
+  maxPool2d: Pool2dAttrs;
+  maxPool2dBackward: Pool2dAttrs & { inputShape: Shape };
+  avgPool2d: Pool2dAttrs;
+  avgPool2dBackward: Pool2dAttrs & { inputShape: Shape };
+  transpose: { perm: number[] };
+  slice: { begin: number[]; size: number[] };
+  pad: { paddings: [number, number][]; value: number };
+  concat: { axis: number };
+  gather: { axis: number };
+  scatterAdd: { axis: number; size: number };
+  takeAlong: Record<string, never>;
+  scatterAlong: { size: number };
+  topk: { k: number };
+  topkMask: { k: number };
+}
+
+export type KernelName = keyof KernelAttrs;
+
+export const KERNEL_NAMES: readonly KernelName[] = [
+  'unary', 'binary', 'compare', 'where', 'cast', 'reduce', 'argReduce', 'matmul',
+  'conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
+  'avgPool2d', 'avgPool2dBackward', 'transpose', 'slice', 'pad', 'concat', 'gather', 'scatterAdd',
+  'takeAlong', 'scatterAlong', 'topk', 'topkMask',
+];
+
+export interface MemoryInfo {
+  /** storages currently allocated and not freed */
+  numBuffers: number;
+  numBytes: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Allocate zero-filled storage for `size` elements of `dtype`. */
+  alloc(dtype: DType, size: number): DataId;
+  /** Copy host values into storage (length must match). */
+  write(dataId: DataId, values: TypedArray): void;
+  /** Copy storage back to the host. */
+  read(dataId: DataId): TypedArray;
+  /** Release storage; reading it afterwards is an error. */
+  free(dataId: DataId): void;
+  /** Run one kernel on validated inputs; returns newly allocated outputs. */
+  run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[];
+  memory(): MemoryInfo;
+}

@@ -1,0 +1,164 @@
+import type { BinaryOp, CompareOp, KernelAttrs, UnaryOp } from '../../backend.js';
+import { makeArray, type TypedArray } from '../../dtype.js';
+import { broadcastShapes, sizeOf, stridesOf, type Shape } from '../../shape.js';
+import type { CpuArray } from './types.js';
+
+const unaryFns: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  sign: Math.sign,
+  tanh: Math.tanh,
+  relu: (x) => (x > 0 ? x : 0),
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  floor: Math.floor,
+};
+
+export function unary([x]: CpuArray[], { op }: KernelAttrs['unary']): CpuArray[] {
+  const n = x.values.length;
+  const out = makeArray(x.dtype, n);
+  const a = x.values;
+  // Hot activations get their own loop; the rest share one through a function table.
+  if (op === 'relu') for (let i = 0; i < n; i++) out[i] = a[i] > 0 ? a[i] : 0;
+  else if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -a[i];
+  else if (op === 'exp') for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]);
+  else {
+    const f = unaryFns[op];
+    for (let i = 0; i < n; i++) out[i] = f(a[i]);
+  }
+  return [{ values: out, shape: x.shape, dtype: x.dtype }];
+}
+
+const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (a > b || Number.isNaN(a) ? a : b),
+  minimum: (a, b) => (a < b || Number.isNaN(a) ? a : b),
+};
+
+const compareFns: Record<CompareOp, (a: number, b: number) => number> = {
+  equal: (a, b) => (a === b ? 1 : 0),
+  notEqual: (a, b) => (a !== b ? 1 : 0),
+  less: (a, b) => (a < b ? 1 : 0),
+  lessEqual: (a, b) => (a <= b ? 1 : 0),
+  greater: (a, b) => (a > b ? 1 : 0),
+  greaterEqual: (a, b) => (a >= b ? 1 : 0),
+};
+
+export function binary([a, b]: CpuArray[], { op }: KernelAttrs['binary']): CpuArray[] {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = makeArray(a.dtype, sizeOf(shape));
+  const x = a.values, y = b.values;
+  const n = out.length;
+  // Fast paths for the cases training hits every step: same shape, or a scalar operand.
+  if (x.length === n && y.length === n && (op === 'add' || op === 'sub' || op === 'mul' || op === 'div')) {
+    if (op === 'add') for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
+    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
+    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
+    else for (let i = 0; i < n; i++) out[i] = x[i] / y[i];
+  } else if (y.length === 1 && x.length === n && (op === 'add' || op === 'mul')) {
+    const s = y[0];
+    if (op === 'add') for (let i = 0; i < n; i++) out[i] = x[i] + s;
+    else for (let i = 0; i < n; i++) out[i] = x[i] * s;
+  } else {
+    broadcastLoop(a, b, shape, out, binaryFns[op]);
+  }
+  return [{ values: out, shape, dtype: a.dtype }];
+}
+
+export function compare([a, b]: CpuArray[], { op }: KernelAttrs['compare']): CpuArray[] {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = makeArray('bool', sizeOf(shape));
+  broadcastLoop(a, b, shape, out, compareFns[op]);
+  return [{ values: out, shape, dtype: 'bool' }];
+}
+
+export function where([cond, a, b]: CpuArray[]): CpuArray[] {
+  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
+  const n = sizeOf(shape);
+  const out = makeArray(a.dtype, n);
+  const ci = broadcastIndex(cond.shape, shape);
+  const ai = broadcastIndex(a.shape, shape);
+  const bi = broadcastIndex(b.shape, shape);
+  for (let i = 0; i < n; i++) out[i] = cond.values[ci[i]] ? a.values[ai[i]] : b.values[bi[i]];
+  return [{ values: out, shape, dtype: a.dtype }];
+}
+
+export function cast([x]: CpuArray[], { dtype }: KernelAttrs['cast']): CpuArray[] {
+  const out = makeArray(dtype, x.values.length);
+  if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = x.values[i] !== 0 ? 1 : 0;
+  else if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x.values[i]);
+  else out.set(x.values);
+  return [{ values: out, shape: x.shape, dtype }];
+}
+
+/**
+ * Broadcast binary loop: the innermost output axis runs with per-operand strides (0 where an
+ * operand is broadcast), the outer axes advance an odometer.
+ */
+function broadcastLoop(a: CpuArray, b: CpuArray, shape: Shape, out: TypedArray, f: (x: number, y: number) => number): void {
+  const rank = shape.length;
+  const x = a.values, y = b.values;
+  if (rank === 0) {
+    out[0] = f(x[0], y[0]);
+    return;
+  }
+  const sa = alignedStrides(a.shape, shape);
+  const sb = alignedStrides(b.shape, shape);
+  const inner = shape[rank - 1];
+  const ia = sa[rank - 1], ib = sb[rank - 1];
+  const outer = out.length / Math.max(inner, 1);
+  const idx = new Array<number>(rank).fill(0);
+  let offA = 0, offB = 0, o = 0;
+  for (let r = 0; r < outer; r++) {
+    for (let j = 0, pa = offA, pb = offB; j < inner; j++, pa += ia, pb += ib) out[o++] = f(x[pa], y[pb]);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      offA += sa[d];
+      offB += sb[d];
+      if (idx[d] < shape[d]) break;
+      offA -= sa[d] * shape[d];
+      offB -= sb[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Strides of `from` laid against the broadcast `to` shape, 0 on broadcast axes. */
+export function alignedStrides(from: Shape, to: Shape): number[] {
+  const s = stridesOf(from);
+  const out = new Array<number>(to.length).fill(0);
+  const shift = to.length - from.length;
+  for (let i = 0; i < from.length; i++) out[i + shift] = from[i] === 1 ? 0 : s[i];
+  return out;
+}
+
+/** Flat source index of every output element (for the less hot ternary `where`). */
+function broadcastIndex(from: Shape, to: Shape): Int32Array {
+  const n = sizeOf(to);
+  const out = new Int32Array(n);
+  if (sizeOf(from) === n) {
+    for (let i = 0; i < n; i++) out[i] = i;
+    return out;
+  }
+  const s = alignedStrides(from, to);
+  const rank = to.length;
+  const idx = new Array<number>(rank).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = off;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      off += s[d];
+      if (idx[d] < to[d]) break;
+      off -= s[d] * to[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+import type { Backend, KernelAttrs, KernelName, TensorInfo } from './backend.js';
+import { CpuBackend } from './backends/cpu/index.js';
+import type { DType, TypedArray } from './dtype.js';
+import { BackendError, DisposedError } from './errors.js';
+import type { Shape } from './shape.js';
+import { Tensor, type Storage } from './tensor.js';
+
+/**
+ * The engine holds the active backend, the stack of memory scopes and the grad-mode flag.
+ * Backends that hold external memory (gpu.js textures) need explicit release, so every tensor
+ * made inside `tidy` is disposed when the scope ends unless it is returned or `keep`-ed, and the
+ * live counts are exposed so a test can prove they stay flat.
+ */
+class Engine {
+  backend: Backend = new CpuBackend();
+  gradEnabled = true;
+  liveTensors = 0;
+  private scopes: Set<Tensor>[] = [];
+  private nextId = 1;
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  track(t: Tensor): void {
+    this.liveTensors++;
+    this.scopes[this.scopes.length - 1]?.add(t);
+  }
+
+  untrack(t: Tensor): void {
+    this.scopes[this.scopes.length - 1]?.delete(t);
+  }
+
+  /** Forget `t` in every open scope so it survives them all. */
+  keep(t: Tensor): void {
+    for (const s of this.scopes) s.delete(t);
+  }
+
+  startScope(): void {
+    this.scopes.push(new Set());
+  }
+
+  endScope(result: unknown): void {
+    const scope = this.scopes.pop();
+    if (!scope) return;
+    const survivors = new Set<Tensor>();
+    collectTensors(result, survivors);
+    for (const t of scope) {
+      if (survivors.has(t)) this.scopes[this.scopes.length - 1]?.add(t);
+      else t.dispose();
+    }
+  }
+
+  /** Wrap storage into a tensor tracked by the current scope. */
+  makeTensor(storage: Storage, shape: Shape, dtype: DType): Tensor {
+    const t = new Tensor(storage, shape, dtype, this.newId());
+    this.track(t);
+    return t;
+  }
+
+  fromValues(values: TypedArray, shape: Shape, dtype: DType): Tensor {
+    const dataId = this.backend.alloc(dtype, values.length);
+    this.backend.write(dataId, values);
+    return this.makeTensor({ dataId, backend: this.backend, refs: 1 }, shape, dtype);
+  }
+
+  /** Run a kernel on tensors, returning new tensors (no autodiff here: ops record it). */
+  runKernel<K extends KernelName>(kernel: K, inputs: readonly Tensor[], attrs: KernelAttrs[K]): Tensor[] {
+    const backend = inputs.length > 0 ? inputs[0].storage.backend : this.backend;
+    const infos: TensorInfo[] = inputs.map((t) => {
+      if (t.isDisposed) throw new DisposedError(`${kernel}: input tensor #${t.id} ${t.describe()} was disposed`);
+      if (t.storage.backend !== backend) {
+        throw new BackendError(`${kernel}: inputs live on different backends (${backend.name} and ${t.storage.backend.name})`);
+      }
+      return { dataId: t.storage.dataId, shape: t.shape, dtype: t.dtype };
+    });
+    const outs = backend.run(kernel, infos, attrs);
+    return outs.map((o) => this.makeTensor({ dataId: o.dataId, backend, refs: 1 }, o.shape, o.dtype));
+  }
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+  if (value instanceof Tensor) into.add(value);
+  else if (depth < 4 && Array.isArray(value)) for (const v of value) collectTensors(v, into, depth + 1);
+  else if (depth < 4 && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  }
+}
+
+export const engine = new Engine();
+
+/** Use `backend` for tensors created from now on. */
+export function setBackend(backend: Backend): void {
+  engine.backend = backend;
+}
+
+export function getBackend(): Backend {
+  return engine.backend;
+}
+
+/**
+ * Run `fn` in a memory scope: every tensor created inside is disposed at the end, except those
+ * in the returned value (a tensor, or arrays/plain objects of tensors) and those `keep`-ed.
+ */
+export function tidy<T>(fn: () => T): T {
+  engine.startScope();
+  let result: T | undefined;
+  try {
+    result = fn();
+    if (result instanceof Promise) throw new BackendError('tidy: the function must be synchronous');
+    return result;
+  } finally {
+    engine.endScope(result);
+  }
+}
+
+/** Keep a tensor alive past every enclosing `tidy` scope. */
+export function keep<T extends Tensor>(t: T): T {
+  engine.keep(t);
+  return t;
+}
+
+/** Counts for leak tests: live tensors (core) and live buffers/bytes (backend). */
+export function memory(): { numTensors: number; numBuffers: number; numBytes: number } {
+  const m = engine.backend.memory();
+  return { numTensors: engine.liveTensors, numBuffers: m.numBuffers, numBytes: m.numBytes };
+}
+
+/** Run `fn` without recording anything for autodiff. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = engine.gradEnabled;
+  engine.gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    engine.gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return engine.gradEnabled;
+}

@@ -1,0 +1,29 @@
+/**
+ * Every error the engine raises on bad input is a KwtaError subclass that names the op and the
+ * argument at fault, so callers can catch by type and users see what to fix.
+ */
+export class KwtaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit together (broadcasting, matmul inner dims, reshape sizes...). */
+export class ShapeError extends KwtaError {}
+/** An axis outside [-rank, rank). */
+export class AxisError extends KwtaError {}
+/** Two dtypes mixed where one is required, or a dtype the op does not accept. */
+export class DTypeError extends KwtaError {}
+/** A value outside what the op accepts (negative k, non-finite where forbidden, ...). */
+export class ValueError extends KwtaError {}
+/** A tensor used after its storage was released. */
+export class DisposedError extends KwtaError {}
+/** A gradient rule produced a gradient of the wrong shape or dtype, or grad was misused. */
+export class GradientError extends KwtaError {}
+/** Two tensors living on different backends met in one op. */
+export class BackendError extends KwtaError {}
+
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

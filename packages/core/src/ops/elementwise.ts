@@ -1,0 +1,108 @@
+import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
+import { isFloat, type DType } from '../dtype.js';
+import { engine } from '../engine.js';
+import { DTypeError, ValueError } from '../errors.js';
+import { broadcastShapes } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autodiff/tape.js';
+import { asTensor, checkAlive, checkFloat, checkNumeric, checkSameDType } from './util.js';
+
+const FLOAT_ONLY: ReadonlySet<UnaryOp> = new Set(['exp', 'log', 'sqrt', 'tanh', 'sigmoid']);
+const DIFFERENTIABLE_UNARY = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'relu', 'sigmoid'] as const;
+type DiffUnary = (typeof DIFFERENTIABLE_UNARY)[number];
+
+function unary(op: UnaryOp, x: Tensor): Tensor {
+  checkAlive(op, x);
+  checkNumeric(op, x);
+  if (FLOAT_ONLY.has(op)) checkFloat(op, x);
+  const [y] = engine.runKernel('unary', [x], { op });
+  if ((DIFFERENTIABLE_UNARY as readonly string[]).includes(op)) record(op as DiffUnary, [x], y, {});
+  return y;
+}
+
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+/** -1, 0 or 1; not differentiable (zero gradient almost everywhere, so nothing flows). */
+export const sign = (x: Tensor): Tensor => unary('sign', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+/** Not differentiable. */
+export const floor = (x: Tensor): Tensor => unary('floor', x);
+
+function binaryOperands(op: string, a: Tensor | number, b: Tensor | number): [Tensor, Tensor] {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new ValueError(`${op}: at least one operand must be a tensor`);
+  const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor);
+  const tb = b instanceof Tensor ? b : asTensor(b, ta);
+  checkAlive(op, ta, tb);
+  checkNumeric(op, ta, 'a');
+  checkNumeric(op, tb, 'b');
+  checkSameDType(op, ta, tb);
+  broadcastShapes(op, ta.shape, tb.shape);
+  return [ta, tb];
+}
+
+function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
+  const [ta, tb] = binaryOperands(op, a, b);
+  const [y] = engine.runKernel('binary', [ta, tb], { op });
+  record(op, [ta, tb], y, {});
+  return y;
+}
+
+export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary('add', a, b);
+export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary('sub', a, b);
+export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b);
+export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b);
+export const pow = (a: Tensor | number, b: Tensor | number): Tensor => binary('pow', a, b);
+/** Elementwise max; where a == b the gradient goes to a. */
+export const maximum = (a: Tensor | number, b: Tensor | number): Tensor => binary('maximum', a, b);
+/** Elementwise min; where a == b the gradient goes to a. */
+export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => binary('minimum', a, b);
+
+function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
+  const [ta, tb] = binaryOperands(op, a, b);
+  return engine.runKernel('compare', [ta, tb], { op })[0];
+}
+
+/** Comparisons give bool masks (no gradient). */
+export const equal = (a: Tensor | number, b: Tensor | number): Tensor => compare('equal', a, b);
+export const notEqual = (a: Tensor | number, b: Tensor | number): Tensor => compare('notEqual', a, b);
+export const less = (a: Tensor | number, b: Tensor | number): Tensor => compare('less', a, b);
+export const lessEqual = (a: Tensor | number, b: Tensor | number): Tensor => compare('lessEqual', a, b);
+export const greater = (a: Tensor | number, b: Tensor | number): Tensor => compare('greater', a, b);
+export const greaterEqual = (a: Tensor | number, b: Tensor | number): Tensor => compare('greaterEqual', a, b);
+
+/** cond ? a : b elementwise with broadcasting; `cond` is a bool mask. */
+export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  checkAlive('where', cond);
+  if (cond.dtype !== 'bool') throw new DTypeError(`where: cond must be a bool mask, got ${cond.describe()}`);
+  const [ta, tb] = binaryOperands('where', a, b);
+  broadcastShapes('where', cond.shape, broadcastShapes('where', ta.shape, tb.shape));
+  const [y] = engine.runKernel('where', [cond, ta, tb], {});
+  record('where', [ta, tb], y, { cond });
+  return y;
+}
+
+/** Convert dtype; float-to-float casts pass gradients, anything else cuts them. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  checkAlive('cast', x);
+  if (x.dtype === dtype) return x; // like PyTorch: same dtype returns the tensor itself
+  const [y] = engine.runKernel('cast', [x], { dtype });
+  if (isFloat(x.dtype) && isFloat(dtype)) record('cast', [x], y, {});
+  return y;
+}
+
+// Derived ops: defined through the primitives above, so their gradients come for free.
+export const square = (x: Tensor): Tensor => mul(x, x);
+export const reciprocal = (x: Tensor): Tensor => div(1, x);
+export function clamp(x: Tensor, lo: number, hi: number): Tensor {
+  if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) throw new ValueError(`clamp: need lo <= hi, got [${lo}, ${hi}]`);
+  return minimum(maximum(x, lo), hi);
+}
+/** log(1 + exp(x)), computed stably as max(x, 0) + log(1 + exp(-|x|)). */
+export function softplus(x: Tensor): Tensor {
+  return add(relu(x), log(add(exp(neg(abs(x))), 1)));
+}

@@ -1,0 +1,106 @@
+import { AxisError, ShapeError, ValueError, fmtShape } from './errors.js';
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function checkShape(op: string, shape: Shape): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
+    }
+  }
+}
+
+/** NumPy broadcasting of two shapes; throws naming the op and both shapes. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (axis ${i}: ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Normalise one axis (negative counts from the end). */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new AxisError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Normalise an axis list; undefined means all axes. Sorted, no duplicates. */
+export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
+  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(op, a, rank));
+  if (new Set(out).size !== out.length) throw new AxisError(`${op}: repeated axis in [${list.join(', ')}]`);
+  return out.sort((x, y) => x - y);
+}
+
+/** Shape after reducing `axes` (kept as 1 with keepDims). */
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (axes.includes(i)) {
+      if (keepDims) out.push(1);
+    } else out.push(shape[i]);
+  }
+  return out;
+}
+
+/** Resolve one -1 in a reshape target. */
+export function inferReshape(op: string, from: Shape, to: readonly number[]): number[] {
+  const size = sizeOf(from);
+  const unknown = to.filter((d) => d === -1).length;
+  if (unknown > 1) throw new ShapeError(`${op}: at most one -1 allowed in ${fmtShape(to)}`);
+  for (const d of to) {
+    if (d !== -1 && (!Number.isInteger(d) || d < 0)) throw new ShapeError(`${op}: invalid target shape ${fmtShape(to)}`);
+  }
+  if (unknown === 1) {
+    const known = to.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+    if (known === 0 || size % known !== 0) {
+      throw new ShapeError(`${op}: cannot reshape ${fmtShape(from)} (size ${size}) to ${fmtShape(to)}`);
+    }
+    return to.map((d) => (d === -1 ? size / known : d));
+  }
+  if (sizeOf(to) !== size) {
+    throw new ShapeError(`${op}: cannot reshape ${fmtShape(from)} (size ${size}) to ${fmtShape(to)} (size ${sizeOf(to)})`);
+  }
+  return [...to];
+}
+
+export function checkPositiveInt(op: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${op}: ${name} must be a positive integer, got ${v}`);
+}
+
+export function checkNonNegInt(op: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new ValueError(`${op}: ${name} must be a non-negative integer, got ${v}`);
+}
