@@ -46,7 +46,9 @@ export function tensor(values: NestedArray | TypedArray, shape?: Shape, dtype?: 
     inferred = [values.length];
     dtype = dt;
   } else {
-    dtype = dtype ?? (typeof values === 'boolean' ? 'bool' : 'float32');
+    let leaf: NestedArray = values;
+    while (Array.isArray(leaf) && leaf.length > 0) leaf = leaf[0];
+    dtype = dtype ?? (typeof leaf === 'boolean' ? 'bool' : 'float32');
     checkDTypeName('tensor', dtype);
     inferred = inferShape(values);
     const list: number[] = [];

@@ -1,0 +1,281 @@
+import type { DiffOp } from '../autodiff/rules.js';
+import { valueAndGrad } from '../autodiff/tape.js';
+import { noGrad, tidy } from '../engine.js';
+import { Generator } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import * as ops from '../ops/index.js';
+
+/**
+ * Gradient cases: a random draw of shapes and values (away from kinks and ties) and a function
+ * of them. `checkGradients` compares the tape's gradient of a random projection of the output
+ * with central finite differences in float64.
+ */
+export interface GradCase {
+  name: string;
+  /** Primitive rules this case exercises (the registry check needs every rule covered). */
+  covers: DiffOp[];
+  /** Finite-difference step, if the default does not suit the case. */
+  h?: number;
+  make(gen: Generator): { inputs: Float64Input[]; f: (...xs: Tensor[]) => Tensor };
+}
+
+export interface Float64Input {
+  values: Float64Array;
+  shape: number[];
+}
+
+const dim = (g: Generator, lo = 1, hi = 4) => lo + g.int(hi - lo + 1);
+
+/** Values with |v| in [lo, hi] and a random sign: away from 0, the kink of relu/abs. */
+function awayFromZero(g: Generator, shape: number[], lo = 0.2, hi = 2): Float64Input {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { values: Float64Array.from({ length: n }, () => (g.uniform() < 0.5 ? -1 : 1) * (lo + (hi - lo) * g.uniform())), shape };
+}
+
+function uniform(g: Generator, shape: number[], lo = -2, hi = 2): Float64Input {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { values: Float64Array.from({ length: n }, () => lo + (hi - lo) * g.uniform()), shape };
+}
+
+/** Distinct values at least `gap` apart in random order: no ties for max, pooling, top-k. */
+function distinct(g: Generator, shape: number[], gap = 0.05): Float64Input {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  g.shuffle(order);
+  const offset = -gap * n / 2;
+  return { values: Float64Array.from(order, (r) => offset + r * gap + 0.2 * gap * g.uniform()), shape };
+}
+
+/** A random pair of broadcast-compatible shapes. */
+function broadcastPair(g: Generator): [number[], number[]] {
+  const rank = dim(g, 1, 3);
+  const a = Array.from({ length: rank }, () => dim(g));
+  const b = a.map((d) => (g.uniform() < 0.3 ? 1 : d));
+  const drop = g.int(rank);
+  const bb = b.slice(drop);
+  return g.uniform() < 0.5 ? [a, bb] : [bb, a];
+}
+
+function unaryCase(op: 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'relu' | 'sigmoid', lo: number, hi: number): GradCase {
+  const positive = op === 'log' || op === 'sqrt';
+  return {
+    name: op,
+    covers: [op],
+    make: (g) => {
+      const shape = [dim(g), dim(g)];
+      return { inputs: [positive ? uniform(g, shape, lo, hi) : awayFromZero(g, shape, lo, hi)], f: (x) => ops[op](x) };
+    },
+  };
+}
+
+function binaryCase(op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'): GradCase {
+  return {
+    name: `${op} (broadcast)`,
+    covers: [op],
+    make: (g) => {
+      const [sa, sb] = broadcastPair(g);
+      let a = uniform(g, sa), b = uniform(g, sb);
+      if (op === 'div') b = awayFromZero(g, sb, 0.5, 2);
+      if (op === 'pow') a = uniform(g, sa, 0.3, 2);
+      if (op === 'maximum' || op === 'minimum') {
+        // Keep |a - b| >= 0.2 everywhere so no element sits on the switch.
+        const both = distinct(g, [sa.reduce((p, d) => p * d, 1) + sb.reduce((p, d) => p * d, 1)], 0.2);
+        a = { values: both.values.slice(0, a.values.length), shape: sa };
+        b = { values: both.values.slice(a.values.length), shape: sb };
+      }
+      return { inputs: [a, b], f: (x, y) => ops[op](x, y) };
+    },
+  };
+}
+
+/** Every differentiable public op, with the rules it relies on. */
+export function gradCases(): GradCase[] {
+  return [
+    unaryCase('neg', 0.2, 2), unaryCase('exp', 0.1, 2), unaryCase('log', 0.3, 3), unaryCase('sqrt', 0.3, 3),
+    unaryCase('abs', 0.2, 2), unaryCase('tanh', 0.1, 2), unaryCase('relu', 0.1, 2), unaryCase('sigmoid', 0.1, 3),
+    ...(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const).map(binaryCase),
+    {
+      name: 'where',
+      covers: ['where'],
+      make: (g) => {
+        const [sa, sb] = broadcastPair(g);
+        const c = uniform(g, sa.length >= sb.length ? sa : sb);
+        return { inputs: [uniform(g, sa), uniform(g, sb), c], f: (a, b, cond) => ops.where(ops.greater(cond, 0), a, b) };
+      },
+    },
+    {
+      // Inputs on a 1/1024 grid and h = 1/64 keep x ± h exact in float32, so the float32 detour
+      // adds no rounding to the finite difference.
+      name: 'cast float64 -> float32 -> float64',
+      covers: ['cast'],
+      h: 1 / 64,
+      make: (g) => ({
+        inputs: [{ values: Float64Array.from({ length: dim(g) }, () => (g.int(4096) - 2048) / 1024), shape: [] as number[] }].map((x) => ({ ...x, shape: [x.values.length] })),
+        f: (x) => ops.mul(ops.cast(ops.mul(ops.cast(x, 'float32'), 3), 'float64'), ops.cast(ops.cast(x, 'float32'), 'float64')),
+      }),
+    },
+    ...(['sum', 'max', 'min'] as const).map((op): GradCase => ({
+      name: `${op} over random axes`,
+      covers: [op],
+      make: (g) => {
+        const shape = [dim(g), dim(g), dim(g)];
+        const axes = [0, 1, 2].filter(() => g.uniform() < 0.5);
+        const keep = g.uniform() < 0.5;
+        return { inputs: [distinct(g, shape)], f: (x) => ops[op](x, axes.length ? axes : undefined, keep) };
+      },
+    })),
+    { name: 'mean', covers: ['sum'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g)])], f: (x) => ops.mean(x, 1) }) },
+    { name: 'variance', covers: ['sum', 'sub', 'mul'], make: (g) => ({ inputs: [uniform(g, [dim(g, 2), dim(g)])], f: (x) => ops.variance(x, 0) }) },
+    { name: 'logsumexp', covers: ['exp', 'log', 'sum', 'sub', 'add'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g)])], f: (x) => ops.logsumexp(x, 1) }) },
+    { name: 'softmax', covers: ['exp', 'div', 'sum'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g, 2)])], f: (x) => ops.softmax(x, -1) }) },
+    { name: 'logSoftmax', covers: ['sub'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g, 2)])], f: (x) => ops.logSoftmax(x, -1) }) },
+    { name: 'softplus', covers: ['relu', 'abs', 'log', 'exp'], make: (g) => ({ inputs: [awayFromZero(g, [dim(g), dim(g)])], f: (x) => ops.softplus(x) }) },
+    { name: 'clamp', covers: ['maximum', 'minimum'], make: (g) => ({ inputs: [distinct(g, [dim(g), dim(g)], 0.3)], f: (x) => ops.clamp(x, -0.5, 0.6) }) },
+    {
+      name: 'matmul (batched, transposes)',
+      covers: ['matmul'],
+      make: (g) => {
+        const [M, K, N] = [dim(g), dim(g), dim(g)];
+        const tA = g.uniform() < 0.5, tB = g.uniform() < 0.5;
+        const batchA = g.uniform() < 0.5 ? [dim(g, 1, 3)] : [];
+        const batchB = batchA.length && g.uniform() < 0.5 ? [] : batchA;
+        const sa = [...batchA, ...(tA ? [K, M] : [M, K])], sb = [...batchB, ...(tB ? [N, K] : [K, N])];
+        return { inputs: [uniform(g, sa), uniform(g, sb)], f: (a, b) => ops.matmul(a, b, { transposeA: tA, transposeB: tB }) };
+      },
+    },
+    {
+      name: 'conv2d (stride, padding, dilation, bias)',
+      covers: ['conv2d', 'add', 'reshape'],
+      make: (g) => {
+        const C = dim(g, 1, 3), F = dim(g, 1, 3), k = dim(g, 1, 3);
+        const stride = dim(g, 1, 2), pad = g.int(2), dil = dim(g, 1, 2);
+        const H = dil * (k - 1) + dim(g, 1, 4), W = dil * (k - 1) + dim(g, 1, 4);
+        return {
+          inputs: [uniform(g, [dim(g, 1, 2), C, H, W]), uniform(g, [F, C, k, k]), uniform(g, [F])],
+          f: (x, w, b) => ops.conv2d(x, w, { stride, padding: pad, dilation: dil, bias: b }),
+        };
+      },
+    },
+    {
+      name: 'maxPool2d',
+      covers: ['maxPool2d'],
+      make: (g) => {
+        const k = dim(g, 1, 3), stride = dim(g, 1, 2);
+        return { inputs: [distinct(g, [dim(g, 1, 2), dim(g, 1, 2), k + dim(g, 0, 3), k + dim(g, 0, 3)])], f: (x) => ops.maxPool2d(x, { kernelSize: k, stride }) };
+      },
+    },
+    {
+      name: 'avgPool2d',
+      covers: ['avgPool2d'],
+      make: (g) => {
+        const k = dim(g, 2, 3), stride = dim(g, 1, 2), padding = g.int(2);
+        return { inputs: [uniform(g, [1, 2, k + dim(g, 0, 3), k + dim(g, 0, 3)])], f: (x) => ops.avgPool2d(x, { kernelSize: k, stride, padding }) };
+      },
+    },
+    { name: 'reshape/flatten', covers: ['reshape'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g), dim(g)])], f: (x) => ops.flatten(x, 1) }) },
+    {
+      name: 'transpose',
+      covers: ['transpose'],
+      make: (g) => {
+        const perm = [0, 1, 2];
+        g.shuffle(perm);
+        return { inputs: [uniform(g, [dim(g), dim(g), dim(g)])], f: (x) => ops.transpose(x, perm) };
+      },
+    },
+    {
+      name: 'slice',
+      covers: ['slice'],
+      make: (g) => {
+        const shape = [dim(g, 2, 5), dim(g, 2, 5)];
+        const begin = shape.map((d) => g.int(d));
+        const size = shape.map((d, i) => 1 + g.int(d - begin[i]));
+        return { inputs: [uniform(g, shape)], f: (x) => ops.slice(x, begin, size) };
+      },
+    },
+    {
+      name: 'pad',
+      covers: ['pad'],
+      make: (g) => {
+        const p: [number, number][] = [[g.int(3), g.int(3)], [g.int(3), g.int(3)]];
+        return { inputs: [uniform(g, [dim(g), dim(g)])], f: (x) => ops.pad(x, p, 0.3) };
+      },
+    },
+    { name: 'concat/stack', covers: ['concat', 'reshape'], make: (g) => ({ inputs: [uniform(g, [2, dim(g)]), uniform(g, [2, 3])], f: (a, b) => ops.concat([a, ops.stack([b, b], 1).reshape([2, 6])], 1) }) },
+    {
+      name: 'gather',
+      covers: ['gather'],
+      make: (g) => {
+        const shape = [dim(g, 2), dim(g, 2)];
+        const idx = Int32Array.from({ length: dim(g, 1, 5) }, () => g.int(shape[1]));
+        return { inputs: [uniform(g, shape)], f: (x) => ops.gather(x, ops.tensor(idx), 1) };
+      },
+    },
+    {
+      name: 'takeAlong (cross-entropy pick)',
+      covers: ['takeAlong'],
+      make: (g) => {
+        const [n, c] = [dim(g), dim(g, 2)];
+        const idx = Int32Array.from({ length: n * 2 }, () => g.int(c));
+        return { inputs: [uniform(g, [n, c])], f: (x) => ops.takeAlong(x, ops.tensor(idx, [n, 2])) };
+      },
+    },
+    {
+      name: 'topk values',
+      covers: ['takeAlong'],
+      make: (g) => {
+        const n = dim(g, 2, 8), k = 1 + g.int(n);
+        return { inputs: [distinct(g, [dim(g), n])], f: (x) => ops.topk(x, k).values };
+      },
+    },
+    {
+      name: 'kWinners (k-WTA)',
+      covers: ['where', 'reshape'],
+      make: (g) => {
+        const shape = [dim(g, 1, 2), dim(g, 1, 3), dim(g, 2, 3), dim(g, 2, 3)];
+        const k = 1 + g.int(shape[1] * shape[2] * shape[3]);
+        return { inputs: [distinct(g, shape, 0.05)], f: (x) => ops.kWinners(x, k) };
+      },
+    },
+  ];
+}
+
+export interface GradCheckResult {
+  maxError: number;
+  worst: string;
+}
+
+/**
+ * Analytic gradient of sum(f(x) * R) (R a fixed random projection) against central differences,
+ * both in float64. Error per element: |analytic - numeric| / (1 + |numeric|).
+ */
+export function checkGradients(c: GradCase, seed: number, h = c.h ?? 1e-6): GradCheckResult {
+  const gen = new Generator(seed);
+  const { inputs, f } = c.make(gen);
+  const projGen = new Generator(seed ^ 0x5bd1e995);
+  return tidy(() => {
+    const xs = inputs.map((x) => ops.tensor(x.values, x.shape, 'float64'));
+    const probe = noGrad(() => f(...xs));
+    const R = ops.tensor(Float64Array.from({ length: probe.size }, () => projGen.uniform() * 2 - 1), probe.shape, 'float64');
+    const loss = (...args: Tensor[]) => ops.sum(ops.mul(f(...args), R));
+    const { grads } = valueAndGrad(loss)(...xs);
+    let maxError = 0, worst = 'none';
+    inputs.forEach((input, i) => {
+      const analytic = grads[i].dataSync();
+      for (let j = 0; j < input.values.length; j++) {
+        const at = (delta: number) => noGrad(() => tidy(() => {
+          const v = Float64Array.from(input.values);
+          v[j] += delta;
+          const args = xs.map((x, k) => (k === i ? ops.tensor(v, input.shape, 'float64') : x));
+          return loss(...args).item();
+        }));
+        const numeric = (at(h) - at(-h)) / (2 * h);
+        const err = Math.abs(analytic[j] - numeric) / (1 + Math.abs(numeric));
+        if (!(err <= maxError)) {
+          maxError = Number.isNaN(err) ? Infinity : err;
+          worst = `${c.name}: input ${i} [${input.shape}] element ${j}: analytic ${analytic[j]}, numeric ${numeric}`;
+        }
+      }
+    });
+    return { maxError, worst };
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * Obviously-correct reference implementations on plain arrays, written straight from the
+ * definitions. The conformance suite checks every backend (the CPU one included) against them.
+ */
+
+export interface HostArray {
+  values: number[];
+  shape: number[];
+}
+
+export function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Multi-index of flat position `i`. */
+export function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return idx;
+}
+
+export function ravel(idx: readonly number[], shape: readonly number[]): number {
+  let o = 0;
+  for (let d = 0; d < shape.length; d++) o = o * shape[d] + idx[d];
+  return o;
+}
+
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  return Array.from({ length: r }, (_, i) => {
+    const da = a[a.length - r + i] ?? 1, db = b[b.length - r + i] ?? 1;
+    return da === 1 ? db : da;
+  });
+}
+
+/** Value of `x` at an index of the broadcast output shape. */
+export function atBroadcast(x: HostArray, idx: readonly number[]): number {
+  const shift = idx.length - x.shape.length;
+  const own = x.shape.map((d, i) => (d === 1 ? 0 : idx[i + shift]));
+  return x.values[ravel(own, x.shape)];
+}
+
+export function naiveBinary(a: HostArray, b: HostArray, f: (x: number, y: number) => number): HostArray {
+  const shape = broadcastShape(a.shape, b.shape);
+  const values = Array.from({ length: size(shape) }, (_, i) => {
+    const idx = unravel(i, shape);
+    return f(atBroadcast(a, idx), atBroadcast(b, idx));
+  });
+  return { values, shape };
+}
+
+export function naiveReduce(x: HostArray, axes: number[], f: (acc: number, v: number) => number, init: number): HostArray {
+  const shape = x.shape.filter((_, i) => !axes.includes(i));
+  const out = new Array<number>(size(shape)).fill(init);
+  for (let i = 0; i < x.values.length; i++) {
+    const idx = unravel(i, x.shape).filter((_, d) => !axes.includes(d));
+    const o = ravel(idx, shape);
+    out[o] = f(out[o], x.values[i]);
+  }
+  return { values: out, shape };
+}
+
+export function naiveMatmul(a: HostArray, b: HostArray, tA: boolean, tB: boolean): HostArray {
+  const ra = a.shape.length, rb = b.shape.length;
+  const M = tA ? a.shape[ra - 1] : a.shape[ra - 2], K = tA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const N = tB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batch = broadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const shape = [...batch, M, N];
+  const values = Array.from({ length: size(shape) }, (_, o) => {
+    const idx = unravel(o, shape);
+    const bi = idx.slice(0, -2), i = idx[idx.length - 2], j = idx[idx.length - 1];
+    let s = 0;
+    for (let k = 0; k < K; k++) {
+      const av = atBroadcast(a, [...bi, tA ? k : i, tA ? i : k]);
+      const bv = atBroadcast(b, [...bi, tB ? j : k, tB ? k : j]);
+      s += av * bv;
+    }
+    return s;
+  });
+  return { values, shape };
+}
+
+export interface ConvParams {
+  stride: [number, number];
+  pad: [number, number];
+  dilation: [number, number];
+}
+
+export function outSize(n: number, k: number, s: number, p: number, d: number): number {
+  return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
+}
+
+/** Visit every (output position, filter tap) pair that reads a real (non-padding) input pixel. */
+function forEachTap(
+  xShape: readonly number[], wShape: readonly number[], p: ConvParams,
+  visit: (xi: number, wi: number, yi: number) => void,
+): number[] {
+  const [N, C, H, W] = xShape, [F, , KH, KW] = wShape;
+  const OH = outSize(H, KH, p.stride[0], p.pad[0], p.dilation[0]);
+  const OW = outSize(W, KW, p.stride[1], p.pad[1], p.dilation[1]);
+  for (let n = 0; n < N; n++) for (let f = 0; f < F; f++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    for (let c = 0; c < C; c++) for (let i = 0; i < KH; i++) for (let j = 0; j < KW; j++) {
+      const ih = oh * p.stride[0] - p.pad[0] + i * p.dilation[0];
+      const iw = ow * p.stride[1] - p.pad[1] + j * p.dilation[1];
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+      visit(((n * C + c) * H + ih) * W + iw, ((f * C + c) * KH + i) * KW + j, ((n * F + f) * OH + oh) * OW + ow);
+    }
+  }
+  return [N, F, OH, OW];
+}
+
+export function naiveConv2d(x: HostArray, w: HostArray, p: ConvParams): HostArray {
+  const probe = forEachTap(x.shape, w.shape, p, () => {});
+  const y = new Array<number>(size(probe)).fill(0);
+  forEachTap(x.shape, w.shape, p, (xi, wi, yi) => (y[yi] += x.values[xi] * w.values[wi]));
+  return { values: y, shape: probe };
+}
+
+export function naiveConv2dBackwardInput(dy: HostArray, w: HostArray, xShape: number[], p: ConvParams): HostArray {
+  const dx = new Array<number>(size(xShape)).fill(0);
+  forEachTap(xShape, w.shape, p, (xi, wi, yi) => (dx[xi] += dy.values[yi] * w.values[wi]));
+  return { values: dx, shape: xShape };
+}
+
+export function naiveConv2dBackwardFilter(x: HostArray, dy: HostArray, wShape: number[], p: ConvParams): HostArray {
+  const dw = new Array<number>(size(wShape)).fill(0);
+  forEachTap(x.shape, wShape, p, (xi, wi, yi) => (dw[wi] += dy.values[yi] * x.values[xi]));
+  return { values: dw, shape: wShape };
+}
+
+export function naivePool(x: HostArray, k: [number, number], s: [number, number], pd: [number, number], kind: 'max' | 'avg'): HostArray {
+  const [N, C, H, W] = x.shape;
+  const OH = outSize(H, k[0], s[0], pd[0], 1), OW = outSize(W, k[1], s[1], pd[1], 1);
+  const values: number[] = [];
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    let acc = kind === 'max' ? -Infinity : 0;
+    for (let i = 0; i < k[0]; i++) for (let j = 0; j < k[1]; j++) {
+      const ih = oh * s[0] - pd[0] + i, iw = ow * s[1] - pd[1] + j;
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+      const v = x.values[((n * C + c) * H + ih) * W + iw];
+      acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+    }
+    values.push(kind === 'max' ? acc : acc / (k[0] * k[1]));
+  }
+  return { values, shape: [N, C, OH, OW] };
+}
+
+/** Winners of each row under the order (value desc, index asc): the definition of k-WTA. */
+export function naiveTopkIndices(x: HostArray, k: number): number[][] {
+  const n = x.shape[x.shape.length - 1];
+  const rows = x.values.length / n;
+  return Array.from({ length: rows }, (_, r) => {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const row = x.values.slice(r * n, (r + 1) * n);
+    idx.sort((a, b) => row[b] - row[a] || a - b);
+    return idx.slice(0, k);
+  });
+}
