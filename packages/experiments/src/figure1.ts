@@ -1,0 +1,134 @@
+import { Generator, mean, noGrad, square, sub, tensor, tidy, topkMask, add, matmul } from '@kwta/core';
+import { Adam, Mlp, type Activation } from './mlp.js';
+
+/**
+ * The paper's Figure 1: fit a 1-D function from a handful of points with a small k-WTA network.
+ * The fit is piecewise linear like a ReLU network's, but its pieces are disconnected: wherever
+ * the activation pattern changes, the function jumps. We locate every pattern change on a dense
+ * grid by bisection and measure the jump there, for the k-WTA fit and for a ReLU fit alike.
+ */
+export interface Figure1Options {
+  seed?: number;
+  points?: number;
+  width?: number;
+  gamma?: number;
+  steps?: number;
+  lr?: number;
+  gridSize?: number;
+  onProgress?: (info: { model: string; step: number; steps: number; loss: number }) => void;
+}
+
+export const target = (x: number): number => Math.sin(3 * x) + 0.5 * Math.cos(7 * x) * x;
+export const DOMAIN: [number, number] = [-1, 1];
+
+export interface FitResult {
+  activation: Activation;
+  trainMse: number;
+  /** x, y of the fitted curve on the grid; `piece` increments at every discontinuity. */
+  curve: { x: number; y: number; piece: number }[];
+  patternChanges: number;
+  discontinuities: { x: number; jump: number }[];
+  maxJump: number;
+}
+
+export interface Figure1Result {
+  options: Required<Omit<Figure1Options, 'onProgress'>>;
+  points: { x: number; y: number }[];
+  target: { x: number; y: number }[];
+  kwta: FitResult;
+  relu: FitResult;
+}
+
+/** A jump counts as a discontinuity when it exceeds this (the curve's range is about 3). */
+export const JUMP_THRESHOLD = 1e-3;
+
+export function runFigure1(opts: Figure1Options = {}): Figure1Result {
+  const o = { seed: 1, points: 12, width: 128, gamma: 0.1, steps: 3000, lr: 5e-3, gridSize: 2000, ...opts };
+  const gen = new Generator(o.seed);
+  const xs = Array.from({ length: o.points }, (_, i) => DOMAIN[0] + ((i + 0.2 + 0.6 * gen.uniform()) / o.points) * (DOMAIN[1] - DOMAIN[0]));
+  const points = xs.map((x) => ({ x, y: target(x) }));
+  const grid = Array.from({ length: o.gridSize }, (_, i) => DOMAIN[0] + (i / (o.gridSize - 1)) * (DOMAIN[1] - DOMAIN[0]));
+  const fit = (activation: Activation, name: string): FitResult => {
+    const model = new Mlp([1, o.width, o.width, 1], activation, new Generator(o.seed + 1));
+    const opt = new Adam(model.params, o.lr);
+    const X = tensor(Float64Array.from(xs), [xs.length, 1], 'float64').keep();
+    const Y = tensor(Float64Array.from(points.map((p) => p.y)), [xs.length, 1], 'float64').keep();
+    let loss = NaN;
+    for (let step = 1; step <= o.steps; step++) {
+      loss = tidy(() => {
+        const l = mean(square(sub(model.forward(X), Y)));
+        l.backward();
+        opt.step();
+        return l.item();
+      });
+      if (step % 250 === 0 || step === o.steps) opts.onProgress?.({ model: name, step, steps: o.steps, loss });
+    }
+    return analyse(model, activation, grid, loss);
+  };
+  return {
+    options: { seed: o.seed, points: o.points, width: o.width, gamma: o.gamma, steps: o.steps, lr: o.lr, gridSize: o.gridSize },
+    points,
+    target: grid.map((x) => ({ x, y: target(x) })),
+    kwta: fit({ kind: 'kwta', gamma: o.gamma }, `k-WTA (gamma ${o.gamma})`),
+    relu: fit({ kind: 'relu' }, 'ReLU'),
+  };
+}
+
+/** Evaluate the model and its activation pattern (hidden winners/positives) at many x at once. */
+function evaluate(model: Mlp, xs: number[]): { y: number[]; pattern: string[] } {
+  return noGrad(() => tidy(() => {
+    const X = tensor(Float64Array.from(xs), [xs.length, 1], 'float64');
+    const y = Array.from(model.forward(X).dataSync());
+    // Recompute the hidden layers to read the pattern (which units are active).
+    const masks: Uint8Array[] = [];
+    let h = X;
+    for (let l = 0; l < model.params.length / 2 - 1; l++) {
+      h = add(matmul(h, model.params[2 * l]), model.params[2 * l + 1]);
+      const mask = model.activation.kind === 'relu' ? h.greater(0) : topkMask(h, model.k(h.shape[1]));
+      masks.push(mask.dataSync() as Uint8Array);
+      h = model.activation.kind === 'relu' ? h.relu() : h.mul(mask.cast('float64'));
+    }
+    const width = model.sizes[1];
+    const pattern = xs.map((_, i) => masks.map((m) => Array.from(m.subarray(i * width, (i + 1) * width)).join('')).join('|'));
+    return { y, pattern };
+  }));
+}
+
+function analyse(model: Mlp, activation: Activation, grid: number[], trainMse: number): FitResult {
+  const { y, pattern } = evaluate(model, grid);
+  const discontinuities: { x: number; jump: number }[] = [];
+  let patternChanges = 0;
+  const breaks = new Set<number>();
+  for (let i = 0; i + 1 < grid.length; i++) {
+    if (pattern[i] === pattern[i + 1]) continue;
+    patternChanges++;
+    // Bisect to the switch point, then compare the function just left and right of it.
+    let lo = grid[i], hi = grid[i + 1];
+    const left = pattern[i];
+    for (let it = 0; it < 40; it++) {
+      const mid = (lo + hi) / 2;
+      if (evaluate(model, [mid]).pattern[0] === left) lo = mid;
+      else hi = mid;
+    }
+    const [yl, yr] = evaluate(model, [lo, hi]).y;
+    const jump = Math.abs(yr - yl);
+    if (jump > JUMP_THRESHOLD) {
+      discontinuities.push({ x: (lo + hi) / 2, jump });
+      breaks.add(i);
+    }
+  }
+  let piece = 0;
+  const curve = grid.map((x, i) => {
+    const point = { x, y: y[i], piece };
+    if (breaks.has(i)) piece++;
+    return point;
+  });
+  return {
+    activation,
+    trainMse,
+    curve,
+    patternChanges,
+    discontinuities,
+    maxJump: discontinuities.reduce((m, d) => Math.max(m, d.jump), 0),
+  };
+}

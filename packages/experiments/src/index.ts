@@ -1,0 +1,4 @@
+export * from './figure1.js';
+export * from './figure1-plot.js';
+export * from './mlp.js';
+export * from './plot.js';
