@@ -66,7 +66,7 @@ export function binary([a, b]: CpuArray[], { op }: KernelAttrs['binary']): CpuAr
     if (op === 'add') for (let i = 0; i < n; i++) out[i] = x[i] + s;
     else for (let i = 0; i < n; i++) out[i] = x[i] * s;
   } else {
-    broadcastLoop(a, b, shape, out, binaryFns[op]);
+    broadcastLoop(a, b, shape, out, binaryFns[op], op);
   }
   return [{ values: out, shape, dtype: a.dtype }];
 }
@@ -74,7 +74,13 @@ export function binary([a, b]: CpuArray[], { op }: KernelAttrs['binary']): CpuAr
 export function compare([a, b]: CpuArray[], { op }: KernelAttrs['compare']): CpuArray[] {
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = makeArray('bool', sizeOf(shape));
-  broadcastLoop(a, b, shape, out, compareFns[op]);
+  const x = a.values, y = b.values, n = out.length;
+  if (x.length === n && y.length === 1 && (op === 'greater' || op === 'less')) {
+    // The relu / clamp gradient masks: tensor against a scalar.
+    const s = y[0];
+    if (op === 'greater') for (let i = 0; i < n; i++) out[i] = x[i] > s ? 1 : 0;
+    else for (let i = 0; i < n; i++) out[i] = x[i] < s ? 1 : 0;
+  } else broadcastLoop(a, b, shape, out, compareFns[op]);
   return [{ values: out, shape, dtype: 'bool' }];
 }
 
@@ -82,10 +88,19 @@ export function where([cond, a, b]: CpuArray[]): CpuArray[] {
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
   const n = sizeOf(shape);
   const out = makeArray(a.dtype, n);
-  const ci = broadcastIndex(cond.shape, shape);
-  const ai = broadcastIndex(a.shape, shape);
-  const bi = broadcastIndex(b.shape, shape);
-  for (let i = 0; i < n; i++) out[i] = cond.values[ci[i]] ? a.values[ai[i]] : b.values[bi[i]];
+  const c = cond.values, x = a.values, y = b.values;
+  if (c.length === n && x.length === n && (y.length === n || y.length === 1)) {
+    // Masks in training (relu/k-WTA gradients, k-WTA forward) take this path.
+    if (y.length === 1) {
+      const s = y[0];
+      for (let i = 0; i < n; i++) out[i] = c[i] ? x[i] : s;
+    } else for (let i = 0; i < n; i++) out[i] = c[i] ? x[i] : y[i];
+  } else {
+    const ci = broadcastIndex(cond.shape, shape);
+    const ai = broadcastIndex(a.shape, shape);
+    const bi = broadcastIndex(b.shape, shape);
+    for (let i = 0; i < n; i++) out[i] = c[ci[i]] ? x[ai[i]] : y[bi[i]];
+  }
   return [{ values: out, shape, dtype: a.dtype }];
 }
 
@@ -101,7 +116,7 @@ export function cast([x]: CpuArray[], { dtype }: KernelAttrs['cast']): CpuArray[
  * Broadcast binary loop: the innermost output axis runs with per-operand strides (0 where an
  * operand is broadcast), the outer axes advance an odometer.
  */
-function broadcastLoop(a: CpuArray, b: CpuArray, shape: Shape, out: TypedArray, f: (x: number, y: number) => number): void {
+function broadcastLoop(a: CpuArray, b: CpuArray, shape: Shape, out: TypedArray, f: (x: number, y: number) => number, op?: BinaryOp): void {
   const rank = shape.length;
   const x = a.values, y = b.values;
   if (rank === 0) {
@@ -116,7 +131,15 @@ function broadcastLoop(a: CpuArray, b: CpuArray, shape: Shape, out: TypedArray, 
   const idx = new Array<number>(rank).fill(0);
   let offA = 0, offB = 0, o = 0;
   for (let r = 0; r < outer; r++) {
-    for (let j = 0, pa = offA, pb = offB; j < inner; j++, pa += ia, pb += ib) out[o++] = f(x[pa], y[pb]);
+    if (ib === 0 && ia === 1 && (op === 'add' || op === 'mul')) {
+      // A per-channel operand (bias, BatchNorm scale): constant along the inner axis.
+      const s = y[offB];
+      if (op === 'add') for (let j = 0; j < inner; j++) out[o++] = x[offA + j] + s;
+      else for (let j = 0; j < inner; j++) out[o++] = x[offA + j] * s;
+    } else if (op === 'add') for (let j = 0, pa = offA, pb = offB; j < inner; j++, pa += ia, pb += ib) out[o++] = x[pa] + y[pb];
+    else if (op === 'sub') for (let j = 0, pa = offA, pb = offB; j < inner; j++, pa += ia, pb += ib) out[o++] = x[pa] - y[pb];
+    else if (op === 'mul') for (let j = 0, pa = offA, pb = offB; j < inner; j++, pa += ia, pb += ib) out[o++] = x[pa] * y[pb];
+    else for (let j = 0, pa = offA, pb = offB; j < inner; j++, pa += ia, pb += ib) out[o++] = f(x[pa], y[pb]);
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;
       offA += sa[d];

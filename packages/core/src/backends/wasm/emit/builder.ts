@@ -1,0 +1,173 @@
+import { F32, I32, V128, sleb, uleb, type FunctionDef, type ValType } from './encoder.js';
+
+/** A local variable slot (parameter or declared local). */
+export type Local = number;
+
+/** SIMD opcodes used here (after the 0xFD prefix). */
+const SIMD = {
+  load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c,
+  f32x4Splat: 0x13, f32x4ExtractLane: 0x1f,
+  f32x4Gt: 0x44, v128And: 0x4e,
+  f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Max: 0xe9,
+} as const;
+
+/**
+ * Builds one function body as a stack-machine instruction stream. Methods push instructions in
+ * the order written, so emitter code reads like the WebAssembly text format; a few structured
+ * helpers (`loop`, `forRange`, `ifThen`) keep branch depths out of the kernel code.
+ */
+export class FnBuilder {
+  readonly code: number[] = [];
+  private readonly locals: ValType[] = [];
+
+  constructor(readonly name: string, readonly params: ValType[]) {}
+
+  static i32Params(name: string, n: number): FnBuilder {
+    return new FnBuilder(name, new Array<ValType>(n).fill(I32));
+  }
+
+  param(i: number): Local {
+    return i;
+  }
+
+  local(type: ValType = I32): Local {
+    this.locals.push(type);
+    return this.params.length + this.locals.length - 1;
+  }
+
+  v128(): Local {
+    return this.local(V128);
+  }
+
+  f32(): Local {
+    return this.local(F32);
+  }
+
+  def(): FunctionDef {
+    return { name: this.name, params: this.params, locals: this.locals, code: this.code };
+  }
+
+  private op(...bytes: number[]): this {
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+
+  private memarg(align: number, offset: number): this {
+    uleb(this.code, align);
+    uleb(this.code, offset);
+    return this;
+  }
+
+  private simd(opcode: number): this {
+    this.code.push(0xfd);
+    uleb(this.code, opcode);
+    return this;
+  }
+
+  // --- variables and constants
+  get(l: Local): this { this.code.push(0x20); uleb(this.code, l); return this; }
+  set(l: Local): this { this.code.push(0x21); uleb(this.code, l); return this; }
+  tee(l: Local): this { this.code.push(0x22); uleb(this.code, l); return this; }
+  i32(v: number): this { this.code.push(0x41); sleb(this.code, v); return this; }
+  f32const(v: number): this {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    return this.op(0x43, ...b);
+  }
+  /** local = value pushed by `value()` */
+  assign(l: Local, value: () => void): this { value(); return this.set(l); }
+  /** local += delta (i32) */
+  inc(l: Local, delta: number | Local, deltaIsLocal = false): this {
+    this.get(l);
+    if (deltaIsLocal) this.get(delta);
+    else this.i32(delta);
+    return this.add().set(l);
+  }
+
+  // --- i32 arithmetic and comparisons
+  add(): this { return this.op(0x6a); }
+  sub(): this { return this.op(0x6b); }
+  mul(): this { return this.op(0x6c); }
+  divS(): this { return this.op(0x6d); }
+  remS(): this { return this.op(0x6f); }
+  shl(): this { return this.op(0x74); }
+  eqz(): this { return this.op(0x45); }
+  eq(): this { return this.op(0x46); }
+  ne(): this { return this.op(0x47); }
+  ltS(): this { return this.op(0x48); }
+  ltU(): this { return this.op(0x49); }
+  geS(): this { return this.op(0x4e); }
+  or(): this { return this.op(0x72); }
+  and(): this { return this.op(0x71); }
+  select(): this { return this.op(0x1b); }
+
+  // --- f32 scalar
+  f32load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
+  f32store(offset = 0): this { return this.op(0x38).memarg(2, offset); }
+  f32add(): this { return this.op(0x92); }
+  f32mul(): this { return this.op(0x94); }
+  f32max(): this { return this.op(0x97); }
+  f32gt(): this { return this.op(0x5e); }
+
+  // --- v128 / f32x4
+  v128load(offset = 0): this { return this.simd(SIMD.load).memarg(0, offset); }
+  v128store(offset = 0): this { return this.simd(SIMD.store).memarg(0, offset); }
+  load32Splat(offset = 0): this { return this.simd(SIMD.load32Splat).memarg(2, offset); }
+  v128zero(): this { this.simd(SIMD.const); for (let i = 0; i < 16; i++) this.code.push(0); return this; }
+  f32x4splat(): this { return this.simd(SIMD.f32x4Splat); }
+  f32x4extract(lane: number): this { return this.simd(SIMD.f32x4ExtractLane).op(lane); }
+  f32x4add(): this { return this.simd(SIMD.f32x4Add); }
+  f32x4sub(): this { return this.simd(SIMD.f32x4Sub); }
+  f32x4mul(): this { return this.simd(SIMD.f32x4Mul); }
+  f32x4max(): this { return this.simd(SIMD.f32x4Max); }
+  f32x4gt(): this { return this.simd(SIMD.f32x4Gt); }
+  v128and(): this { return this.simd(SIMD.v128And); }
+
+  // --- control flow
+  call(funcIndex: number): this { this.code.push(0x10); uleb(this.code, funcIndex); return this; }
+  br(depth: number): this { this.code.push(0x0c); uleb(this.code, depth); return this; }
+  brIf(depth: number): this { this.code.push(0x0d); uleb(this.code, depth); return this; }
+  ret(): this { return this.op(0x0f); }
+
+  /** if (condition) then [else otherwise]; the condition is pushed by `cond()`. */
+  ifThen(cond: () => void, then: () => void, otherwise?: () => void): this {
+    cond();
+    this.op(0x04, 0x40);
+    then();
+    if (otherwise) {
+      this.op(0x05);
+      otherwise();
+    }
+    return this.op(0x0b);
+  }
+
+  /**
+   * do { body } while (cond): `cond()` pushes the continue condition. Inside `body`, depth 0 is
+   * the loop (continue) and depth 1 the enclosing block (break).
+   */
+  doWhile(body: () => void, cond: () => void): this {
+    this.op(0x02, 0x40, 0x03, 0x40);
+    body();
+    cond();
+    this.brIf(0);
+    return this.op(0x0b, 0x0b);
+  }
+
+  /**
+   * for (i = from; i < to; i += step) body — signed compare; `from`/`to` push their values.
+   * The bound is evaluated once into a fresh local.
+   */
+  forRange(i: Local, from: () => void, to: () => void, body: () => void, step = 1): this {
+    const end = this.local(I32);
+    from();
+    this.set(i);
+    to();
+    this.set(end);
+    this.op(0x02, 0x40); // block: break target
+    this.get(i).get(end).geS().brIf(0);
+    this.op(0x03, 0x40); // loop
+    body();
+    this.inc(i, step);
+    this.get(i).get(end).ltS().brIf(0);
+    return this.op(0x0b, 0x0b);
+  }
+}
