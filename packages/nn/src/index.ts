@@ -1,0 +1,27 @@
+/**
+ * @kwta/nn: modules and layers, the k-WTA / LWTA activations and their pattern tools, the
+ * paper's models, losses, and safetensors (de)serialization. File I/O lives in `@kwta/nn/node`.
+ */
+export { Module, type StateDict, type LoadStateDictOptions } from './module.js';
+export { checkInit, defaultUniform, type InitOptions } from './init.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
+export { MaxPool2d, AvgPool2d, GlobalAvgPool2d, type PoolOptions } from './layers/pool.js';
+export { Flatten, Reshape, Identity, Sequential } from './layers/basic.js';
+export { Dropout, type DropoutOptions } from './layers/dropout.js';
+export { Activation, ReLU, Tanh, Sigmoid, Softplus, reluFactory, type ActivationFactory } from './activations/activation.js';
+export { WinnerTakeAll, type WinnerMask } from './activations/winners.js';
+export { KWTA, KWTAChannel, KWTAFixedK, RatioKWTA, kFromGamma, type KWTAOptions } from './activations/kwta.js';
+export { LWTA, type LWTAOptions } from './activations/lwta.js';
+export { replaceActivations, setSparsity, type ReplaceOptions } from './activations/replace.js';
+export { captureActivationPatterns, countPatternChanges, type LayerPattern, type PatternChanges } from './activations/patterns.js';
+export { type ModelOptions } from './models/common.js';
+export { MnistCnn, mnistCnn, type MnistCnnOptions } from './models/mnist-cnn.js';
+export { ResNet, BasicBlock, resnet18, type ResNetOptions } from './models/resnet.js';
+export { DenseNet, DenseBottleneck, DenseTransition, densenet121, type DenseNetOptions } from './models/densenet.js';
+export { WideResNet, WideBasicBlock, wideResNet, type WideResNetOptions } from './models/wideresnet.js';
+export { Vgg, vgg19, type VggOptions } from './models/vgg.js';
+export { crossEntropy, klDivergence, cwLoss, dlrLoss, type Reduction } from './losses/index.js';
+export { SafetensorsError, MAX_HEADER_BYTES, FILE_DTYPES, type FileDType, type Header, type HeaderEntry } from './safetensors/header.js';
+export { encodeSafetensors, decodeSafetensors, readHeader, loadSafetensorsBytes } from './safetensors/codec.js';
