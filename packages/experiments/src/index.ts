@@ -2,3 +2,4 @@ export * from './figure1.js';
 export * from './figure1-plot.js';
 export * from './mlp.js';
 export * from './plot.js';
+export * from './surrogate.js';

@@ -1,0 +1,105 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeSvg } from '@kwta/experiments';
+import type { TopLevelSpec } from 'vega-lite';
+import { CliError } from '../spec.js';
+import { formatEvalTable, type EvalSummary } from './eval.js';
+
+export function readEval(path: string): EvalSummary {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as EvalSummary;
+  } catch (e) {
+    throw new CliError(`cannot read evaluation '${path}': ${(e as Error).message}`);
+  }
+}
+
+/** What survives, in words: k-WTA's PGD robustness against its worst case over all attacks. */
+export function verdicts(summaries: EvalSummary[]): string[] {
+  return summaries.map((s) => {
+    const r = s.report;
+    const white = r.attacks.filter((a) => a.kind === 'white-box');
+    const bestWhite = white.length ? Math.min(...white.map((a) => a.accuracy)) : r.cleanAccuracy;
+    const strongest = r.attacks.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
+    const drop = bestWhite - r.robustAccuracy;
+    const head = `${s.label}: clean ${pct(r.cleanAccuracy)}, best standard white-box attack leaves ${pct(bestWhite)}, worst case over all attacks ${pct(r.robustAccuracy)} (strongest: ${strongest.name}, ${strongest.kind}).`;
+    if (drop > 0.05) return `${head} The white-box number does NOT hold: ${strongest.kind} attacks take away another ${pct(drop)} — the apparent robustness was gradient masking.`;
+    return `${head} The white-box number holds against the adaptive attacks tried here (within ${pct(Math.max(drop, 0))}).`;
+  });
+}
+
+function accuracySpec(summaries: EvalSummary[]): TopLevelSpec {
+  const rows = summaries.flatMap((s) => [
+    { model: s.label, attack: 'clean', accuracy: s.report.cleanAccuracy, order: 0 },
+    ...s.report.attacks.map((a, i) => ({ model: s.label, attack: a.name, accuracy: a.accuracy, order: i + 1 })),
+    { model: s.label, attack: 'worst case', accuracy: s.report.robustAccuracy, order: 999 },
+  ]);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Accuracy under attack', subtitle: `${summaries[0]?.settings.examples ?? 0} test examples, L-inf eps ${summaries[0]?.settings.eps}; worst case = robust to every attack` },
+    data: { values: rows },
+    mark: 'bar',
+    encoding: {
+      column: { field: 'attack', type: 'nominal', sort: { field: 'order' }, header: { labelAngle: -30, labelAlign: 'right' }, title: null },
+      x: { field: 'model', type: 'nominal', axis: null },
+      y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' } },
+      color: { field: 'model', type: 'nominal', legend: { orient: 'bottom' } },
+    },
+    width: 40,
+  } as TopLevelSpec;
+}
+
+function epsSweepSpec(summaries: EvalSummary[]): TopLevelSpec | null {
+  const rows = summaries.flatMap((s) => {
+    const c = s.report.checks.find((x) => x.name === 'accuracy-falls-with-eps');
+    const eps = c?.data.eps, acc = c?.data.accuracy;
+    if (!Array.isArray(eps) || !Array.isArray(acc)) return [];
+    return eps.map((e, i) => ({ model: s.label, eps: e, accuracy: acc[i] }));
+  });
+  if (rows.length === 0) return null;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Gradient-masking check: accuracy as eps grows', subtitle: 'must fall towards 0 for a sound evaluation' },
+    data: { values: rows },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'eps', type: 'quantitative', title: 'L-inf eps' },
+      y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' } },
+      color: { field: 'model', type: 'nominal' },
+    },
+    width: 420,
+    height: 260,
+  } as TopLevelSpec;
+}
+
+/** `kwta report`: table, verdicts and plots from evaluation files, into `out`. */
+export async function runReport(evalPaths: string[], out: string, title = 'kwta evaluation report'): Promise<string> {
+  if (evalPaths.length === 0) throw new CliError('report: give at least one eval.json (or run directory)');
+  const summaries = evalPaths.map((p) => readEval(p.endsWith('.json') ? p : join(p, 'eval.json')));
+  mkdirSync(out, { recursive: true });
+  await writeSvg(join(out, 'accuracy.svg'), accuracySpec(summaries));
+  const sweep = epsSweepSpec(summaries);
+  if (sweep) await writeSvg(join(out, 'eps-sweep.svg'), sweep);
+  const table = formatEvalTable(summaries);
+  const md = [
+    `# ${title}`,
+    '',
+    ...verdicts(summaries).map((v) => `- ${v}`),
+    '',
+    '```',
+    table,
+    '```',
+    '',
+    '![accuracy under attack](accuracy.svg)',
+    sweep ? '\n![accuracy as eps grows](eps-sweep.svg)' : '',
+    '',
+    '## Settings',
+    '',
+    ...summaries.map((s) => `- ${s.label}: ${JSON.stringify({ ...s.settings, train: { epochs: s.config.epochs, hidden: s.config.hidden, dataset: s.config.dataset } })}`),
+    '',
+  ].join('\n');
+  writeFileSync(join(out, 'report.md'), md);
+  writeFileSync(join(out, 'report.json'), JSON.stringify(summaries.map((s) => ({ label: s.label, settings: s.settings, report: { ...s.report, robust: undefined } })), null, 2) + '\n');
+  return md;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;

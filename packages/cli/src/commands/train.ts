@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { Generator } from '@kwta/core';
+import { DataLoader } from '@kwta/datasets';
+import { Adam, IncrementalSparsity, MultiStepLR, SGD, type Optimizer } from '@kwta/optim';
+import { METHODS, accuracy, formatProgress, train, type Method } from '@kwta/train';
+import { progressBar } from '../progress.js';
+import { saveRun, writeJson, type RunConfig } from '../run-dir.js';
+import { CliError, activationLabel, buildModel, loadDataset, parseActivation, type ModelName } from '../spec.js';
+
+export interface TrainCommandOptions {
+  model: ModelName;
+  activation: string;
+  method: Method;
+  dataset: string;
+  epochs: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  milestones: number[];
+  eps: number;
+  attackSteps: number;
+  tradesBeta: number;
+  freeReplays: number;
+  hidden?: number;
+  trainLimit?: number;
+  seed: number;
+  out: string;
+  /** Incremental sparsity: gamma0,gamma1,delta,initialEpochs[,epochsPerStep] */
+  sparsity?: number[];
+  quiet?: boolean;
+}
+
+export interface TrainSummary {
+  out: string;
+  label: string;
+  testAccuracy: number;
+  seconds: number;
+  history: { epoch: number; loss: number; trainAccuracy: number; lr: number; gamma: number | null; seconds: number }[];
+}
+
+function makeOptimizer(o: TrainCommandOptions, params: Iterable<import('@kwta/core').Tensor>): Optimizer {
+  if (o.optimizer === 'adam') return new Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
+  if (o.optimizer === 'sgd') return new SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay });
+  throw new CliError(`unknown optimizer '${String(o.optimizer)}' (expected sgd or adam)`);
+}
+
+/** `kwta train`: build, train and save a model; the run directory holds everything eval needs. */
+export function runTrain(o: TrainCommandOptions): TrainSummary {
+  if (!METHODS.includes(o.method)) throw new CliError(`unknown method '${o.method}' (expected ${METHODS.join(', ')})`);
+  const act = parseActivation(o.activation);
+  const trainSet = loadDataset(o.dataset, 'train', o.trainLimit);
+  const testSet = loadDataset(o.dataset, 'test');
+  const [, c, h] = trainSet.shape;
+  const config: RunConfig = {
+    model: o.model, activation: o.activation, hidden: o.hidden, dataset: o.dataset, method: o.method, seed: o.seed,
+    inChannels: c, inputSize: h, numClasses: trainSet.numClasses,
+    epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum,
+    weightDecay: o.weightDecay, milestones: o.milestones, eps: o.eps, attackSteps: o.attackSteps,
+    tradesBeta: o.tradesBeta, freeReplays: o.freeReplays, trainLimit: o.trainLimit, sparsity: o.sparsity,
+  };
+  const model = buildModel({ name: o.model, activation: act, hidden: o.hidden, seed: o.seed, inChannels: c, inputSize: h, numClasses: trainSet.numClasses });
+  const optimizer = makeOptimizer(o, model.parameters());
+  const loader = new DataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, seed: new Generator(o.seed + 1) });
+  let sparsity: IncrementalSparsity | undefined;
+  if (o.sparsity) {
+    const [gamma0, gamma1, delta, initialEpochs, epochsPerStep] = o.sparsity;
+    sparsity = new IncrementalSparsity({ gamma0, gamma1, delta, initialEpochs, epochsPerStep });
+  }
+  const label = `${o.model} ${activationLabel(act)} ${o.method}`;
+  const batches = Math.ceil(trainSet.labels.length / o.batchSize) * o.epochs;
+  const bar = progressBar(`train ${label}`, batches, { quiet: o.quiet });
+  const started = Date.now();
+  let done = 0;
+  const result = train(model, optimizer, loader, {
+    method: o.method, epochs: o.epochs, seed: o.seed + 2, eps: o.eps, attackSteps: o.attackSteps,
+    tradesBeta: o.tradesBeta, freeReplays: o.freeReplays,
+    schedule: o.milestones.length ? new MultiStepLR({ baseLr: o.lr, milestones: o.milestones, gamma: 0.1 }) : undefined,
+    sparsity, checkpointDir: o.out, config,
+    onProgress: (p) => bar.update(++done, formatProgress(p)),
+  });
+  bar.stop();
+  const testAccuracy = accuracy(model, new DataLoader(testSet, { batchSize: 250, shuffle: false }));
+  saveRun(o.out, config, model);
+  const summary: TrainSummary = { out: o.out, label, testAccuracy, seconds: (Date.now() - started) / 1000, history: result.history };
+  writeJson(join(o.out, 'train.json'), summary);
+  model.dispose();
+  return summary;
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { KwtaError } from '@kwta/core';
+import { ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS } from './attacks.js';
+import { benchActivations, benchTrainingStep, formatBench } from './commands/bench.js';
+import { formatEvalTable, runEval } from './commands/eval.js';
+import { runReport } from './commands/report.js';
+import { runReproduce } from './commands/reproduce.js';
+import { runTrain } from './commands/train.js';
+import { CliError, DATASET_HELP, MODELS, parseNumber, parsePositiveInt } from './spec.js';
+
+type Opts = Record<string, unknown>;
+
+/**
+ * Options come from flags, else from --config (a JSON object keyed by option name, camelCase or
+ * kebab-case), else from defaults. Unknown config keys are errors, so typos do not pass silently.
+ */
+function withConfig(cmd: Command): Opts {
+  const opts = cmd.opts() as Opts;
+  const path = opts.config as string | undefined;
+  if (!path) return opts;
+  let file: Opts;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as Opts;
+  } catch (e) {
+    throw new CliError(`--config ${path}: ${(e as Error).message}`);
+  }
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new CliError(`--config ${path}: expected a JSON object`);
+  const known = new Map(cmd.options.map((o) => [o.attributeName(), o]));
+  for (const [rawKey, value] of Object.entries(file)) {
+    const key = rawKey.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!known.has(key) || key === 'config') throw new CliError(`--config ${path}: unknown option '${rawKey}' for 'kwta ${cmd.name()}'`);
+    if (cmd.getOptionValueSource(key) !== 'cli') opts[key] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return opts;
+}
+
+const list = (v: unknown) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const num = (name: string, v: unknown, fallback: number) => parseNumber(name, v as string, fallback);
+const nonNeg = (name: string, v: unknown, fallback: number) => parseNumber(name, v as string, fallback, (n) => n >= 0 && Number.isFinite(n), 'a number >= 0');
+
+const program = new Command('kwta')
+  .description('k-Winners-Take-All and adversarial robustness: train, attack, report, benchmark')
+  .showHelpAfterError();
+
+program.command('train')
+  .description('train a model and write a run directory (config.json, model.safetensors, checkpoint, train.json)')
+  .option('--config <file>', 'JSON file with any of these options')
+  .addOption(new Option('--model <name>', 'model').choices([...MODELS]).default('mnist-cnn'))
+  .option('--activation <spec>', 'relu | kwta:<gamma> | kwta-channel:<gamma> | kwta-k:<k> | lwta:<group>', 'kwta:0.1')
+  .addOption(new Option('--method <m>', 'training method').choices(['natural', 'at', 'trades', 'free']).default('natural'))
+  .option('--dataset <spec>', DATASET_HELP, 'mnist')
+  .option('--epochs <n>', 'epochs', '2')
+  .option('--batch-size <n>', 'batch size', '64')
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('adam'))
+  .option('--lr <x>', 'learning rate', '0.001')
+  .option('--momentum <x>', 'SGD momentum', '0.9')
+  .option('--weight-decay <x>', 'weight decay', '0')
+  .option('--milestones <list>', 'epochs where the learning rate drops 10x (paper CIFAR: 50)', '')
+  .option('--eps <x>', 'L-inf radius for at/trades/free', '0.3')
+  .option('--attack-steps <n>', 'inner PGD steps for at/trades (paper: 8)', '8')
+  .option('--trades-beta <x>', 'TRADES beta = 1/lambda (paper: 6)', '6')
+  .option('--free-replays <n>', 'free adversarial training replays m (paper: 8)', '8')
+  .option('--hidden <n>', 'hidden width (mnist-cnn: paper code 20000; mlp)')
+  .option('--sparsity <list>', 'incremental sparsity gamma0,gamma1,delta,initialEpochs[,epochsPerStep] (paper: 0.2,0.1,0.005,50,2)')
+  .option('--train-limit <n>', 'use only the first n training examples')
+  .option('--seed <n>', 'seed for everything random', '1')
+  .option('--out <dir>', 'run directory (default runs/<model>-<activation>-<method>)')
+  .option('--quiet', 'no progress output')
+  .option('--json', 'print the summary as JSON')
+  .action((_o: Opts, cmd: Command) => {
+    const o = withConfig(cmd);
+    const sparsity = o.sparsity ? list(o.sparsity).map(Number) : undefined;
+    if (sparsity && (sparsity.length < 4 || sparsity.some((v) => !Number.isFinite(v)))) throw new CliError(`--sparsity needs gamma0,gamma1,delta,initialEpochs[,epochsPerStep], got '${String(o.sparsity)}'`);
+    const summary = runTrain({
+      model: o.model as never, activation: String(o.activation), method: o.method as never, dataset: String(o.dataset),
+      epochs: parsePositiveInt('epochs', o.epochs as string), batchSize: parsePositiveInt('batch-size', o.batchSize as string),
+      optimizer: o.optimizer as 'sgd' | 'adam', lr: nonNeg('lr', o.lr, 1e-3), momentum: nonNeg('momentum', o.momentum, 0.9),
+      weightDecay: nonNeg('weight-decay', o.weightDecay, 0), milestones: list(o.milestones).map((v) => parsePositiveInt('milestones', v)),
+      eps: nonNeg('eps', o.eps, 0.3), attackSteps: parsePositiveInt('attack-steps', o.attackSteps as string),
+      tradesBeta: nonNeg('trades-beta', o.tradesBeta, 6), freeReplays: parsePositiveInt('free-replays', o.freeReplays as string),
+      hidden: o.hidden === undefined ? undefined : parsePositiveInt('hidden', o.hidden as string),
+      trainLimit: o.trainLimit === undefined ? undefined : parsePositiveInt('train-limit', o.trainLimit as string),
+      seed: num('seed', o.seed, 1), sparsity,
+      out: String(o.out ?? `runs/${String(o.model)}-${String(o.activation).replace(':', '-')}-${String(o.method)}`),
+      quiet: !!o.quiet || !!o.json,
+    });
+    if (o.json) console.log(JSON.stringify(summary, null, 2));
+    else console.log(`${summary.label}: test accuracy ${(100 * summary.testAccuracy).toFixed(2)}% (${summary.seconds.toFixed(0)} s) -> ${summary.out}`);
+  });
+
+for (const name of ['eval', 'attack']) {
+  program.command(name)
+    .description(name === 'eval' ? 'attack a trained run and report clean, per-attack and worst-case accuracy' : 'alias of eval')
+    .option('--config <file>', 'JSON file with any of these options')
+    .requiredOption('--run <dir>', 'run directory written by kwta train')
+    .option('--attacks <list>', `comma-separated: ${ATTACK_NAMES.join(', ')}`, 'pgd,eot,bpda,square')
+    .option('--eps <x>', 'L-inf radius', String(DEFAULT_ATTACK_SETTINGS.eps))
+    .option('--steps <n>', 'steps of PGD/MIM/BPDA/CW-Linf', String(DEFAULT_ATTACK_SETTINGS.steps))
+    .option('--step-size <x>', 'their step size', String(DEFAULT_ATTACK_SETTINGS.stepSize))
+    .option('--eot-steps <n>', 'gradient-estimation PGD steps', String(DEFAULT_ATTACK_SETTINGS.eotSteps))
+    .option('--eot-samples <list>', 'initial,max,doubleEvery samples', DEFAULT_ATTACK_SETTINGS.eotSamples.join(','))
+    .option('--queries <n>', 'Square attack query budget', String(DEFAULT_ATTACK_SETTINGS.queries))
+    .option('--examples <n>', 'test examples to attack', '100')
+    .option('--batch-size <n>', 'examples per attack batch', '100')
+    .option('--no-checks', 'skip the gradient-masking checks')
+    .option('--seed <n>', 'seed', '1')
+    .option('--out <file>', 'where to write the JSON (default <run>/eval.json)')
+    .option('--quiet', 'no progress output')
+    .option('--json', 'print the result as JSON')
+    .action((_o: Opts, cmd: Command) => {
+      const o = withConfig(cmd);
+      const samples = list(o.eotSamples).map((v) => parsePositiveInt('eot-samples', v));
+      if (samples.length !== 3) throw new CliError(`--eot-samples needs initial,max,doubleEvery, got '${String(o.eotSamples)}'`);
+      const eps = nonNeg('eps', o.eps, 0.3);
+      const summary = runEval({
+        run: String(o.run), attacks: list(o.attacks), eps, steps: parsePositiveInt('steps', o.steps as string),
+        stepSize: nonNeg('step-size', o.stepSize, 0.03), eotSteps: parsePositiveInt('eot-steps', o.eotSteps as string),
+        eotSamples: samples as [number, number, number], queries: parsePositiveInt('queries', o.queries as string),
+        examples: parsePositiveInt('examples', o.examples as string), batchSize: parsePositiveInt('batch-size', o.batchSize as string),
+        seed: num('seed', o.seed, 1), checks: o.checks === false ? false : {}, out: o.out as string | undefined, quiet: !!o.quiet || !!o.json,
+      });
+      console.log(o.json ? JSON.stringify(summary, null, 2) : formatEvalTable([summary]));
+    });
+}
+
+program.command('report')
+  .description('table, verdicts and SVG plots from one or more evaluations')
+  .argument('<evals...>', 'eval.json files or run directories')
+  .option('--out <dir>', 'output directory', 'out/report')
+  .option('--title <text>', 'report title', 'kwta evaluation report')
+  .action(async (evals: string[], o: Opts) => {
+    console.log(await runReport(evals, String(o.out), String(o.title)));
+  });
+
+program.command('bench')
+  .description('k-WTA vs ReLU overhead: activation forward+backward and a training step, measured side by side')
+  .option('--reps <n>', 'repetitions per case', '7')
+  .option('--json', 'print rows as JSON')
+  .action((o: Opts) => {
+    const reps = parsePositiveInt('reps', o.reps as string);
+    const rows = [...benchActivations(reps), benchTrainingStep(Math.max(3, Math.ceil(reps / 2)))];
+    console.log(o.json ? JSON.stringify(rows, null, 2) : formatBench(rows));
+  });
+
+program.command('reproduce', { isDefault: false })
+  .description('the main job: MNIST CNN with ReLU and k-WTA-0.1, the paper\'s PGD and the adaptive attacks, table + report')
+  .option('--full', 'the larger setting (paper hidden width 20000, 10 epochs, 1000 examples, full checks)')
+  .option('--out <dir>', 'output directory', 'out/reproduce')
+  .option('--seed <n>', 'seed', '1')
+  .option('--quiet', 'no progress output')
+  .action(async (o: Opts) => {
+    const { table } = await runReproduce({ out: String(o.out), full: !!o.full, seed: num('seed', o.seed, 1), quiet: !!o.quiet });
+    console.log(table);
+    console.log(`report: ${String(o.out)}/report/report.md`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof KwtaError) {
+    console.error(`kwta: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}

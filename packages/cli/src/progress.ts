@@ -1,0 +1,37 @@
+import cliProgress from 'cli-progress';
+
+export interface Bar {
+  update(done: number, status?: string): void;
+  stop(): void;
+}
+
+/**
+ * A progress bar on a terminal (cli-progress); on a pipe or in CI, a plain line every ~10% so
+ * logs stay readable. `quiet` silences both.
+ */
+export function progressBar(label: string, total: number, opts: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Bar {
+  const stream = opts.stream ?? process.stderr;
+  if (opts.quiet) return { update: () => {}, stop: () => {} };
+  if (!stream.isTTY) {
+    let lastDecile = -1;
+    return {
+      update(done, status = '') {
+        const decile = Math.floor((10 * done) / Math.max(total, 1));
+        if (decile !== lastDecile) {
+          lastDecile = decile;
+          stream.write(`${label} ${done}/${total} ${status}\n`);
+        }
+      },
+      stop() {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: `${label.padEnd(28)} {bar} {value}/{total} {status}`, hideCursor: true, clearOnComplete: false, stream },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { status: '' });
+  return {
+    update: (done, status = '') => bar.update(done, { status }),
+    stop: () => bar.stop(),
+  };
+}
