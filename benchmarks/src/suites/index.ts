@@ -1,0 +1,28 @@
+import type { Suite } from '../harness/types.js';
+import { conv2dSuite } from './conv2d.js';
+import { matmulSuite } from './matmul.js';
+
+/** Every suite by name. A new benchmark is one file in suites/ plus one line here. */
+export const SUITES: Record<string, Suite> = {
+  [matmulSuite.name]: matmulSuite,
+  [conv2dSuite.name]: conv2dSuite,
+};
+
+/** Named groups of suites; `pnpm bench` runs 'core'. */
+export const GROUPS: Record<string, string[]> = {
+  core: ['matmul', 'conv2d'],
+};
+
+/** Expand suite and group names into suites, in order, without duplicates. */
+export function resolveSuites(names: readonly string[]): Suite[] {
+  const out: Suite[] = [];
+  for (const name of names) {
+    const members = GROUPS[name] ?? [name];
+    for (const m of members) {
+      const s = SUITES[m];
+      if (!s) throw new Error(`unknown suite or group '${name}'; known: ${[...Object.keys(GROUPS), ...Object.keys(SUITES)].join(', ')}`);
+      if (!out.includes(s)) out.push(s);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+import type { Generator, Tensor } from '@kwta/core';
+import type { Classifier } from './classifier.js';
+import type { Norm } from './threat.js';
+
+/** Class labels: an int32 tensor [N] or plain numbers. */
+export type Labels = Tensor | ArrayLike<number>;
+
+/** What kind of access an attack uses; the harness compares kinds in its masking checks. */
+export type AttackKind = 'white-box' | 'adaptive' | 'gradient-free' | 'transfer';
+
+export interface RunOptions {
+  /** Target labels: present means a targeted attack (success = the model predicts the target). */
+  targets?: Labels;
+  /** Source of every random choice (random starts, sampling); required by randomised attacks. */
+  gen?: Generator;
+}
+
+/**
+ * Per-example outcome. `success[i]` is computed from one final forward pass of the attacked
+ * model on `xAdv` (untargeted: prediction != label; targeted: prediction == target), so it always
+ * agrees with the model. Examples the model already gets wrong count as successes with norm 0.
+ * `forwardCount[i]` counts every forward pass example i took part in (including the forward
+ * half of each gradient evaluation); `gradCount[i]` counts input-gradient (backward) passes.
+ */
+export interface AttackResult {
+  xAdv: Tensor;
+  success: boolean[];
+  norms: number[];
+  forwardCount: number[];
+  gradCount: number[];
+}
+
+/** The one interface every attack implements. */
+export interface Attack {
+  readonly name: string;
+  readonly kind: AttackKind;
+  readonly eps: number;
+  readonly norm: Norm;
+  run(model: Classifier, x: Tensor, y: Labels, opts?: RunOptions): AttackResult;
+  /** The same attack at another radius (the harness's epsilon sweep). */
+  withEps(eps: number): Attack;
+  /** A strictly stronger variant (more steps, restarts or queries), if the attack has one. */
+  stronger?(): Attack;
+}

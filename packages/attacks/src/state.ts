@@ -1,0 +1,162 @@
+import { DTypeError, ShapeError, Tensor, ValueError, noGrad, tensor, tidy, type DType } from '@kwta/core';
+import type { AttackResult, Labels } from './attack.js';
+import { argmaxRows, type ForwardFn } from './classifier.js';
+import { distance, type ThreatModel } from './threat.js';
+
+type FloatArray = Float32Array | Float64Array;
+
+function labelsToInt(op: string, what: string, labels: Labels, n: number): Int32Array {
+  let values: ArrayLike<number>;
+  if (labels instanceof Tensor) {
+    if (labels.rank !== 1) throw new ShapeError(`${op}: ${what} must be a 1-D tensor [N], got ${labels.describe()}`);
+    values = labels.dataSync();
+  } else values = labels;
+  if (values.length !== n) throw new ShapeError(`${op}: ${what} has ${values.length} entries for ${n} inputs`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0) throw new ValueError(`${op}: ${what}[${i}] must be a class index >= 0, got ${v}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * The host-side bookkeeping of one attack run: the clean inputs, the current adversarial
+ * examples, per-example success and counters. Attacks move rows in and out of tensors through
+ * it, so projection and early stopping are exact, per example, and backend-independent.
+ */
+export class AttackState {
+  readonly n: number;
+  readonly rowLen: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly x: FloatArray;
+  readonly adv: FloatArray;
+  readonly labels: Int32Array;
+  readonly targets: Int32Array | null;
+  readonly success: boolean[];
+  readonly forwardCount: number[];
+  readonly gradCount: number[];
+  classes = -1;
+
+  constructor(
+    readonly op: string,
+    x: Tensor,
+    y: Labels,
+    targets: Labels | undefined,
+    readonly threat: ThreatModel,
+  ) {
+    if (!(x instanceof Tensor)) throw new ValueError(`${op}: x must be a Tensor`);
+    if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
+    if (x.rank < 2 || x.shape[0] === 0) throw new ShapeError(`${op}: x must be a non-empty batch [N, ...features], got ${x.describe()}`);
+    this.n = x.shape[0];
+    this.rowLen = x.size / this.n;
+    this.shape = x.shape;
+    this.dtype = x.dtype;
+    this.x = x.dataSync() as FloatArray;
+    const [lo, hi] = threat.bounds;
+    for (let i = 0; i < this.x.length; i++) {
+      const v = this.x[i];
+      if (!(v >= lo && v <= hi)) throw new ValueError(`${op}: input value ${v} at flat index ${i} is outside the bounds [${lo}, ${hi}]`);
+    }
+    this.adv = this.x.slice();
+    this.labels = labelsToInt(op, 'labels', y, this.n);
+    this.targets = targets === undefined ? null : labelsToInt(op, 'targets', targets, this.n);
+    if (this.targets) {
+      for (let i = 0; i < this.n; i++) {
+        if (this.targets[i] === this.labels[i]) throw new ValueError(`${op}: targets[${i}] equals the true label ${this.labels[i]}; a target must be another class`);
+      }
+    }
+    this.success = new Array(this.n).fill(false);
+    this.forwardCount = new Array(this.n).fill(0);
+    this.gradCount = new Array(this.n).fill(0);
+  }
+
+  get targeted(): boolean {
+    return this.targets !== null;
+  }
+
+  /** The class the attacker is steering example i towards (targeted) or away from. */
+  goal(i: number): number {
+    return this.targets ? this.targets[i] : this.labels[i];
+  }
+
+  isSuccess(i: number, pred: number): boolean {
+    return this.targets ? pred === this.targets[i] : pred !== this.labels[i];
+  }
+
+  /** Called once the model's class count is known: labels and targets must index a class. */
+  setClasses(c: number): void {
+    if (this.classes === c) return;
+    for (let i = 0; i < this.n; i++) {
+      if (this.labels[i] >= c) throw new ValueError(`${this.op}: labels[${i}] = ${this.labels[i]} but the model has ${c} classes`);
+      if (this.targets && this.targets[i] >= c) throw new ValueError(`${this.op}: targets[${i}] = ${this.targets[i]} but the model has ${c} classes`);
+    }
+    this.classes = c;
+  }
+
+  /** The given rows of `src` (default: adv), packed one after another. */
+  pack(indices: readonly number[], src: ArrayLike<number> = this.adv): Float32Array | Float64Array {
+    const len = this.rowLen;
+    const out = this.dtype === 'float32' ? new Float32Array(indices.length * len) : new Float64Array(indices.length * len);
+    indices.forEach((i, r) => {
+      for (let j = 0; j < len; j++) out[r * len + j] = src[i * len + j];
+    });
+    return out;
+  }
+
+  /** A tensor [rows, ...features] of packed row values, in the input's dtype. */
+  tensorOf(packed: ArrayLike<number>, rows: number): Tensor {
+    const values = this.dtype === 'float32' ? Float32Array.from(packed) : Float64Array.from(packed);
+    return tensor(values, [rows, ...this.shape.slice(1)], this.dtype);
+  }
+
+  /** A tensor [rows.length, ...features] holding the given rows of `src` (default: adv). */
+  rows(indices: readonly number[], src: ArrayLike<number> = this.adv): Tensor {
+    return this.tensorOf(this.pack(indices, src), indices.length);
+  }
+
+  /** Predictions of `forward` on the given rows of `src`; counts one forward per row. */
+  predict(forward: ForwardFn, indices: readonly number[], src: ArrayLike<number> = this.adv): Int32Array {
+    if (indices.length === 0) return new Int32Array(0);
+    const logits = tidy(() => noGrad(() => forward(this.rows(indices, src)).dataSync()));
+    const classes = logits.length / indices.length;
+    this.setClasses(classes);
+    for (const i of indices) this.forwardCount[i]++;
+    return argmaxRows(logits, indices.length, classes);
+  }
+
+  /** Indices of examples not yet broken. */
+  active(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.n; i++) if (!this.success[i]) out.push(i);
+    return out;
+  }
+
+  /** Mark examples the model already gets wrong (or already sends to the target) as done at x. */
+  markCleanSuccesses(forward: ForwardFn): void {
+    const all = [...Array(this.n).keys()];
+    const preds = this.predict(forward, all, this.x);
+    for (const i of all) if (this.isSuccess(i, preds[i])) this.success[i] = true;
+  }
+
+  /** Copy row r of `src` (laid out as rows of the active list) into adv row i. */
+  setAdvRow(i: number, src: ArrayLike<number>, r: number): void {
+    const len = this.rowLen;
+    for (let j = 0; j < len; j++) this.adv[i * len + j] = src[r * len + j];
+  }
+
+  /**
+   * The result: one final forward of the attacked model on every xAdv decides success, so the
+   * flags always agree with the model's predictions.
+   */
+  finish(forward: ForwardFn): AttackResult {
+    const all = [...Array(this.n).keys()];
+    const preds = this.predict(forward, all);
+    const success = all.map((i) => this.isSuccess(i, preds[i]));
+    const norms = all.map((i) => distance(this.adv, this.x, i * this.rowLen, this.rowLen, this.threat.norm));
+    const xAdv = tensor(this.adv.slice(), [...this.shape], this.dtype);
+    return { xAdv, success, norms, forwardCount: [...this.forwardCount], gradCount: [...this.gradCount] };
+  }
+}

@@ -1,0 +1,105 @@
+import { Generator, ValueError, memory, type Tensor } from '@kwta/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FGSM, PGD, SquareAttack, evaluate, straightThrough, type Attack, type AttackResult, type Classifier, type Labels, type Progress } from '../src/index.js';
+import { tinyProblem } from './fixtures/models.js';
+import type { Mlp } from './fixtures/mlp.js';
+import type { Blobs } from './fixtures/synthetic.js';
+
+let net: Mlp;
+let data: Blobs;
+
+beforeAll(() => {
+  ({ net, test: data } = tinyProblem());
+});
+
+/** An attack that "breaks" a fixed set of examples, to test the harness's bookkeeping alone. */
+class FixedAttack implements Attack {
+  readonly kind = 'white-box' as const;
+  readonly norm = 'linf' as const;
+  constructor(
+    readonly name: string,
+    readonly broken: Set<number>,
+    readonly eps = 0.1,
+  ) {}
+  withEps(eps: number): Attack {
+    return new FixedAttack(this.name, eps >= 1 ? new Set(data.y.keys()) : this.broken, eps);
+  }
+  run(_m: Classifier, x: Tensor, y: Labels): AttackResult {
+    const n = x.shape[0];
+    void y;
+    return { xAdv: x, success: [...Array(n).keys()].map((i) => this.broken.has(i)), norms: new Array(n).fill(0), forwardCount: new Array(n).fill(1), gradCount: new Array(n).fill(0) };
+  }
+}
+
+describe('evaluate', () => {
+  it('counts an example robust only if it is correct and every attack fails on it', () => {
+    const a = new FixedAttack('A', new Set([0, 1, 2]));
+    const b = new FixedAttack('B', new Set([2, 3, 4, 5]));
+    const report = evaluate(net.forward, data.x, data.y, { attacks: [a, b], gen: new Generator(1), checks: false });
+    const correct = Array.from(net.forward(data.x).argmax(1).dataSync(), (p, i) => p === data.y[i]);
+    const expected = correct.map((c, i) => c && i > 5);
+    expect(report.robust).toEqual(expected);
+    expect(report.robustAccuracy).toBeCloseTo(expected.filter(Boolean).length / data.y.length, 12);
+    expect(report.attacks.map((s) => s.accuracy)).toEqual([9 / 12, 8 / 12]);
+    expect(report.strongestAttack).toBe('B');
+    expect(report.cleanAccuracy).toBeCloseTo(net.accuracy(data.x, data.y), 12);
+  });
+
+  it('reports progress, is JSON-serialisable and deterministic for a seed', () => {
+    const seen: Progress[] = [];
+    const attacks = () => [new FGSM({ eps: 0.1 }), new PGD({ eps: 0.1, steps: 10 }), new SquareAttack({ eps: 0.1, queries: 50 })];
+    const report = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5, onProgress: (p) => seen.push(p) });
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+    expect(seen[0]).toEqual({ stage: 'clean', name: 'clean', done: 0, total: 12 });
+    expect(seen.filter((p) => p.stage === 'attack').map((p) => p.done)).toEqual([5, 10, 12, 5, 10, 12, 5, 10, 12]);
+    expect(seen.some((p) => p.stage === 'check')).toBe(true);
+    const before = memory().numTensors;
+    const again = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5 });
+    expect(memory().numTensors).toBe(before);
+    const strip = (r: typeof report) => ({ ...r, attacks: r.attacks.map((a) => ({ ...a, seconds: 0 })) });
+    expect(strip(again)).toEqual(strip(report));
+  });
+
+  it('passes the masking checks on a network that does not mask gradients', () => {
+    const report = evaluate(net.forward, data.x, data.y, {
+      attacks: [new PGD({ eps: 0.1, steps: 20 }), new SquareAttack({ eps: 0.1, queries: 200 })],
+      gen: new Generator(3),
+    });
+    expect(report.checks.map((c) => c.name)).toEqual(['accuracy-falls-with-eps', 'stronger-attack-not-weaker', 'white-box-beats-black-box']);
+    expect(report.flags).toEqual([]);
+    const sweep = report.checks[0].data.accuracy as number[];
+    expect(sweep[sweep.length - 1]).toBeLessThanOrEqual(0.1);
+  });
+
+  it('flags a model whose gradients are zeroed: accuracy does not fall with eps and Square beats PGD', () => {
+    // Exact forward, zero backward: the crudest gradient masking.
+    const masked = straightThrough(net.forward, (x) => net.forward(x).mul(0));
+    const report = evaluate(masked, data.x, data.y, {
+      attacks: [new PGD({ eps: 0.15, steps: 10, randomStart: false }), new SquareAttack({ eps: 0.15, queries: 200 })],
+      gen: new Generator(4),
+      checks: { stronger: false },
+    });
+    const failed = report.checks.filter((c) => !c.passed).map((c) => c.name);
+    expect(failed).toEqual(['accuracy-falls-with-eps', 'white-box-beats-black-box']);
+    expect(report.flags).toHaveLength(2);
+    expect(report.attacks[0].accuracy).toBeCloseTo(report.cleanAccuracy, 12);
+  });
+
+  it('flags a stronger variant that does worse', () => {
+    class Weakening extends FixedAttack {
+      stronger(): Attack {
+        return new FixedAttack('A-stronger', new Set([0]));
+      }
+    }
+    const report = evaluate(net.forward, data.x, data.y, { attacks: [new Weakening('A', new Set([0, 1, 2, 3, 4, 5, 6, 7]))], gen: new Generator(5) });
+    const check = report.checks.find((c) => c.name === 'stronger-attack-not-weaker')!;
+    expect(check.passed).toBe(false);
+    expect(check.detail).toMatch(/A-stronger/);
+  });
+
+  it('rejects an empty attack list, a missing generator and mismatched labels', () => {
+    expect(() => evaluate(net.forward, data.x, data.y, { attacks: [], gen: new Generator(1) })).toThrow(ValueError);
+    expect(() => evaluate(net.forward, data.x, data.y, { attacks: [new FGSM({ eps: 0.1 })] } as never)).toThrow(/needs a Generator/);
+    expect(() => evaluate(net.forward, data.x, data.y.subarray(2), { attacks: [new FGSM({ eps: 0.1 })], gen: new Generator(1) })).toThrow(/10 labels for 12 inputs/);
+  });
+});

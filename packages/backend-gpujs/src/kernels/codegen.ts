@@ -1,0 +1,64 @@
+/**
+ * Helpers that write kernel source text. Every shape and stride is baked into the source as a
+ * literal, so one compiled kernel serves exactly one (op, shape) and the cache key is the text.
+ */
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d];
+  }
+  return s;
+}
+
+/** Strides of `from` laid against the broadcast shape `to`, 0 on broadcast axes. */
+export function alignedStrides(from: readonly number[], to: readonly number[]): number[] {
+  const s = stridesOf(from);
+  const out = new Array<number>(to.length).fill(0);
+  const shift = to.length - from.length;
+  for (let i = 0; i < from.length; i++) out[i + shift] = from[i] === 1 ? 0 : s[i];
+  return out;
+}
+
+/**
+ * Lines that split flat index `flat` over `shape` into variables `${p}0..${p}{r-1}`. Axes of
+ * extent 1 are constant 0 and cost nothing.
+ */
+export function unravel(flat: string, shape: readonly number[], p: string): string {
+  const lines: string[] = [`let ${p}r = ${flat};`];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) lines.push(`const ${p}${d} = 0;`);
+    else if (d === 0) lines.push(`const ${p}${d} = ${p}r;`);
+    else {
+      lines.push(`const ${p}${d} = ${p}r - Math.floor(${p}r / ${shape[d]}) * ${shape[d]};`);
+      lines.push(`${p}r = Math.floor(${p}r / ${shape[d]});`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** `p0 * s0 + p1 * s1 + ...` skipping zero strides (or "0"). */
+export function dot(p: string, strides: readonly number[], base = ''): string {
+  const terms = strides.flatMap((s, d) => (s === 0 ? [] : [s === 1 ? `${p}${d}` : `${p}${d} * ${s}`]));
+  if (base) terms.unshift(base);
+  return terms.length ? terms.join(' + ') : '0';
+}
+
+/** A kernel source: `function (a0, a1, ...) { body }`. */
+export function kernelSource(nArgs: number, body: string): string {
+  const args = Array.from({ length: nArgs }, (_, i) => `a${i}`).join(', ');
+  return `function (${args}) {\n${body}\n}`;
+}
+
+/** Float literal that gpu.js cannot mistake for an integer. */
+export function f(v: number): string {
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return Number.isInteger(v) ? `${v}.0` : `${v}`;
+}
