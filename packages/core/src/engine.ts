@@ -137,6 +137,17 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Run `fn` with autodiff recording on, even inside `noGrad` (attacks need input gradients there). */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = engine.gradEnabled;
+  engine.gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    engine.gradEnabled = prev;
+  }
+}
+
 export function isGradEnabled(): boolean {
   return engine.gradEnabled;
 }

@@ -10,7 +10,7 @@ export * from './backend.js';
 export { CpuBackend, cpuKernels } from './backends/cpu/index.js';
 export { gemm, gemmReference, type MatView } from './backends/cpu/gemm.js';
 export { Tensor, type NestedArray, type Storage } from './tensor.js';
-export { tidy, keep, memory, noGrad, isGradEnabled, setBackend, getBackend } from './engine.js';
+export { tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend } from './engine.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
 export { gradRules, BROADCASTING_OPS, sumToShape, type DiffOp, type OpAttrs, type GradRule } from './autodiff/rules.js';
 export * from './ops/index.js';

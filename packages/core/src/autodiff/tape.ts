@@ -1,4 +1,4 @@
-import { engine, noGrad } from '../engine.js';
+import { enableGrad, engine, noGrad } from '../engine.js';
 import { GradientError, fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -162,14 +162,7 @@ export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, argn
       if (!args[i]) throw new GradientError(`valueAndGrad: argument ${i} was not passed`);
     }
     const leaves = args.map((a, i) => (chosen.includes(i) ? a.detach().requireGrad() : a)) as A;
-    const prev = engine.gradEnabled;
-    engine.gradEnabled = true;
-    let value: Tensor;
-    try {
-      value = f(...leaves);
-    } finally {
-      engine.gradEnabled = prev;
-    }
+    const value = enableGrad(() => f(...leaves));
     const targets = chosen.map((i) => leaves[i]);
     const grads = value.requiresGrad ? gradients(value, targets) : targets.map((t) => noGrad(() => zerosLike(t)));
     for (const i of chosen) leaves[i].dispose();
