@@ -15,3 +15,4 @@ export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type Gra
 export { gradRules, BROADCASTING_OPS, sumToShape, type DiffOp, type OpAttrs, type GradRule } from './autodiff/rules.js';
 export * from './ops/index.js';
 export * from './ops/backprop.js';
+export { WasmBackend, createCpuBackend, wasmSimdSupported, hardwareThreads, type WasmBackendOptions } from './backends/wasm/index.js';

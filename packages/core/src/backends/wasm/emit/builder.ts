@@ -100,7 +100,9 @@ export class FnBuilder {
   and(): this { return this.op(0x71); }
   select(): this { return this.op(0x1b); }
 
-  // --- f32 scalar
+  // --- memory (i32 and f32 scalars)
+  i32load(offset = 0): this { return this.op(0x28).memarg(2, offset); }
+  i32store(offset = 0): this { return this.op(0x36).memarg(2, offset); }
   f32load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
   f32store(offset = 0): this { return this.op(0x38).memarg(2, offset); }
   f32add(): this { return this.op(0x92); }
