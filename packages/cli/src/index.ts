@@ -7,3 +7,4 @@ export { benchActivations, benchTrainingStep, formatBench, ACTIVATION_SHAPES, ty
 export { buildAttacks, ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS, type AttackSettings } from './attacks.js';
 export { CliError, parseActivation, activationFactory, activationLabel, buildModel, loadDataset, MODELS, type ActivationSpec, type ModelSpec } from './spec.js';
 export { loadRun, saveRun, type RunConfig } from './run-dir.js';
+export { useBackend, BACKENDS, type BackendName } from './backend-choice.js';

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { KwtaError } from '@kwta/core';
 import { ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS } from './attacks.js';
+import { BACKENDS, useBackend } from './backend-choice.js';
 import { benchActivations, benchTrainingStep, formatBench } from './commands/bench.js';
 import { formatEvalTable, runEval } from './commands/eval.js';
 import { runReport } from './commands/report.js';
@@ -42,7 +43,13 @@ const nonNeg = (name: string, v: unknown, fallback: number) => parseNumber(name,
 
 const program = new Command('kwta')
   .description('k-Winners-Take-All and adversarial robustness: train, attack, report, benchmark')
-  .showHelpAfterError();
+  .addOption(new Option('--backend <name>', 'compute backend: wasm (SIMD, all cores), js (pure TypeScript), gpujs').choices([...BACKENDS]).default('wasm'))
+  .option('--gpu-mode <mode>', 'gpu.js mode for --backend gpujs: cpu, webasm, headlessgl')
+  .showHelpAfterError()
+  .hook('preAction', async () => {
+    const g = program.opts() as Opts;
+    await useBackend(String(g.backend), g.gpuMode as string | undefined);
+  });
 
 program.command('train')
   .description('train a model and write a run directory (config.json, model.safetensors, checkpoint, train.json)')
