@@ -85,6 +85,14 @@ describe('evaluate', () => {
     expect(report.attacks[0].accuracy).toBeCloseTo(report.cleanAccuracy, 12);
   });
 
+  it('judges the eps sweep in order of eps, also for radii below the nominal one', () => {
+    const pgd = new PGD({ eps: 0.1, steps: 10 });
+    const report = evaluate(net.forward, data.x, data.y, { attacks: [pgd], gen: new Generator(2), checks: { stronger: false, epsValues: [0.02, 0.05, 1] } });
+    const sweep = report.checks.find((c) => c.name === 'accuracy-falls-with-eps')!;
+    expect(sweep.data.eps).toEqual([0.02, 0.05, 0.1, 1]);
+    expect(sweep.passed).toBe(true);
+  });
+
   it('flags a stronger variant that does worse', () => {
     class Weakening extends FixedAttack {
       stronger(): Attack {

@@ -8,6 +8,7 @@ import { benchActivations, benchTrainingStep, formatBench } from './commands/ben
 import { formatEvalTable, runEval } from './commands/eval.js';
 import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
+import { EXPERIMENTS, runExperiment } from './commands/experiment.js';
 import { runTrain } from './commands/train.js';
 import { CliError, DATASET_HELP, MODELS, parseNumber, parsePositiveInt } from './spec.js';
 
@@ -149,6 +150,19 @@ program.command('bench')
     const reps = parsePositiveInt('reps', o.reps as string);
     const rows = [...benchActivations(reps), benchTrainingStep(Math.max(3, Math.ceil(reps / 2)))];
     console.log(o.json ? JSON.stringify(rows, null, 2) : formatBench(rows));
+  });
+
+program.command('experiment')
+  .description(`the paper's tables and figures: ${EXPERIMENTS.join(', ')} or all; writes <out>/<name>/ (result.json, SVGs, README.md)`)
+  .argument('<name>', `experiment: ${EXPERIMENTS.join(', ')} or all`)
+  .option('--full', 'the paper-like setting (hidden width 20000, 20 epochs, paper attack budgets; hours)')
+  .option('--out <dir>', 'output directory', 'docs/experiments')
+  .option('--cache <dir>', 'trained-model cache shared between experiments', 'out/models')
+  .option('--seed <n>', 'seed', '1')
+  .option('--quiet', 'no progress output')
+  .action(async (name: string, o: Opts) => {
+    const dirs = await runExperiment(name, { out: String(o.out), cache: String(o.cache), full: !!o.full, seed: num('seed', o.seed, 1), quiet: !!o.quiet });
+    for (const d of dirs) console.log(`${d}/README.md`);
   });
 
 program.command('reproduce', { isDefault: false })

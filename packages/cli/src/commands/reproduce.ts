@@ -29,7 +29,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ summaries: Ev
   const started = Date.now();
   const base: Omit<TrainCommandOptions, 'activation' | 'out'> = {
     model: 'mnist-cnn', method: 'natural', dataset: 'mnist',
-    epochs: o.epochs ?? (o.full ? 10 : 2), batchSize: 64, optimizer: 'adam', lr: 1e-3, momentum: 0.9, weightDecay: 0,
+    epochs: o.epochs ?? (o.full ? 10 : 3), batchSize: 64, optimizer: 'adam', lr: 1e-3, momentum: 0.9, weightDecay: 0,
     milestones: [], eps: 0.3, attackSteps: 8, tradesBeta: 6, freeReplays: 8,
     hidden: o.hidden ?? (o.full ? 20000 : 256), trainLimit: o.trainLimit, seed: o.seed, quiet: o.quiet,
   };
