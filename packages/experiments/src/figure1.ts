@@ -1,5 +1,15 @@
-import { Generator, mean, noGrad, square, sub, tensor, tidy, topkMask, add, matmul } from '@kwta/core';
-import { Adam, Mlp, type Activation } from './mlp.js';
+import { Generator, mean, noGrad, square, sub, tensor, tidy } from '@kwta/core';
+import { KWTA, Linear, ReLU, Sequential, type Module } from '@kwta/nn';
+import { Adam } from '@kwta/optim';
+
+export type Activation = { kind: 'relu' } | { kind: 'kwta'; gamma: number };
+
+/** 1 -> width -> width -> 1, float64 so the bisection below can resolve jumps finely. */
+function buildMlp(width: number, activation: Activation, gen: Generator): Sequential {
+  const act = (): Module => (activation.kind === 'relu' ? new ReLU() : new KWTA({ gamma: activation.gamma }));
+  const init = { gen, dtype: 'float64' as const };
+  return new Sequential(new Linear(1, width, init), act(), new Linear(width, width, init), act(), new Linear(width, 1, init));
+}
 
 /**
  * The paper's Figure 1: fit a 1-D function from a handful of points with a small k-WTA network.
@@ -49,14 +59,15 @@ export function runFigure1(opts: Figure1Options = {}): Figure1Result {
   const points = xs.map((x) => ({ x, y: target(x) }));
   const grid = Array.from({ length: o.gridSize }, (_, i) => DOMAIN[0] + (i / (o.gridSize - 1)) * (DOMAIN[1] - DOMAIN[0]));
   const fit = (activation: Activation, name: string): FitResult => {
-    const model = new Mlp([1, o.width, o.width, 1], activation, new Generator(o.seed + 1));
-    const opt = new Adam(model.params, o.lr);
+    const model = buildMlp(o.width, activation, new Generator(o.seed + 1));
+    const opt = new Adam(model.parameters(), { lr: o.lr });
     const X = tensor(Float64Array.from(xs), [xs.length, 1], 'float64').keep();
     const Y = tensor(Float64Array.from(points.map((p) => p.y)), [xs.length, 1], 'float64').keep();
     let loss = NaN;
     for (let step = 1; step <= o.steps; step++) {
       loss = tidy(() => {
         const l = mean(square(sub(model.forward(X), Y)));
+        opt.zeroGrad();
         l.backward();
         opt.step();
         return l.item();
@@ -74,27 +85,30 @@ export function runFigure1(opts: Figure1Options = {}): Figure1Result {
   };
 }
 
-/** Evaluate the model and its activation pattern (hidden winners/positives) at many x at once. */
-function evaluate(model: Mlp, xs: number[]): { y: number[]; pattern: string[] } {
+/**
+ * Evaluate the model at many x at once, and its activation pattern there: which hidden units
+ * are non-zero after each activation (the winners for k-WTA, the positive units for ReLU).
+ */
+function evaluate(model: Sequential, xs: number[]): { y: number[]; pattern: string[] } {
   return noGrad(() => tidy(() => {
-    const X = tensor(Float64Array.from(xs), [xs.length, 1], 'float64');
-    const y = Array.from(model.forward(X).dataSync());
-    // Recompute the hidden layers to read the pattern (which units are active).
-    const masks: Uint8Array[] = [];
-    let h = X;
-    for (let l = 0; l < model.params.length / 2 - 1; l++) {
-      h = add(matmul(h, model.params[2 * l]), model.params[2 * l + 1]);
-      const mask = model.activation.kind === 'relu' ? h.greater(0) : topkMask(h, model.k(h.shape[1]));
-      masks.push(mask.dataSync() as Uint8Array);
-      h = model.activation.kind === 'relu' ? h.relu() : h.mul(mask.cast('float64'));
+    let h = tensor(Float64Array.from(xs), [xs.length, 1], 'float64');
+    const masks: string[][] = xs.map(() => []);
+    for (let i = 0; i < model.length; i++) {
+      const layer = model.at(i);
+      h = layer.forward(h);
+      if (layer instanceof Linear) continue;
+      const v = h.dataSync(), width = h.shape[1];
+      xs.forEach((_, r) => {
+        let bits = '';
+        for (let j = 0; j < width; j++) bits += v[r * width + j] !== 0 ? '1' : '0';
+        masks[r].push(bits);
+      });
     }
-    const width = model.sizes[1];
-    const pattern = xs.map((_, i) => masks.map((m) => Array.from(m.subarray(i * width, (i + 1) * width)).join('')).join('|'));
-    return { y, pattern };
+    return { y: Array.from(h.dataSync()), pattern: masks.map((m) => m.join('|')) };
   }));
 }
 
-function analyse(model: Mlp, activation: Activation, grid: number[], trainMse: number): FitResult {
+function analyse(model: Sequential, activation: Activation, grid: number[], trainMse: number): FitResult {
   const { y, pattern } = evaluate(model, grid);
   const discontinuities: { x: number; jump: number }[] = [];
   let patternChanges = 0;
