@@ -75,3 +75,36 @@ describe('k-WTA selection', () => {
     }
   });
 });
+
+describe('k-WTA selection on long rows', () => {
+  it('matches the definition on random, tied, sorted and constant rows', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2048, max: 6000 }), fc.nat(), fc.constantFrom('random', 'ties', 'sorted', 'reversed', 'constant', 'spike'), fc.integer(), (n, kr, kind, seed) => {
+        const g = new Generator(seed);
+        const k = 1 + (kr % n);
+        const row = Array.from({ length: n }, (_, i) => {
+          switch (kind) {
+            case 'random': return g.normal();
+            case 'ties': return g.int(7);
+            case 'sorted': return i;
+            case 'reversed': return -i;
+            case 'constant': return 1;
+            default: return i % 97 === 0 ? 100 + g.uniform() : g.uniform();
+          }
+        });
+        const mask = topkMask(tensor(row, [1, n]), k).dataSync();
+        const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => row[b] - row[a] || a - b);
+        const want = new Uint8Array(n);
+        for (const i of order.slice(0, k)) want[i] = 1;
+        expect(Buffer.from(mask).equals(Buffer.from(want))).toBe(true);
+      }),
+      { seed: 777, numRuns: 40 },
+    );
+  });
+
+  it('reports NaN in a long row', () => {
+    const row = Array.from({ length: 4096 }, (_, i) => i);
+    row[3000] = NaN;
+    expect(() => topkMask(tensor(row, [1, 4096]), 10)).toThrow(/row 0 contains NaN at position 3000/);
+  });
+});

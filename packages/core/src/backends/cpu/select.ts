@@ -41,19 +41,18 @@ function markWinners(
   values: TypedArray, off: number, n: number, k: number,
   scratch: TypedArray, mask: Uint8Array, row: number, maskShift = 0,
 ): void {
-  for (let i = 0; i < n; i++) {
-    const v = values[off + i];
-    if (v !== v) throw new ValueError(`topk: row ${row} contains NaN at position ${i}; k-WTA needs ordered values`);
-    scratch[i] = v;
-  }
   const m = off + maskShift;
   if (k >= n) {
+    checkFinite(values, off, n, row);
     mask.fill(1, m, m + n);
     return;
   }
-  const t = nthSmallest(scratch, n - k);
-  let above = 0;
-  for (let i = 0; i < n; i++) if (values[off + i] > t) above++;
+  const { t, above, equal } = threshold(values, off, n, k, scratch, row);
+  if (above + equal === k) {
+    // No tie to break (the usual case for real activations): a branch-free comparison.
+    for (let i = 0; i < n; i++) mask[m + i] = +(values[off + i] >= t);
+    return;
+  }
   let quota = k - above;
   for (let i = 0; i < n; i++) {
     const v = values[off + i];
@@ -63,6 +62,37 @@ function markWinners(
       quota--;
     }
   }
+}
+
+function checkFinite(values: TypedArray, off: number, n: number, row: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = values[off + i];
+    if (v !== v) throw new ValueError(`topk: row ${row} contains NaN at position ${i}; k-WTA needs ordered values`);
+  }
+}
+
+/** A row's k-th largest value t, and how many of its values are > t and = t. */
+interface Threshold {
+  t: number;
+  above: number;
+  equal: number;
+}
+
+/** Quickselect over a copy of the row (refusing NaN), then one counting pass. */
+function threshold(values: TypedArray, off: number, n: number, k: number, scratch: TypedArray, row: number): Threshold {
+  for (let i = 0; i < n; i++) {
+    const v = values[off + i];
+    if (v !== v) throw new ValueError(`topk: row ${row} contains NaN at position ${i}; k-WTA needs ordered values`);
+    scratch[i] = v;
+  }
+  const t = nthSmallest(scratch.subarray(0, n), n - k);
+  let above = 0, equal = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[off + i];
+    above += +(v > t);
+    equal += +(v === t);
+  }
+  return { t, above, equal };
 }
 
 /** Hoare-partition quickselect (median of three): the value that would sit at `nth` if sorted. */
