@@ -7,7 +7,7 @@ import type { Mode } from './harness/types.js';
 import { resolveSuites } from './suites/index.js';
 
 const USAGE = `usage: node --expose-gc dist/cli.js [suite|group ...] [--quick] [--filter TEXT] [--out DIR] [--strict]
-  suites/groups   default 'core' (= matmul conv2d)
+  suites/groups   default 'core' (= matmul conv2d); 'wasm' (issue 8), 'overhead' (issue 7); see README
   --quick         tiny sizes and few rounds (smoke test; does not overwrite results/ unless --out says so)
   --filter TEXT   only cases whose id contains TEXT
   --out DIR       where <suite>.json goes (default: benchmarks/results; --quick writes nothing unless given)
@@ -42,6 +42,7 @@ async function main(): Promise<number> {
       onCase: (c) => console.log(`  done: ${c.id}${c.agrees ? '' : '  (OUTPUTS DISAGREE)'}`),
     });
     console.log(`\n${formatMachine(result)}\n\n${formatTable(result)}\n`);
+    for (const note of result.notes) console.log(note);
     const { agreementFailures, targetsMissed } = result.summary;
     if (agreementFailures.length) console.log(`WRONG RESULTS (outputs disagree with ${result.cases[0]?.reference}): ${agreementFailures.join('; ')}`);
     if (targetsMissed.length) console.log(`targets missed: ${targetsMissed.join('; ')}`);

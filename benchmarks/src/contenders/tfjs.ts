@@ -53,7 +53,9 @@ export interface TfjsWorkload {
   /** The timed work: returns every tensor it produced (they are disposed after the run). */
   run(): tf.Tensor | tf.Tensor[];
   /** Tensors of `run()`'s result converted to the case's canonical layout, read back. */
-  canonical(out: tf.Tensor[]): Float32Array[];
+  canonical?(out: tf.Tensor[]): Float32Array[];
+  /** Instead of `canonical`: untimed outputs computed some other way (a training step's losses). */
+  outputs?(): Float32Array[];
   /** Inputs to free when the case is done. */
   inputs: tf.Tensor[];
 }
@@ -81,6 +83,8 @@ export function tfjsContender(backend: TfjsBackend, build: () => TfjsWorkload): 
           tf.dispose(tf.tidy(runAll));
         },
         outputs() {
+          if (w.outputs) return w.outputs();
+          if (!w.canonical) throw new Error('tfjsContender: a workload needs canonical() or outputs()');
           const outs = tf.tidy(runAll);
           try {
             return w.canonical(outs);

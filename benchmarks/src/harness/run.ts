@@ -31,6 +31,7 @@ export interface CaseResult {
   params: Record<string, number | string | boolean>;
   flops: number;
   reference: string;
+  referenceFor?: Record<string, string>;
   tolerance: number;
   /** Every contender's outputs agree with the reference within the tolerance. */
   agrees: boolean;
@@ -47,6 +48,8 @@ export interface SuiteResult {
   environment: Record<string, unknown>;
   settings: MeasureOptions;
   cases: CaseResult[];
+  /** The suite's extra findings (see Suite.notes); empty when it has none. */
+  notes: string[];
   summary: { cases: number; agreementFailures: string[]; targetsMet: string[]; targetsMissed: string[] };
 }
 
@@ -62,10 +65,11 @@ async function checkAgreement(c: BenchCase, names: string[], prepared: Prepared[
     await prepared[i].activate?.();
     outs.set(names[i], await prepared[i].outputs());
   }
-  const ref = outs.get(c.reference);
-  if (!ref) throw new Error(`${c.id}: reference contender '${c.reference}' is not among ${names.join(', ')}`);
   const errors = new Map<string, number>();
   for (const [name, out] of outs) {
+    const refName = c.referenceFor?.[name] ?? c.reference;
+    const ref = outs.get(refName);
+    if (!ref) throw new Error(`${c.id}: reference contender '${refName}' is not among ${names.join(', ')}`);
     let worst = out.length === ref.length ? 0 : Infinity;
     for (let k = 0; k < Math.min(out.length, ref.length); k++) worst = Math.max(worst, maxRelativeError(out[k], ref[k]));
     errors.set(name, worst);
@@ -76,10 +80,11 @@ async function checkAgreement(c: BenchCase, names: string[], prepared: Prepared[
 function ratioResult(spec: BenchCase['ratios'][number], medians: Map<string, number>, caseId: string): RatioResult {
   const num = medians.get(spec.numerator), den = medians.get(spec.denominator);
   if (num === undefined || den === undefined) throw new Error(`${caseId}: ratio ${spec.numerator}/${spec.denominator} names a missing contender`);
-  const value = num / den;
+  // Judge the rounded value the JSON keeps, so a reader recomputing ✓/✗ from it agrees.
+  const value = sig(num / den);
   const t = spec.target;
   const met = t ? (t.min === undefined || value >= t.min) && (t.max === undefined || value <= t.max) : null;
-  return { label: `${spec.numerator} / ${spec.denominator}`, numerator: spec.numerator, denominator: spec.denominator, value: sig(value), target: t ?? null, met };
+  return { label: `${spec.numerator} / ${spec.denominator}`, numerator: spec.numerator, denominator: spec.denominator, value, target: t ?? null, met };
 }
 
 /** Run one case: prepare, check agreement once, measure interleaved, summarise. */
@@ -111,7 +116,7 @@ export async function runCase(c: BenchCase, settings: MeasureOptions): Promise<C
     const agrees = names.every((n) => errors.get(n)! <= c.tolerance);
     return {
       id: c.id, description: c.description, params: c.params, flops: c.flops,
-      reference: c.reference, tolerance: c.tolerance, agrees,
+      reference: c.reference, ...(c.referenceFor ? { referenceFor: c.referenceFor } : {}), tolerance: c.tolerance, agrees,
       contenders: results,
       ratios: c.ratios.map((r) => ratioResult(r, medians, c.id)),
     };
@@ -140,7 +145,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
     opts.onCase?.(r);
   }
   const ratioKey = (c: CaseResult, r: RatioResult) => `${c.id}: ${r.label}`;
-  return {
+  const result: SuiteResult = {
     suite: suite.name,
     description: suite.description,
     mode: opts.mode,
@@ -149,6 +154,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
     environment,
     settings,
     cases: results,
+    notes: [],
     summary: {
       cases: results.length,
       agreementFailures: results.filter((c) => !c.agrees).map((c) => c.id),
@@ -156,4 +162,6 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
       targetsMissed: results.flatMap((c) => c.ratios.filter((r) => r.met === false).map((r) => ratioKey(c, r))),
     },
   };
+  result.notes = suite.notes?.(result) ?? [];
+  return result;
 }

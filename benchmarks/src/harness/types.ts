@@ -1,3 +1,5 @@
+import type { SuiteResult } from './run.js';
+
 /**
  * The vocabulary of the harness. A suite is a list of cases; a case is one workload (one op at
  * one shape) run by several contenders (engines), measured side by side in the same process.
@@ -43,6 +45,12 @@ export interface BenchCase {
   contenders(): Contender[];
   /** The contender every other one's outputs are compared against. */
   reference: string;
+  /**
+   * Per-contender references, for cases whose contenders compute different functions (k-WTA
+   * next to ReLU): each listed contender is compared with the named one instead (a contender
+   * mapped to itself is a reference). Unlisted contenders use `reference`.
+   */
+  referenceFor?: Record<string, string>;
   /** Largest accepted max|out - ref| / max|ref| for every contender's outputs. */
   tolerance: number;
   ratios: RatioSpec[];
@@ -57,4 +65,6 @@ export interface Suite {
   cases(mode: Mode): BenchCase[];
   /** Facts about the engines in this run (versions, thread counts, which backend really ran). */
   environment(): Promise<Record<string, unknown>>;
+  /** Lines printed under the table and kept in the JSON (e.g. GFLOP/s as a fraction of the machine's peak). */
+  notes?(result: SuiteResult): string[];
 }

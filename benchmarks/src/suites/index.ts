@@ -1,16 +1,31 @@
 import type { Suite } from '../harness/types.js';
 import { conv2dSuite } from './conv2d.js';
 import { matmulSuite } from './matmul.js';
+import { overheadActivationsSuite } from './overhead-activations.js';
+import { overheadTrainSuite } from './overhead-train.js';
+import { wasmKwtaReluSuite } from './wasm-kwta-relu.js';
+import { wasmMatmulSuite } from './wasm-matmul.js';
+import { wasmMnistTrainSuite } from './wasm-mnist-train.js';
 
 /** Every suite by name. A new benchmark is one file in suites/ plus one line here. */
 export const SUITES: Record<string, Suite> = {
   [matmulSuite.name]: matmulSuite,
   [conv2dSuite.name]: conv2dSuite,
+  [wasmMatmulSuite.name]: wasmMatmulSuite,
+  [wasmMnistTrainSuite.name]: wasmMnistTrainSuite,
+  [wasmKwtaReluSuite.name]: wasmKwtaReluSuite,
+  [overheadActivationsSuite.name]: overheadActivationsSuite,
+  [overheadTrainSuite.name]: overheadTrainSuite,
 };
 
-/** Named groups of suites; `pnpm bench` runs 'core'. */
+/**
+ * Named groups of suites; `pnpm bench` runs 'core'. 'wasm': issue 8's targets for the
+ * WebAssembly SIMD path; 'overhead': issue 7's k-WTA-against-ReLU costs.
+ */
 export const GROUPS: Record<string, string[]> = {
   core: ['matmul', 'conv2d'],
+  wasm: ['wasm-matmul', 'wasm-mnist-train', 'wasm-kwta-relu'],
+  overhead: ['overhead-activations', 'overhead-train'],
 };
 
 /** Expand suite and group names into suites, in order, without duplicates. */

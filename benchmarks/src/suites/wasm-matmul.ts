@@ -1,0 +1,71 @@
+import { Generator, matmul, tensor } from '@kwta/core';
+import { kwtaBackendInfo, WASM_THREADS } from '../contenders/backends.js';
+import { kwtaContender } from '../contenders/kwta.js';
+import { initTfjs, tf, tfjsContender } from '../contenders/tfjs.js';
+import { simdPeak, type SimdPeak } from '../harness/peak.js';
+import type { BenchCase, Mode, Suite } from '../harness/types.js';
+import { normalData } from './data.js';
+
+/**
+ * Issue 8's matmul target: the WebAssembly SIMD path on 2 threads at least 1.3x faster than
+ * tfjs-backend-wasm (XNNPACK, 1 thread in Node) in the same run; the pure-TypeScript path for
+ * reference (it is also the agreement reference: the obviously-correct kernels).
+ */
+function wasmMatmulCase(n: number): BenchCase {
+  return {
+    id: `matmul ${n} fwd`,
+    description: `C = A·B, ${n}x${n}, float32`,
+    params: { n, kwtaWasmThreads: WASM_THREADS },
+    flops: 2 * n ** 3,
+    reference: 'kwta-js',
+    tolerance: 1e-4,
+    ratios: [
+      { numerator: 'tfjs-wasm', denominator: 'kwta-wasm', target: { min: 1.3 } },
+      { numerator: 'kwta-js', denominator: 'kwta-wasm' },
+    ],
+    contenders() {
+      const gen = new Generator(3000 + n);
+      const a = normalData([n, n], gen), b = normalData([n, n], gen);
+      const kwta = (backend: 'wasm' | 'js') => kwtaContender(() => {
+        const [ka, kb] = [a, b].map((v) => tensor(v, [n, n]));
+        return { inputs: [ka, kb], run: () => matmul(ka, kb) };
+      }, { name: `kwta-${backend}`, backend });
+      return [
+        kwta('wasm'),
+        tfjsContender('wasm', () => {
+          const [ta, tb] = [a, b].map((v) => tf.tensor2d(v, [n, n]));
+          return { inputs: [ta, tb], run: () => tf.matMul(ta, tb), canonical: (outs) => outs.map((o) => Float32Array.from(o.dataSync() as Float32Array)) };
+        }),
+        kwta('js'),
+      ];
+    },
+  };
+}
+
+let peak: SimdPeak | undefined;
+
+export const wasmMatmulSuite: Suite = {
+  name: 'wasm-matmul',
+  description: `Square float32 matmul forward: kwta's WebAssembly SIMD path (${WASM_THREADS} threads) vs tfjs-backend-wasm (XNNPACK), with kwta's pure-TypeScript path for reference; GFLOP/s against the 2-core 128-bit SIMD peak`,
+  cases(mode: Mode) {
+    return (mode === 'full' ? [256, 512, 1024] : [8, 37]).map(wasmMatmulCase);
+  },
+  async environment() {
+    const tfjs = await initTfjs();
+    peak = simdPeak(WASM_THREADS);
+    return { tfjs, kwtaWasm: kwtaBackendInfo('wasm'), kwtaJs: kwtaBackendInfo('js'), simdPeak: peak };
+  },
+  notes(result) {
+    const p = (result.environment.simdPeak ?? peak) as SimdPeak;
+    const clock = `measured clock ${p.measuredGHz} GHz${p.cpuinfoMHz === null ? '' : ` (/proc/cpuinfo: ${p.cpuinfoMHz} MHz)`}`;
+    const lines = [`128-bit SIMD peak on ${p.cores} cores: ${p.peakGflops} GFLOP/s (${p.assumption}; ${clock}; at the /proc/cpuinfo clock: ${p.peakGflopsAtCpuinfoClock ?? '?'} GFLOP/s)`];
+    for (const c of result.cases) {
+      const parts = (['kwta-wasm', 'tfjs-wasm'] as const).map((name) => {
+        const g = c.contenders[name]?.gflops ?? 0;
+        return `${name} ${g} GFLOP/s = ${((100 * g) / p.peakGflops).toFixed(0)}% of peak`;
+      });
+      lines.push(`${c.id}: ${parts.join(', ')}`);
+    }
+    return lines;
+  },
+};
