@@ -28,23 +28,29 @@ export function verdicts(summaries: EvalSummary[]): string[] {
 }
 
 function accuracySpec(summaries: EvalSummary[]): TopLevelSpec {
+  // Short attack names on the axis (settings are in the table); one bar per model and attack.
+  const short = (name: string) => name.split('(')[0];
   const rows = summaries.flatMap((s) => [
     { model: s.label, attack: 'clean', accuracy: s.report.cleanAccuracy, order: 0 },
-    ...s.report.attacks.map((a, i) => ({ model: s.label, attack: a.name, accuracy: a.accuracy, order: i + 1 })),
+    ...s.report.attacks.map((a, i) => ({ model: s.label, attack: short(a.name), accuracy: a.accuracy, order: i + 1 })),
     { model: s.label, attack: 'worst case', accuracy: s.report.robustAccuracy, order: 999 },
   ]);
+  const order = [...new Set(rows.sort((a, b) => a.order - b.order).map((r) => r.attack))];
+  const encoding = {
+    y: { field: 'attack', type: 'nominal', sort: order, title: null, axis: { labelLimit: 260 } },
+    yOffset: { field: 'model', type: 'nominal' },
+    x: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' }, title: 'accuracy' },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Accuracy under attack', subtitle: `${summaries[0]?.settings.examples ?? 0} test examples, L-inf eps ${summaries[0]?.settings.eps}; worst case = robust to every attack` },
     data: { values: rows },
-    mark: 'bar',
-    encoding: {
-      column: { field: 'attack', type: 'nominal', sort: { field: 'order' }, header: { labelAngle: -30, labelAlign: 'right' }, title: null },
-      x: { field: 'model', type: 'nominal', axis: null },
-      y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' } },
-      color: { field: 'model', type: 'nominal', legend: { orient: 'bottom' } },
-    },
-    width: 40,
+    width: 460,
+    height: { step: 14 * Math.max(1, summaries.length) },
+    layer: [
+      { mark: 'bar', encoding: { ...encoding, color: { field: 'model', type: 'nominal', legend: { orient: 'bottom', labelLimit: 400, title: null } } } },
+      { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 }, encoding: { ...encoding, text: { field: 'accuracy', type: 'quantitative', format: '.0%' } } },
+    ],
   } as TopLevelSpec;
 }
 
@@ -64,7 +70,7 @@ function epsSweepSpec(summaries: EvalSummary[]): TopLevelSpec | null {
     encoding: {
       x: { field: 'eps', type: 'quantitative', title: 'L-inf eps' },
       y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '%' } },
-      color: { field: 'model', type: 'nominal' },
+      color: { field: 'model', type: 'nominal', legend: { orient: 'bottom', labelLimit: 400, title: null } },
     },
     width: 420,
     height: 260,
