@@ -8,4 +8,4 @@ export { buildAttacks, ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS, type AttackSetting
 export { CliError, parseActivation, activationFactory, activationLabel, buildModel, loadDataset, MODELS, type ActivationSpec, type ModelSpec } from './spec.js';
 export { loadRun, saveRun, type RunConfig } from './run-dir.js';
 export { useBackend, BACKENDS, type BackendName } from './backend-choice.js';
-export { runExperiment, EXPERIMENTS, type ExperimentName, type ExperimentOptions } from './commands/experiment.js';
+export { runExperiment, EXPERIMENTS, type ExperimentName, type ExperimentOptions } from './commands/experiment/index.js';

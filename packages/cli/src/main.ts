@@ -8,7 +8,7 @@ import { benchActivations, benchTrainingStep, formatBench } from './commands/ben
 import { formatEvalTable, runEval } from './commands/eval.js';
 import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
-import { EXPERIMENTS, runExperiment } from './commands/experiment.js';
+import { EXPERIMENTS, runExperiment } from './commands/experiment/index.js';
 import { runTrain } from './commands/train.js';
 import { CliError, DATASET_HELP, MODELS, parseNumber, parsePositiveInt } from './spec.js';
 

@@ -49,4 +49,16 @@ describe('kwta binary', () => {
     expect(choice.status).not.toBe(0);
     expect(choice.stderr).toMatch(/Allowed choices are natural, at, trades, free/);
   });
+
+  it('runs a paper experiment into its folder, and refuses an unknown one', () => {
+    const out = join(dir, 'experiments');
+    const printed = kwta('experiment', 'figure1', '--out', out, '--quiet');
+    expect(printed.trim()).toBe(join(out, 'figure1', 'README.md'));
+    const result = JSON.parse(readFileSync(join(out, 'figure1', 'result.json'), 'utf8'));
+    expect(JSON.stringify(result)).toContain('discontinuities');
+    expect(readFileSync(join(out, 'figure1', 'figure1.svg'), 'utf8').startsWith('<svg')).toBe(true);
+    const bad = spawnSync(process.execPath, [BIN, 'experiment', 'table9'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("unknown experiment 'table9'");
+  }, 120_000);
 });
