@@ -1,0 +1,27 @@
+import type { DType } from '../dtype.js';
+import { Generator } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import { type HostArray, size } from './naive.js';
+
+/** A host-side input with its dtype. */
+export interface HostInput extends HostArray {
+  dtype: DType;
+}
+
+/**
+ * One conformance case: inputs drawn from a seeded generator, the ops run on the active backend,
+ * and the expected outputs computed from the definitions (naive.ts) on the same inputs.
+ */
+export interface ConformanceCase {
+  name: string;
+  inputs(gen: Generator): HostInput[];
+  run(xs: Tensor[]): Tensor[];
+  expected(xs: HostInput[]): HostArray[];
+}
+
+export const f32 = (values: number[], shape: number[]): HostInput => ({ values, shape, dtype: 'float32' });
+export const i32 = (values: number[], shape: number[]): HostInput => ({ values, shape, dtype: 'int32' });
+
+export function randomInput(gen: Generator, shape: number[], lo = -2, hi = 2): HostInput {
+  return f32(Array.from({ length: size(shape) }, () => Math.fround(lo + (hi - lo) * gen.uniform())), shape);
+}
