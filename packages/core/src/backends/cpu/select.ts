@@ -43,56 +43,38 @@ function markWinners(
 ): void {
   const m = off + maskShift;
   if (k >= n) {
-    checkFinite(values, off, n, row);
+    copyChecked(values, off, n, scratch, row);
     mask.fill(1, m, m + n);
     return;
   }
-  const { t, above, equal } = threshold(values, off, n, k, scratch, row);
-  if (above + equal === k) {
-    // No tie to break (the usual case for real activations): a branch-free comparison.
-    for (let i = 0; i < n; i++) mask[m + i] = +(values[off + i] >= t);
-    return;
+  copyChecked(values, off, n, scratch, row);
+  const t = nthSmallest(scratch.subarray(0, n), n - k);
+  // One branch-free pass marks every value >= t; it is exact unless more values tie with t
+  // than there are places left, which the second pass settles in index order.
+  let above = 0, equal = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[off + i];
+    const gt = +(v > t), eq = +(v === t);
+    mask[m + i] = gt | eq;
+    above += gt;
+    equal += eq;
   }
+  if (above + equal === k) return;
   let quota = k - above;
   for (let i = 0; i < n; i++) {
-    const v = values[off + i];
-    if (v > t) mask[m + i] = 1;
-    else if (v === t && quota > 0) {
-      mask[m + i] = 1;
-      quota--;
-    }
+    if (values[off + i] !== t) continue;
+    mask[m + i] = quota > 0 ? 1 : 0;
+    quota--;
   }
 }
 
-function checkFinite(values: TypedArray, off: number, n: number, row: number): void {
-  for (let i = 0; i < n; i++) {
-    const v = values[off + i];
-    if (v !== v) throw new ValueError(`topk: row ${row} contains NaN at position ${i}; k-WTA needs ordered values`);
-  }
-}
-
-/** A row's k-th largest value t, and how many of its values are > t and = t. */
-interface Threshold {
-  t: number;
-  above: number;
-  equal: number;
-}
-
-/** Quickselect over a copy of the row (refusing NaN), then one counting pass. */
-function threshold(values: TypedArray, off: number, n: number, k: number, scratch: TypedArray, row: number): Threshold {
+/** Copy a row into scratch, refusing NaN (k-WTA needs ordered values). */
+function copyChecked(values: TypedArray, off: number, n: number, scratch: TypedArray, row: number): void {
   for (let i = 0; i < n; i++) {
     const v = values[off + i];
     if (v !== v) throw new ValueError(`topk: row ${row} contains NaN at position ${i}; k-WTA needs ordered values`);
     scratch[i] = v;
   }
-  const t = nthSmallest(scratch.subarray(0, n), n - k);
-  let above = 0, equal = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[off + i];
-    above += +(v > t);
-    equal += +(v === t);
-  }
-  return { t, above, equal };
 }
 
 /** Hoare-partition quickselect (median of three): the value that would sit at `nth` if sorted. */
