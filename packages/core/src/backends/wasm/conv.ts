@@ -3,6 +3,7 @@ import type { Shape } from '../../shape.js';
 import { convOutSize } from '../cpu/conv.js';
 import { GEOMETRY_FIELDS } from './emit/conv.js';
 import { copyOut, packACall, packBCall, threadsFor, type GemmPlan, type WasmContext } from './gemm-host.js';
+import { splitRange } from './arena.js';
 import type { Call, Task } from './runtime.js';
 
 interface Geometry {
@@ -120,8 +121,10 @@ export function conv2dBackwardInputWasm(ctx: WasmContext, dy: Float32Array, w: F
 }
 
 /**
- * dW = Σₙ dy[n] · im2col(x[n])ᵀ: each thread accumulates the images it takes into its own
- * (zeroed) dW, and the partial sums are added on the host (dW is small next to the work).
+ * dW = Σₙ dy[n] · im2col(x[n])ᵀ. The images are split into at most 8 fixed, contiguous groups; a
+ * task sums one group's images in order into the group's own dW, and the host adds the groups in
+ * order. The summation order depends only on N, never on which thread ran what or how many
+ * threads there are: same inputs, same bits (a per-thread split made training runs differ).
  */
 export function conv2dBackwardFilterWasm(ctx: WasmContext, x: Float32Array, xShape: Shape, dy: Float32Array, attrs: Conv2dAttrs & { filterShape: Shape }, out: Float32Array): void {
   ctx.arena.reset();
@@ -130,28 +133,33 @@ export function conv2dBackwardFilterWasm(ctx: WasmContext, x: Float32Array, xSha
   if (N === 0 || F === 0 || CKK === 0 || P === 0) return; // dW stays zero
   const xPtr = ctx.arena.put(x, guardFor(attrs)), dyPtr = ctx.arena.put(dy);
   const { NR, MR, mPanels, nPanels, ldc, rows } = panels(ctx, F, CKK);
-  const threads = Math.min(threadsFor(ctx, 2 * N * F * P * CKK), N);
+  const groups = splitRange(N, Math.min(N, 8)).filter(([s, e]) => e > s);
+  const threads = Math.min(threadsFor(ctx, 2 * N * F * P * CKK), groups.length);
+  const groupFloats = rows * ldc;
+  const dwBase = ctx.arena.zeros(groups.length * groupFloats);
   const imgBytes = g.C * g.H * g.W * 4;
   const { at, stride } = threadScratch(ctx, threads, {
-    cols: CKK * P * 4, pa: mPanels * P * MR * 4, pb: nPanels * P * NR * 4, dw: rows * ldc * 4,
+    cols: CKK * P * 4, pa: mPanels * P * MR * 4, pb: nPanels * P * NR * 4,
   });
-  const mem = ctx.rt.f32;
-  for (let t = 0; t < threads; t++) mem.fill(0, (at.dw + t * stride) / 4, (at.dw + t * stride) / 4 + rows * ldc);
   const shape = shapeOnly(F, CKK, P);
-  const tasks: Task[] = [];
-  for (let n = 0; n < N; n++) {
-    tasks.push([
-      { fn: 'im2col', args: [xPtr + n * imgBytes, g.block, at.cols, P], perThread: [2] },
-      // A = dy[n] [F x P]; B = colsᵀ [P x CKK]: B(p, r) = cols[r, p].
-      { ...packACall(shape, { ptr: dyPtr + n * F * P * 4, rs: P, cs: 1 }, at.pa, 0, mPanels), perThread: [6] },
-      { ...packBCall(shape, { ptr: at.cols, rs: 1, cs: P }, at.pb, 0, nPanels), perThread: [0, 6] },
-      { ...gemmTilesCall(at.pa, at.pb, at.dw, ldc, mPanels, nPanels, P, true), perThread: [0, 1, 2] },
-    ]);
-  }
+  const tasks: Task[] = groups.map(([start, end], j) => {
+    const dw = dwBase + j * groupFloats * 4;
+    const calls: Task = [];
+    for (let n = start; n < end; n++) {
+      calls.push(
+        { fn: 'im2col', args: [xPtr + n * imgBytes, g.block, at.cols, P], perThread: [2] },
+        // A = dy[n] [F x P]; B = colsᵀ [P x CKK]: B(p, r) = cols[r, p].
+        { ...packACall(shape, { ptr: dyPtr + n * F * P * 4, rs: P, cs: 1 }, at.pa, 0, mPanels), perThread: [6] },
+        { ...packBCall(shape, { ptr: at.cols, rs: 1, cs: P }, at.pb, 0, nPanels), perThread: [0, 6] },
+        { ...gemmTilesCall(at.pa, at.pb, dw, ldc, mPanels, nPanels, P, true), perThread: [0, 1] },
+      );
+    }
+    return calls;
+  });
   ctx.rt.run(tasks, stride, threads);
   const view = ctx.rt.f32;
-  for (let t = 0; t < threads; t++) {
-    const base = (at.dw + t * stride) / 4;
+  for (let j = 0; j < groups.length; j++) {
+    const base = (dwBase + j * groupFloats * 4) / 4;
     for (let f = 0; f < F; f++) {
       for (let r = 0, o = f * CKK, i = base + f * ldc; r < CKK; r++) out[o + r] += view[i + r];
     }
