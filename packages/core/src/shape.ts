@@ -33,6 +33,15 @@ export function checkShape(op: string, shape: Shape): void {
   }
 }
 
+/** Strides of `from` laid against the broadcast `to` shape, 0 on broadcast axes. */
+export function alignedStrides(from: Shape, to: Shape): number[] {
+  const s = stridesOf(from);
+  const out = new Array<number>(to.length).fill(0);
+  const shift = to.length - from.length;
+  for (let i = 0; i < from.length; i++) out[i + shift] = from[i] === 1 ? 0 : s[i];
+  return out;
+}
+
 /** NumPy broadcasting of two shapes; throws naming the op and both shapes. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);

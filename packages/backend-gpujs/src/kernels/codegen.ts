@@ -3,28 +3,8 @@
  * literal, so one compiled kernel serves exactly one (op, shape) and the cache key is the text.
  */
 
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
-}
-
-/** Strides of `from` laid against the broadcast shape `to`, 0 on broadcast axes. */
-export function alignedStrides(from: readonly number[], to: readonly number[]): number[] {
-  const s = stridesOf(from);
-  const out = new Array<number>(to.length).fill(0);
-  const shift = to.length - from.length;
-  for (let i = 0; i < from.length; i++) out[i + shift] = from[i] === 1 ? 0 : s[i];
-  return out;
-}
+// The shape helpers are core's own; kernels here import them through this module.
+export { alignedStrides, sizeOf, stridesOf } from '@kwta/core';
 
 /**
  * Lines that split flat index `flat` over `shape` into variables `${p}0..${p}{r-1}`. Axes of

@@ -1,6 +1,6 @@
 import type { BinaryOp, CompareOp, KernelAttrs, UnaryOp } from '../../backend.js';
 import { makeArray, type TypedArray } from '../../dtype.js';
-import { broadcastShapes, sizeOf, stridesOf, type Shape } from '../../shape.js';
+import { alignedStrides, broadcastShapes, sizeOf, type Shape } from '../../shape.js';
 import type { CpuArray } from './types.js';
 
 const unaryFns: Record<UnaryOp, (x: number) => number> = {
@@ -150,15 +150,6 @@ function broadcastLoop(a: CpuArray, b: CpuArray, shape: Shape, out: TypedArray, 
       idx[d] = 0;
     }
   }
-}
-
-/** Strides of `from` laid against the broadcast `to` shape, 0 on broadcast axes. */
-export function alignedStrides(from: Shape, to: Shape): number[] {
-  const s = stridesOf(from);
-  const out = new Array<number>(to.length).fill(0);
-  const shift = to.length - from.length;
-  for (let i = 0; i < from.length; i++) out[i + shift] = from[i] === 1 ? 0 : s[i];
-  return out;
 }
 
 /** Flat source index of every output element (for the less hot ternary `where`). */

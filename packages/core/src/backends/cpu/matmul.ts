@@ -1,7 +1,6 @@
 import type { KernelAttrs } from '../../backend.js';
 import { makeArray } from '../../dtype.js';
-import { broadcastShapes, sizeOf } from '../../shape.js';
-import { alignedStrides } from './elementwise.js';
+import { alignedStrides, broadcastShapes, sizeOf } from '../../shape.js';
 import { gemm } from './gemm.js';
 import type { CpuArray, FloatArray } from './types.js';
 

@@ -1,6 +1,5 @@
 import type { KernelAttrs } from '../../backend.js';
-import { broadcastShapes, sizeOf, type Shape } from '../../shape.js';
-import { alignedStrides } from '../cpu/elementwise.js';
+import { alignedStrides, broadcastShapes, sizeOf, type Shape } from '../../shape.js';
 import { copyOut, planGemm, runGemm, type WasmContext } from './gemm-host.js';
 
 export function matmulShape(aShape: Shape, bShape: Shape, { transposeA, transposeB }: KernelAttrs['matmul']): Shape {
