@@ -1,8 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeJson } from '@kwta/experiments';
 import type { Module } from '@kwta/nn';
 import { loadSafetensorsInto, saveSafetensors } from '@kwta/nn/node';
 import { CliError, buildModel, parseActivation, type ModelSpec, type ModelName } from './spec.js';
+
+// One JSON writer for the whole project (@kwta/experiments': it creates directories as needed).
+export { writeJson };
 
 /** What `kwta train` records so `kwta eval` can rebuild the same model from a run directory. */
 export interface RunConfig {
@@ -26,10 +30,6 @@ export function modelSpecOf(c: RunConfig): ModelSpec {
     name: c.model, activation: parseActivation(c.activation), hidden: c.hidden, seed: c.seed,
     inChannels: c.inChannels, inputSize: c.inputSize, numClasses: c.numClasses,
   };
-}
-
-export function writeJson(path: string, value: unknown): void {
-  writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 export function saveRun(dir: string, config: RunConfig, model: Module): void {

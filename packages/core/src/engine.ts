@@ -126,10 +126,10 @@ export function memory(): { numTensors: number; numBuffers: number; numBytes: nu
   return { numTensors: engine.liveTensors, numBuffers: m.numBuffers, numBytes: m.numBytes };
 }
 
-/** Run `fn` without recording anything for autodiff. */
-export function noGrad<T>(fn: () => T): T {
+/** Run `fn` with autodiff recording switched to `enabled`, restoring the previous mode after. */
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const prev = engine.gradEnabled;
-  engine.gradEnabled = false;
+  engine.gradEnabled = enabled;
   try {
     return fn();
   } finally {
@@ -137,15 +137,14 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Run `fn` without recording anything for autodiff. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
 /** Run `fn` with autodiff recording on, even inside `noGrad` (attacks need input gradients there). */
 export function enableGrad<T>(fn: () => T): T {
-  const prev = engine.gradEnabled;
-  engine.gradEnabled = true;
-  try {
-    return fn();
-  } finally {
-    engine.gradEnabled = prev;
-  }
+  return withGradMode(true, fn);
 }
 
 export function isGradEnabled(): boolean {

@@ -66,7 +66,7 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
     free.delta = freeDelta ? freeDelta.keep() : null;
   }
   const begun = Date.now();
-  const batchesPerEpoch = Math.max(1, countBatches(loader));
+  const batchesPerEpoch = Math.max(1, loader.length);
   const totalBatches = (opts.epochs - start) * batchesPerEpoch;
   let batchesDone = 0;
   for (let epoch = start; epoch < opts.epochs; epoch++) {
@@ -115,11 +115,6 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
   free.reset();
   model.eval();
   return { history, resumedFrom: start };
-}
-
-function countBatches(loader: DataLoader): number {
-  const n = loader.dataset.labels.length;
-  return loader.dropLast ? Math.floor(n / loader.batchSize) : Math.ceil(n / loader.batchSize);
 }
 
 /** Clean accuracy of `model` (eval mode) over a loader's batches. */
