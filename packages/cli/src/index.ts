@@ -3,7 +3,7 @@ export { runTrain, type TrainCommandOptions, type TrainSummary } from './command
 export { runEval, formatEvalTable, type EvalCommandOptions, type EvalSummary } from './commands/eval.js';
 export { runReport, verdicts, readEval } from './commands/report.js';
 export { runReproduce, type ReproduceOptions } from './commands/reproduce.js';
-export { benchActivations, benchTrainingStep, formatBench, ACTIVATION_SHAPES, type BenchRow } from './commands/bench.js';
+export { benchActivations, benchTrainingStep, formatBench, formatProfile, profileTrainingStep, ACTIVATION_SHAPES, type BenchRow } from './commands/bench.js';
 export { buildAttacks, ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS, type AttackSettings } from './attacks.js';
 export { CliError, parseActivation, activationFactory, activationLabel, buildModel, loadDataset, MODELS, type ActivationSpec, type ModelSpec } from './spec.js';
 export { loadRun, saveRun, type RunConfig } from './run-dir.js';

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { KwtaError } from '@kwta/core';
 import { ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS } from './attacks.js';
 import { BACKENDS, useBackend } from './backend-choice.js';
-import { benchActivations, benchTrainingStep, formatBench } from './commands/bench.js';
+import { benchActivations, benchTrainingStep, formatBench, formatProfile, profileTrainingStep } from './commands/bench.js';
 import { formatEvalTable, runEval } from './commands/eval.js';
 import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
@@ -146,10 +146,17 @@ program.command('bench')
   .description('k-WTA vs ReLU overhead: activation forward+backward and a training step, measured side by side')
   .option('--reps <n>', 'repetitions per case', '7')
   .option('--json', 'print rows as JSON')
+  .option('--profile', 'also show where a training step spends its time, kernel by kernel')
   .action((o: Opts) => {
     const reps = parsePositiveInt('reps', o.reps as string);
     const rows = [...benchActivations(reps), benchTrainingStep(Math.max(3, Math.ceil(reps / 2)))];
-    console.log(o.json ? JSON.stringify(rows, null, 2) : formatBench(rows));
+    const profiles = o.profile ? ([false, true] as const).map((kwta) => ({ kwta, profile: profileTrainingStep(kwta) })) : [];
+    if (o.json) {
+      console.log(JSON.stringify(o.profile ? { rows, profiles } : rows, null, 2));
+      return;
+    }
+    console.log(formatBench(rows));
+    for (const { kwta, profile } of profiles) console.log(`\n${formatProfile(`MNIST-CNN training step, ${kwta ? 'k-WTA-0.1' : 'ReLU'}`, profile)}`);
   });
 
 program.command('experiment')

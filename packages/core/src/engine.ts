@@ -15,6 +15,8 @@ class Engine {
   backend: Backend = new CpuBackend();
   gradEnabled = true;
   liveTensors = 0;
+  /** Set by `profileKernels` while it runs: every kernel call reports here. */
+  kernelObserver: ((kernel: KernelName, attrs: unknown, inputs: readonly TensorInfo[], ms: number) => void) | null = null;
   private scopes: Set<Tensor>[] = [];
   private nextId = 1;
 
@@ -74,7 +76,15 @@ class Engine {
       }
       return { dataId: t.storage.dataId, shape: t.shape, dtype: t.dtype };
     });
-    const outs = backend.run(kernel, infos, attrs);
+    const observer = this.kernelObserver;
+    let outs: TensorInfo[];
+    if (observer) {
+      const t0 = performance.now();
+      outs = backend.run(kernel, infos, attrs);
+      observer(kernel, attrs, infos, performance.now() - t0);
+    } else {
+      outs = backend.run(kernel, infos, attrs);
+    }
     return outs.map((o) => this.makeTensor({ dataId: o.dataId, backend, refs: 1 }, o.shape, o.dtype));
   }
 }

@@ -11,6 +11,7 @@ export { CpuBackend, cpuKernels } from './backends/cpu/index.js';
 export { gemm, gemmReference, type MatView } from './backends/cpu/gemm.js';
 export { Tensor, type NestedArray, type Storage } from './tensor.js';
 export { tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend } from './engine.js';
+export { profileKernels, type KernelProfile, type KernelStat } from './profile.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
 export { gradRules, BROADCASTING_OPS, sumToShape, type DiffOp, type OpAttrs, type GradRule } from './autodiff/rules.js';
 export * from './ops/index.js';

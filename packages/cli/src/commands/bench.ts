@@ -1,4 +1,4 @@
-import { Generator, kWinners, mul, randn, relu, sum, tidy, valueAndGrad, type Tensor } from '@kwta/core';
+import { Generator, kWinners, mul, profileKernels, randn, relu, sum, tidy, valueAndGrad, type KernelProfile, type Tensor } from '@kwta/core';
 import { DataLoader, loadMnistPackage, take } from '@kwta/datasets';
 import { KWTA, ReLU, mnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
@@ -53,19 +53,47 @@ export function benchActivations(reps = 7, shapes = ACTIVATION_SHAPES, onRow?: (
   });
 }
 
-/** One training step of the MNIST CNN (batch 64) with k-WTA-0.1 vs ReLU. */
-export function benchTrainingStep(reps = 5, hidden = 256): BenchRow {
+/** A training step of the MNIST CNN (batch 64) with k-WTA-0.1 or ReLU, ready to run repeatedly. */
+function mnistStep(kwta: boolean, hidden: number): () => void {
   const data = take(loadMnistPackage({ split: 'train' }), 64);
   const batch = new DataLoader(data, { batchSize: 64, shuffle: false }).batches(0).next().value!;
   const mo = resolveMethodOptions('natural', {});
-  const make = (kwta: boolean) => {
-    const model = mnistCnn({ gen: new Generator(3), hiddenSize: hidden, activation: () => (kwta ? new KWTA({ gamma: 0.1 }) : new ReLU()) });
-    const optimizer = new SGD(model.parameters(), { lr: 0.01 });
-    const gen = new Generator(4);
-    return () => { trainStep('natural', { model, optimizer, gen }, batch.images, batch.labels, mo, new FreeState()); };
-  };
-  const [reluMs, kwtaMs] = sideBySide(make(false), make(true), reps);
+  const model = mnistCnn({ gen: new Generator(3), hiddenSize: hidden, activation: () => (kwta ? new KWTA({ gamma: 0.1 }) : new ReLU()) });
+  const optimizer = new SGD(model.parameters(), { lr: 0.01 });
+  const gen = new Generator(4);
+  return () => { trainStep('natural', { model, optimizer, gen }, batch.images, batch.labels, mo, new FreeState()); };
+}
+
+/** One training step of the MNIST CNN (batch 64) with k-WTA-0.1 vs ReLU. */
+export function benchTrainingStep(reps = 5, hidden = 256): BenchRow {
+  const [reluMs, kwtaMs] = sideBySide(mnistStep(false, hidden), mnistStep(true, hidden), reps);
   return { case: `MNIST-CNN training step (batch 64, hidden ${hidden})`, reluMs, kwtaMs, ratio: kwtaMs / reluMs, goal: 1.05 };
+}
+
+/** Where a training step's time goes, kernel by kernel (after one warm-up step), averaged over `reps`. */
+export function profileTrainingStep(kwta: boolean, reps = 3, hidden = 256): KernelProfile<void> {
+  const step = mnistStep(kwta, hidden);
+  step();
+  const p = profileKernels(() => { for (let r = 0; r < reps; r++) step(); });
+  return {
+    ...p,
+    totalMs: p.totalMs / reps,
+    kernelMs: p.kernelMs / reps,
+    kernels: p.kernels.map((k) => ({ ...k, calls: k.calls / reps, ms: k.ms / reps })),
+  };
+}
+
+/** A profile as a table: the `top` slowest kernels, then the rest and the time outside kernels. */
+export function formatProfile(title: string, p: KernelProfile<unknown>, top = 10): string {
+  const pct = (ms: number) => `${((100 * ms) / p.totalMs).toFixed(1).padStart(5)}%`;
+  const lines = [`${title}: ${p.totalMs.toFixed(1)} ms per step, ${p.kernelMs.toFixed(1)} ms in kernels`];
+  for (const k of p.kernels.slice(0, top)) {
+    lines.push(`  ${k.key.padEnd(30)} ${k.ms.toFixed(2).padStart(9)} ms ${pct(k.ms)}  ${String(Math.round(k.calls)).padStart(4)} calls  largest input ${k.maxElements}`);
+  }
+  const rest = p.kernels.slice(top).reduce((a, k) => a + k.ms, 0);
+  if (p.kernels.length > top) lines.push(`  ${`${p.kernels.length - top} other kernels`.padEnd(30)} ${rest.toFixed(2).padStart(9)} ms ${pct(rest)}`);
+  lines.push(`  ${'outside kernels (autodiff, JS)'.padEnd(30)} ${(p.totalMs - p.kernelMs).toFixed(2).padStart(9)} ms ${pct(p.totalMs - p.kernelMs)}`);
+  return lines.join('\n');
 }
 
 export function formatBench(rows: BenchRow[]): string {
