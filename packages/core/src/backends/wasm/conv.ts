@@ -2,9 +2,11 @@ import type { Conv2dAttrs } from '../../backend.js';
 import type { Shape } from '../../shape.js';
 import { convOutSize } from '../cpu/conv.js';
 import { GEOMETRY_FIELDS } from './emit/conv.js';
-import { copyOut, packACall, packBCall, threadsFor, type GemmPlan, type WasmContext } from './gemm-host.js';
+import { copyOut, packACall, packBCall, type GemmPlan } from './gemm-host.js';
 import { splitRange } from './arena.js';
+import { copyToOutput, place, threadsFor, type WasmContext } from './context.js';
 import type { Call, Task } from './runtime.js';
+import type { Operand } from './storage.js';
 
 interface Geometry {
   N: number; C: number; H: number; W: number; F: number; KH: number; KW: number; OH: number; OW: number;
@@ -66,17 +68,18 @@ function threadScratch<K extends string>(ctx: WasmContext, threads: number, layo
  * y[n] = W · im2col(x[n]) per image: W [F x CKK] is packed once; one task per image unfolds and
  * packs it in the running thread's scratch and runs the GEMM into its slice of the padded output.
  */
-export function conv2dWasm(ctx: WasmContext, x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, attrs: Conv2dAttrs, out: Float32Array): void {
+export function conv2dWasm(ctx: WasmContext, x: Operand, xShape: Shape, w: Operand, wShape: Shape, attrs: Conv2dAttrs, out: Operand): void {
   ctx.arena.reset();
   const g = geometry(ctx, xShape, wShape, attrs);
   const { N, F, P, CKK } = g;
   if (N === 0 || F === 0 || P === 0) return;
-  const xPtr = ctx.arena.put(x, guardFor(attrs)), wPtr = ctx.arena.put(w);
+  const xPtr = place(ctx, x, guardFor(attrs)), wPtr = place(ctx, w);
   const { NR, MR, mPanels, nPanels, ldc, rows } = panels(ctx, F, P);
   const pa = ctx.arena.alloc(mPanels * CKK * MR * 4);
   const threads = Math.min(threadsFor(ctx, 2 * N * F * P * CKK), N);
   const imgBytes = g.C * g.H * g.W * 4, outImg = rows * ldc;
-  const yPtr = ctx.arena.alloc(N * outImg * 4);
+  // The GEMM writes straight into a heap output when its padded tiles are the output's layout.
+  const yPtr = out.addr >= 0 && rows === F && ldc === P ? out.addr : ctx.arena.alloc(N * outImg * 4);
   const { at, stride } = threadScratch(ctx, threads, { cols: CKK * P * 4, pb: nPanels * CKK * NR * 4 });
   const shape = shapeOnly(F, P, CKK);
   ctx.rt.run([[packACall(shape, { ptr: wPtr, rs: CKK, cs: 1 }, pa, 0, mPanels)]], 0, 1);
@@ -93,14 +96,15 @@ export function conv2dWasm(ctx: WasmContext, x: Float32Array, xShape: Shape, w: 
 }
 
 /** dx[n] = col2im(Wᵀ · dy[n]); Wᵀ packed once, one task per image. */
-export function conv2dBackwardInputWasm(ctx: WasmContext, dy: Float32Array, w: Float32Array, wShape: Shape, attrs: Conv2dAttrs & { inputShape: Shape }, out: Float32Array): void {
+export function conv2dBackwardInputWasm(ctx: WasmContext, dy: Operand, w: Operand, wShape: Shape, attrs: Conv2dAttrs & { inputShape: Shape }, out: Operand): void {
   ctx.arena.reset();
   const g = geometry(ctx, attrs.inputShape, wShape, attrs);
   const { N, F, P, CKK } = g;
   if (N === 0 || CKK === 0 || P === 0 || F === 0) return; // dx stays zero
-  const dyPtr = ctx.arena.put(dy), wPtr = ctx.arena.put(w);
+  const dyPtr = place(ctx, dy), wPtr = place(ctx, w);
   const imgFloats = g.C * g.H * g.W;
-  const dxPtr = ctx.arena.zeros(N * imgFloats);
+  // col2im accumulates onto dx: a heap output (zero-filled) takes the sums in place.
+  const dxPtr = out.addr >= 0 ? out.addr : ctx.arena.zeros(N * imgFloats);
   const { NR, MR, mPanels, nPanels, ldc, rows } = panels(ctx, CKK, P);
   const pa = ctx.arena.alloc(mPanels * F * MR * 4);
   const threads = Math.min(threadsFor(ctx, 2 * N * F * P * CKK), N);
@@ -117,7 +121,7 @@ export function conv2dBackwardInputWasm(ctx: WasmContext, dy: Float32Array, w: F
     ]);
   }
   ctx.rt.run(tasks, stride, threads);
-  out.set(ctx.rt.f32.subarray(dxPtr / 4, dxPtr / 4 + N * imgFloats));
+  copyToOutput(ctx, dxPtr, N * imgFloats, out);
 }
 
 /**
@@ -126,12 +130,12 @@ export function conv2dBackwardInputWasm(ctx: WasmContext, dy: Float32Array, w: F
  * order. The summation order depends only on N, never on which thread ran what or how many
  * threads there are: same inputs, same bits (a per-thread split made training runs differ).
  */
-export function conv2dBackwardFilterWasm(ctx: WasmContext, x: Float32Array, xShape: Shape, dy: Float32Array, attrs: Conv2dAttrs & { filterShape: Shape }, out: Float32Array): void {
+export function conv2dBackwardFilterWasm(ctx: WasmContext, x: Operand, xShape: Shape, dy: Operand, attrs: Conv2dAttrs & { filterShape: Shape }, out: Operand): void {
   ctx.arena.reset();
   const g = geometry(ctx, xShape, attrs.filterShape, attrs);
   const { N, F, P, CKK } = g;
   if (N === 0 || F === 0 || CKK === 0 || P === 0) return; // dW stays zero
-  const xPtr = ctx.arena.put(x, guardFor(attrs)), dyPtr = ctx.arena.put(dy);
+  const xPtr = place(ctx, x, guardFor(attrs)), dyPtr = place(ctx, dy);
   const { NR, MR, mPanels, nPanels, ldc, rows } = panels(ctx, F, CKK);
   const groups = splitRange(N, Math.min(N, 8)).filter(([s, e]) => e > s);
   const threads = Math.min(threadsFor(ctx, 2 * N * F * P * CKK), groups.length);
@@ -157,11 +161,11 @@ export function conv2dBackwardFilterWasm(ctx: WasmContext, x: Float32Array, xSha
     return calls;
   });
   ctx.rt.run(tasks, stride, threads);
-  const view = ctx.rt.f32;
+  const view = ctx.rt.f32, dst = out.values;
   for (let j = 0; j < groups.length; j++) {
     const base = (dwBase + j * groupFloats * 4) / 4;
     for (let f = 0; f < F; f++) {
-      for (let r = 0, o = f * CKK, i = base + f * ldc; r < CKK; r++) out[o + r] += view[i + r];
+      for (let r = 0, o = f * CKK, i = base + f * ldc; r < CKK; r++) dst[o + r] += view[i + r];
     }
   }
 }

@@ -1,19 +1,6 @@
-import { splitRange, type Arena } from './arena.js';
-import type { Call, Task, WasmRuntime } from './runtime.js';
-
-export interface WasmContext {
-  rt: WasmRuntime;
-  arena: Arena;
-  /** Work (flops) below which a kernel stays on the calling thread. */
-  minParallelFlops: number;
-}
-
-/** Below this much work a pool dispatch (tens of microseconds) costs more than it saves. */
-export const PARALLEL_MIN_FLOPS = 4e6;
-
-export function threadsFor(ctx: WasmContext, flops: number): number {
-  return flops < ctx.minParallelFlops ? 1 : ctx.rt.threads;
-}
+import type { Operand } from './storage.js';
+import { TASKS_PER_THREAD, copyToOutput, chunks, threadsFor, type WasmContext } from './context.js';
+import type { Call, Task } from './runtime.js';
 
 /** A strided matrix in wasm memory: element (r, c) at byte ptr + 4 * (r * rs + c * cs). */
 export interface WasmView {
@@ -31,7 +18,8 @@ export interface GemmPlan {
   c: number; ldc: number;
 }
 
-export function planGemm(ctx: WasmContext, M: number, N: number, K: number): GemmPlan {
+/** `cAt`: write C there (an output whose rows are already ldc floats apart) instead of scratch. */
+export function planGemm(ctx: WasmContext, M: number, N: number, K: number, cAt = -1): GemmPlan {
   const { MR, NR } = ctx.rt.kernels.gemm;
   const mPanels = Math.ceil(M / MR), nPanels = Math.ceil(N / NR);
   const ldc = nPanels * NR;
@@ -39,7 +27,7 @@ export function planGemm(ctx: WasmContext, M: number, N: number, K: number): Gem
     M, N, K, mPanels, nPanels, ldc,
     pa: ctx.arena.alloc(mPanels * K * MR * 4),
     pb: ctx.arena.alloc(nPanels * K * NR * 4),
-    c: ctx.arena.alloc(mPanels * MR * ldc * 4),
+    c: cAt >= 0 ? cAt : ctx.arena.alloc(mPanels * MR * ldc * 4),
   };
 }
 
@@ -52,14 +40,6 @@ export function packACall(p: GemmPlan, a: WasmView, dst: number, p0: number, p1:
 export function packBCall(p: GemmPlan, b: WasmView, dst: number, p0: number, p1: number): Call {
   const fn = b.cs === 1 ? 'packB_rows' : 'packB_cols';
   return { fn, args: [b.ptr, b.rs, b.cs, p.K, p.N, p.K, dst, p0, p1] };
-}
-
-/** Tasks per thread when work is split: enough for balance when a thread gets descheduled. */
-const TASKS_PER_THREAD = 4;
-
-/** Non-empty [begin, end) chunks of [0, n), about `parts` of them. */
-function chunks(n: number, parts: number): [number, number][] {
-  return splitRange(n, Math.min(n, parts)).filter(([a, b]) => b > a);
 }
 
 /**
@@ -88,13 +68,12 @@ export function runGemm(ctx: WasmContext, p: GemmPlan, a: WasmView, b: WasmView)
   ctx.rt.run(compute, 0, threads);
 }
 
-/** Copy the valid M x N part of a padded C (pitch ldc floats) out to `out` at `outOffset`. */
-export function copyOut(ctx: WasmContext, c: number, ldc: number, M: number, N: number, out: Float32Array, outOffset: number): void {
-  const mem = ctx.rt.f32;
-  const base = c / 4;
+/** Copy the valid M x N part of a padded C (pitch ldc floats) out to `out` at `outOffset` (a no-op where C is the output). */
+export function copyOut(ctx: WasmContext, c: number, ldc: number, M: number, N: number, out: Operand, outOffset: number): void {
   if (ldc === N) {
-    out.set(mem.subarray(base, base + M * N), outOffset);
+    copyToOutput(ctx, c, M * N, out, outOffset);
     return;
   }
-  for (let i = 0; i < M; i++) out.set(mem.subarray(base + i * ldc, base + i * ldc + N), outOffset + i * N);
+  const mem = ctx.rt.f32, base = c / 4;
+  for (let i = 0; i < M; i++) out.values.set(mem.subarray(base + i * ldc, base + i * ldc + N), outOffset + i * N);
 }

@@ -1,19 +1,40 @@
 import type { Backend, DataId, KernelAttrs, KernelName, MemoryInfo, TensorInfo } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
-import { sizeOf, type Shape } from '../../shape.js';
-import { CpuBackend } from '../cpu/index.js';
+import { ValueError } from '../../errors.js';
+import { CpuBackend, cpuKernels } from '../cpu/index.js';
 import { convOutSize } from '../cpu/conv.js';
-import { Arena } from './arena.js';
+import type { CpuArray } from '../cpu/types.js';
+import { Arena, ScratchFullError } from './arena.js';
+import { PARALLEL_MIN_FLOPS, output, type WasmContext } from './context.js';
 import { conv2dBackwardFilterWasm, conv2dBackwardInputWasm, conv2dWasm } from './conv.js';
-import { PARALLEL_MIN_FLOPS, type WasmContext } from './gemm-host.js';
-import { matmulShape, matmulWasm } from './matmul.js';
-import { WasmRuntime } from './runtime.js';
+import { binaryWasm, unaryWasm } from './elementwise.js';
+import { Heap, type HeapStats } from './heap.js';
+import { compareWasm, whereWasm } from './mask.js';
+import { matmulWasm } from './matmul.js';
+import { reduceWasm } from './reduce.js';
+import { ARENA_BASE, WasmRuntime } from './runtime.js';
+import { topkMaskWasm } from './select.js';
+import { TensorStore, type Operand } from './storage.js';
 
 export interface WasmBackendOptions {
   /** Threads including the calling one (default: every core). 1 = no workers. */
   threads?: number;
   /** Work (flops) below which a kernel stays on the calling thread (tests set 0 to force the pool). */
   minParallelFlops?: number;
+  /**
+   * Which kernels run on wasm: 'all' (default), or 'gemm' for matmul and the convolutions only
+   * with tensors on the host — the backend as it was before the heap and the elementwise kernels,
+   * kept so benchmarks can measure the difference side by side.
+   */
+  accelerate?: 'all' | 'gemm';
+  /**
+   * Use a shared WebAssembly memory where the platform has one (default true). false gives the
+   * fallback of a page without cross-origin isolation: one thread, tensors as host arrays
+   * copied in and out of wasm memory by each kernel.
+   */
+  sharedMemory?: boolean;
+  /** Highest wasm address the heap may use (default: the 4 GiB wasm32 limit; tests set less to exercise the host fallback). */
+  heapLimitBytes?: number;
 }
 
 /** Logical cores of this machine (Node or browser), at least 1. */
@@ -36,45 +57,96 @@ export function wasmSimdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(probe);
 }
 
-type Fast = (b: WasmBackend, inputs: readonly TensorInfo[], attrs: never) => TensorInfo[] | null;
-
 /**
- * The fast CPU path: storage and every kernel of the pure-TypeScript CPU backend, except that
- * float32 matmul and the three convolutions run on WebAssembly SIMD kernels emitted at start-up,
- * spread over a worker pool sharing one wasm memory. Tensors stay host typed arrays, so the
- * delegated kernels need no copies; the accelerated ones copy their operands into wasm scratch
- * (linear cost next to their cubic work) and the result out. float64, int32 and bool run on the
- * TypeScript kernels.
+ * The fast CPU path. float32 matmul, the three convolutions, the common elementwise ops,
+ * sums and the k-WTA selection run on WebAssembly SIMD kernels emitted at start-up, spread over
+ * a worker pool sharing one wasm memory; every other kernel (and float64/int32 everywhere) runs
+ * the pure-TypeScript CPU kernels. With a shared memory, float32 and bool tensors live in a heap
+ * inside that memory, so wasm kernels read and write them in place and the TypeScript kernels
+ * see them as ordinary typed arrays (views).
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
-  /** Storage and the reference kernels. */
-  readonly cpu = new CpuBackend();
   private readonly ctx: WasmContext;
+  private readonly gemmOnly: boolean;
 
   constructor(opts: WasmBackendOptions = {}) {
-    const rt = new WasmRuntime(opts.threads ?? hardwareThreads());
-    this.ctx = { rt, arena: new Arena(rt), minParallelFlops: opts.minParallelFlops ?? PARALLEL_MIN_FLOPS };
+    const rt = new WasmRuntime(opts.threads ?? hardwareThreads(), opts.sharedMemory ?? true);
+    const heap = new Heap(rt, ARENA_BASE, opts.heapLimitBytes);
+    // Views into a non-shared memory are detached by `grow`: tensors then stay on the host.
+    const shared = typeof SharedArrayBuffer !== 'undefined' && rt.memory.buffer instanceof SharedArrayBuffer;
+    this.gemmOnly = opts.accelerate === 'gemm';
+    const inHeap = shared && !this.gemmOnly;
+    this.ctx = {
+      rt, heap, arena: new Arena(rt, heap), store: new TensorStore(rt, heap, inHeap),
+      minParallelFlops: opts.minParallelFlops ?? PARALLEL_MIN_FLOPS,
+    };
   }
 
-  /** Threads actually in use (1 where shared memory or blocking waits are unavailable). */
+  /** Pool size including the calling thread (1 without shared memory or workers; see `ready`). */
   get threads(): number {
     return this.ctx.rt.threads;
   }
 
-  alloc(dtype: DType, size: number): DataId { return this.cpu.alloc(dtype, size); }
-  write(dataId: DataId, values: TypedArray): void { this.cpu.write(dataId, values); }
-  read(dataId: DataId): TypedArray { return this.cpu.read(dataId); }
-  free(dataId: DataId): void { this.cpu.free(dataId); }
-  memory(): MemoryInfo { return this.cpu.memory(); }
+  /** Resolves once every pool worker has joined, to the number of threads then running. */
+  get ready(): Promise<number> {
+    return this.ctx.rt.ready;
+  }
+
+  /** Whether float32 tensors live in wasm memory (a shared memory) rather than host arrays. */
+  get tensorsInWasm(): boolean {
+    return this.ctx.store.inHeap;
+  }
+
+  alloc(dtype: DType, size: number): DataId {
+    return this.ctx.store.alloc(dtype, size);
+  }
+
+  write(dataId: DataId, values: TypedArray): void {
+    const d = this.ctx.store.values(dataId);
+    if (values.length !== d.length) throw new ValueError(`write: expected ${d.length} values, got ${values.length}`);
+    d.set(values);
+  }
+
+  read(dataId: DataId): TypedArray {
+    return this.ctx.store.values(dataId).slice();
+  }
+
+  free(dataId: DataId): void {
+    this.ctx.store.free(dataId);
+  }
+
+  memory(): MemoryInfo {
+    return this.ctx.store.memory();
+  }
+
+  /** Blocks and bytes of the wasm heap (tensors plus kernel scratch). */
+  heapStats(): HeapStats & { scratchBytes: number } {
+    return { ...this.ctx.heap.stats(), scratchBytes: this.ctx.arena.bytes };
+  }
 
   run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[] {
     const fast = (FAST as Partial<Record<KernelName, Fast>>)[kernel];
-    if (fast && inputs.every((t) => t.dtype === 'float32')) {
-      const out = fast(this, inputs, attrs as never);
-      if (out) return out;
+    // `where` takes a bool condition first; every other fast kernel takes float32 only.
+    const data = kernel === 'where' && inputs[0]?.dtype === 'bool' ? inputs.slice(1) : inputs;
+    if (fast && data.every((t) => t.dtype === 'float32') && !(this.gemmOnly && !GEMM_KERNELS.has(kernel))) {
+      const store = this.ctx.store;
+      store.track();
+      try {
+        const out = fast(this, inputs, attrs as never);
+        store.untrack(false);
+        if (out) return out;
+      } catch (err) {
+        store.untrack(true);
+        // A heap filled with tensors leaves no room for scratch: use the TypeScript kernel.
+        if (!(err instanceof ScratchFullError)) throw err;
+      }
     }
-    return this.cpu.run(kernel, inputs, attrs);
+    // The TypeScript kernels run on the storage itself (heap views or host arrays); their
+    // outputs are host arrays.
+    const args: CpuArray[] = inputs.map((t) => ({ values: this.ctx.store.values(t.dataId), shape: t.shape, dtype: t.dtype }));
+    const impl = cpuKernels[kernel] as (i: CpuArray[], a: KernelAttrs[K]) => CpuArray[];
+    return impl(args, attrs).map((o) => ({ dataId: this.ctx.store.adopt(o.values, o.dtype), shape: o.shape, dtype: o.dtype }));
   }
 
   /** Stop the worker threads (the backend keeps working on the calling thread). */
@@ -83,14 +155,8 @@ export class WasmBackend implements Backend {
   }
 
   /** @internal */
-  f32(t: TensorInfo): Float32Array {
-    return this.cpu.view(t.dataId) as Float32Array;
-  }
-
-  /** @internal a zeroed float32 output and its info */
-  output(shape: Shape): { info: TensorInfo; values: Float32Array } {
-    const dataId = this.cpu.alloc('float32', sizeOf(shape));
-    return { info: { dataId, shape, dtype: 'float32' }, values: this.cpu.view(dataId) as Float32Array };
+  operand(t: TensorInfo): Operand {
+    return this.ctx.store.operand(t.dataId);
   }
 
   /** @internal */
@@ -99,30 +165,38 @@ export class WasmBackend implements Backend {
   }
 }
 
+const GEMM_KERNELS = new Set<KernelName>(['matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter']);
+type Fast = (b: WasmBackend, inputs: readonly TensorInfo[], attrs: never) => TensorInfo[] | null;
+const one = (t: TensorInfo | null): TensorInfo[] | null => (t ? [t] : null);
+
 const FAST: { [K in KernelName]?: (b: WasmBackend, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]) => TensorInfo[] | null } = {
-  matmul: (b, [x, y], attrs) => {
-    const o = b.output(matmulShape(x.shape, y.shape, attrs));
-    matmulWasm(b.context, b.f32(x), x.shape, b.f32(y), y.shape, attrs, o.values);
-    return [o.info];
-  },
+  matmul: (b, [x, y], attrs) => [matmulWasm(b.context, b.operand(x), x.shape, b.operand(y), y.shape, attrs)],
   conv2d: (b, [x, w], attrs) => {
     const [N, , H, W] = x.shape, [F, , KH, KW] = w.shape;
     const OH = convOutSize(H, KH, attrs.stride[0], attrs.pad[0], attrs.dilation[0]);
     const OW = convOutSize(W, KW, attrs.stride[1], attrs.pad[1], attrs.dilation[1]);
-    const o = b.output([N, F, OH, OW]);
-    conv2dWasm(b.context, b.f32(x), x.shape, b.f32(w), w.shape, attrs, o.values);
+    const o = output(b.context, [N, F, OH, OW], false);
+    conv2dWasm(b.context, b.operand(x), x.shape, b.operand(w), w.shape, attrs, o.out);
     return [o.info];
   },
   conv2dBackwardInput: (b, [dy, w], attrs) => {
-    const o = b.output([...attrs.inputShape]);
-    conv2dBackwardInputWasm(b.context, b.f32(dy), b.f32(w), w.shape, attrs, o.values);
+    const o = output(b.context, [...attrs.inputShape]);
+    conv2dBackwardInputWasm(b.context, b.operand(dy), b.operand(w), w.shape, attrs, o.out);
     return [o.info];
   },
   conv2dBackwardFilter: (b, [x, dy], attrs) => {
-    const o = b.output([...attrs.filterShape]);
-    conv2dBackwardFilterWasm(b.context, b.f32(x), x.shape, b.f32(dy), attrs, o.values);
+    const o = output(b.context, [...attrs.filterShape]);
+    conv2dBackwardFilterWasm(b.context, b.operand(x), x.shape, b.operand(dy), attrs, o.out);
     return [o.info];
   },
+  binary: (b, [x, y], { op }) => one(binaryWasm(b.context, op, b.operand(x), x.shape, b.operand(y), y.shape)),
+  unary: (b, [x], { op }) => one(unaryWasm(b.context, op, b.operand(x), x.shape)),
+  reduce: (b, [x], attrs) => one(reduceWasm(b.context, b.operand(x), x.shape, attrs)),
+  topkMask: (b, [x], { k }) => one(topkMaskWasm(b.context, b.operand(x), x.shape, k)),
+  compare: (b, [x, y], { op }) => one(compareWasm(b.context, op, b.operand(x), x.shape, b.operand(y), y.shape)),
+  where: (b, [c, x, y]) => (c.dtype === 'bool'
+    ? one(whereWasm(b.context, b.context.store.mask(c.dataId), c.shape, b.operand(x), x.shape, b.operand(y), y.shape))
+    : null),
 };
 
 /** The CPU path the flag picks: WebAssembly SIMD kernels, or the pure-TypeScript reference. */

@@ -1,6 +1,7 @@
 import { BackendError } from '../../errors.js';
 import { KERNEL_NAMES, MAX_PAGES, compileKernels, type KernelModule, type WasmKernelName } from './emit/module.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { CLOSED, CTRL, WORKER_SOURCE } from './worker-source.js';
+import { workerFactory, type PoolWorker } from './workers.js';
 
 /**
  * One call of an exported kernel with its i32 arguments. Arguments listed in `perThread` are
@@ -24,21 +25,8 @@ const MAX_THREADS = 16;
 export const ARENA_BASE = PAGE + QUEUE_BYTES;
 /** Worker busy-wait iterations before sleeping in Atomics.wait: dispatch latency vs idle burn. */
 const SPIN = 20000;
-
-interface NodeWorker {
-  postMessage(v: unknown): void;
-  on(ev: 'message' | 'error', f: (v: unknown) => void): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
-type WorkerCtor = new (src: string, opts: { eval: true }) => NodeWorker;
-
-/** worker_threads when running in Node (synchronously, without a static import), else null. */
-function nodeWorkerCtor(): WorkerCtor | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor; isMainThread?: boolean } | undefined;
-  return mod?.Worker ?? null;
-}
+/** How long a Node dispatch waits for workers still starting before going on without them. */
+const JOIN_TIMEOUT_MS = 5000;
 
 /** Can this thread block in Atomics.wait? (Not a browser's main thread.) */
 function canBlock(): boolean {
@@ -66,39 +54,78 @@ function sharedMemory(pages: number): WebAssembly.Memory | null {
  */
 export class WasmRuntime {
   readonly memory: WebAssembly.Memory;
+  /** Pool size including the calling thread (workers join as they start; see `ready`). */
   readonly threads: number;
   readonly kernels: KernelModule;
+  /** Resolves once every worker has joined the pool, to the number of threads then running. */
+  readonly ready: Promise<number>;
   private readonly fns: Record<WasmKernelName, (...args: number[]) => void>;
-  private readonly workers: NodeWorker[] = [];
+  private readonly workers: PoolWorker[] = [];
+  /** A browser's main thread may not Atomics.wait: it spins instead. */
+  private readonly blocking = canBlock();
+  /**
+   * Node workers start on their own, so the first dispatch may wait for them to join (the pool
+   * is then in use from the first kernel on). A browser starts workers only when the creating
+   * thread yields to its event loop, so there dispatches never wait: late workers join later.
+   */
+  private awaitJoin: boolean;
+  /** After `dispose` every run stays on the calling thread. */
+  private disposed = false;
   private ctrl: Int32Array;
   private workerError = '';
   private f32view: Float32Array;
   private i32view: Int32Array;
 
-  constructor(requestedThreads: number) {
+  /**
+   * `useShared` false forces a plain memory (one thread, tensors on the host): the path of a
+   * browser page without cross-origin isolation, selectable so Node tests can cover it.
+   */
+  constructor(requestedThreads: number, useShared = true) {
     const initialPages = ARENA_BASE / PAGE + 256;
-    const WorkerImpl = requestedThreads > 1 && canBlock() ? nodeWorkerCtor() : null;
-    const shared = WorkerImpl ? sharedMemory(initialPages) : null;
+    // Shared even for one thread: views into a shared memory survive `grow`, so tensors can live in it.
+    const shared = useShared && typeof SharedArrayBuffer !== 'undefined' ? sharedMemory(initialPages) : null;
+    const spawn = requestedThreads > 1 && shared ? workerFactory() : null;
     this.memory = shared ?? new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
-    this.threads = shared ? Math.min(requestedThreads, MAX_THREADS) : 1;
+    this.threads = spawn ? Math.min(requestedThreads, MAX_THREADS) : 1;
     this.kernels = compileKernels(shared !== null);
     const instance = new WebAssembly.Instance(this.kernels.module, { env: { memory: this.memory } });
     this.fns = instance.exports as unknown as Record<WasmKernelName, (...args: number[]) => void>;
     this.ctrl = new Int32Array(this.memory.buffer, 0, 16);
+    Atomics.store(this.ctrl, CTRL.next, CLOSED);
     this.f32view = new Float32Array(this.memory.buffer);
     this.i32view = new Int32Array(this.memory.buffer);
-    for (let w = 1; w < this.threads && WorkerImpl; w++) {
-      const worker = new WorkerImpl(WORKER_SOURCE, { eval: true });
-      worker.on('message', (m) => { this.workerError = String(m); });
-      worker.on('error', (e) => { this.workerError = String(e); });
-      worker.postMessage({
-        module: this.kernels.module, memory: this.memory, names: KERNEL_NAMES,
-        queueWord: QUEUE_WORD, tid: w, generation: Atomics.load(this.ctrl, 0), spin: SPIN,
-      });
-      // Idle workers must not keep the process alive.
-      worker.unref();
+    this.awaitJoin = spawn?.kind === 'node' && this.blocking;
+    const joins: Promise<void>[] = [];
+    for (let tid = 1; tid < this.threads && spawn; tid++) {
+      let worker: PoolWorker;
+      try {
+        worker = spawn.spawn(WORKER_SOURCE);
+      } catch {
+        break; // e.g. a content security policy refusing blob: workers: fewer threads
+      }
+      joins.push(new Promise<void>((resolve) => {
+        worker.onMessage((m) => {
+          const msg = m as { ready?: number; error?: string };
+          if (msg.error !== undefined) this.workerError = msg.error;
+          resolve();
+        });
+        // A worker that never starts must not hold `ready` back; it simply never joins.
+        worker.onError((e) => { this.workerError = e; resolve(); });
+      }));
+      worker.postMessage({ module: this.kernels.module, memory: this.memory, names: KERNEL_NAMES, queueWord: QUEUE_WORD, tid, spin: SPIN });
       this.workers.push(worker);
     }
+    this.ready = Promise.all(joins).then(() => this.joinedThreads);
+  }
+
+  /** Threads currently taking tasks: the caller plus the workers that have joined. */
+  get joinedThreads(): number {
+    return 1 + Atomics.load(this.ctrl, CTRL.joined);
+  }
+
+  /** Tasks run by workers since start (the rest ran on the calling thread). */
+  get workerTasks(): number {
+    return Atomics.load(this.ctrl, CTRL.workerTasks);
   }
 
   /** Float32 view of the whole memory (refreshed after growth). */
@@ -130,38 +157,52 @@ export class WasmRuntime {
   /**
    * Run `tasks` on the pool and return when all are done. Threads (the caller included) take
    * tasks from a shared atomic counter, so a thread the OS deschedules (other processes share
-   * the cores) delays only the task it holds. `threads` <= 1 keeps the work on the caller; each thread's
-   * scratch sits `scratchStride` bytes after the previous one's.
+   * the cores) delays only the task it holds, and a worker that is asleep or not started yet
+   * delays nothing: the caller waits for the tasks, not for the workers. `threads` <= 1 keeps
+   * the work on the caller; each thread's scratch sits `scratchStride` bytes after the previous
+   * one's.
    */
   run(tasks: Task[], scratchStride = 0, threads = this.threads): void {
     if (tasks.length === 0) return;
-    if (threads <= 1 || this.threads === 1 || tasks.length === 1) {
+    if (threads <= 1 || this.threads === 1 || tasks.length === 1 || this.disposed) {
       for (const task of tasks) for (const c of task) this.fns[c.fn](...c.args);
       return;
     }
-    this.writeQueue(tasks, scratchStride);
-    Atomics.store(this.ctrl, 4, 0);
-    Atomics.store(this.ctrl, 3, 0);
-    Atomics.store(this.ctrl, 1, this.threads - 1);
-    Atomics.add(this.ctrl, 0, 1);
-    Atomics.notify(this.ctrl, 0);
-    let failure: unknown = null;
-    try {
-      for (let i = Atomics.add(this.ctrl, 4, 1); i < tasks.length; i = Atomics.add(this.ctrl, 4, 1)) {
-        for (const c of tasks[i]) this.fns[c.fn](...c.args);
+    const c = this.ctrl, n = tasks.length;
+    if (this.awaitJoin) {
+      this.awaitJoin = false;
+      const deadline = Date.now() + JOIN_TIMEOUT_MS;
+      for (let j = Atomics.load(c, CTRL.joined); j < this.workers.length && Date.now() < deadline; j = Atomics.load(c, CTRL.joined)) {
+        Atomics.wait(c, CTRL.joined, j, 50);
       }
-    } catch (err) {
-      // Let the workers drain the queue before the next run may rewrite it.
-      failure = err;
-      Atomics.store(this.ctrl, 4, tasks.length);
+    }
+    // The counter is closed while the queue is written; opening it publishes the queue.
+    this.writeQueue(tasks, scratchStride);
+    Atomics.store(c, CTRL.done, 0);
+    Atomics.store(c, CTRL.failed, 0);
+    Atomics.store(c, CTRL.next, 0);
+    Atomics.add(c, CTRL.generation, 1);
+    Atomics.notify(c, CTRL.generation);
+    let failure: unknown = null;
+    for (let i = Atomics.add(c, CTRL.next, 1); i < n; i = Atomics.add(c, CTRL.next, 1)) {
+      // After a failure the caller only drains (claims without running) so the run can end.
+      if (failure === null) {
+        try {
+          for (const call of tasks[i]) this.fns[call.fn](...call.args);
+        } catch (err) {
+          failure = err;
+        }
+      }
+      Atomics.add(c, CTRL.done, 1);
     }
     for (let spins = 0; ; spins++) {
-      const left = Atomics.load(this.ctrl, 1);
-      if (left === 0) break;
-      if (spins > 1000) Atomics.wait(this.ctrl, 1, left, 50);
+      const done = Atomics.load(c, CTRL.done);
+      if (done >= n) break;
+      if (spins > 1000 && this.blocking) Atomics.wait(c, CTRL.done, done, 50);
     }
+    Atomics.store(c, CTRL.next, CLOSED);
     if (failure) throw new BackendError(`wasm backend: a kernel failed: ${String(failure)}`);
-    if (Atomics.load(this.ctrl, 3) !== 0) throw new BackendError(`wasm backend: a worker failed: ${this.workerError}`);
+    if (Atomics.load(c, CTRL.failed) !== 0) throw new BackendError(`wasm backend: a worker failed: ${this.workerError}`);
   }
 
   private writeQueue(tasks: Task[], scratchStride: number): void {
@@ -186,11 +227,12 @@ export class WasmRuntime {
 
   /** Stop and release the workers. */
   dispose(): void {
+    this.disposed = true;
     if (this.workers.length === 0) return;
-    Atomics.store(this.ctrl, 2, 1);
-    Atomics.add(this.ctrl, 0, 1);
-    Atomics.notify(this.ctrl, 0);
-    for (const w of this.workers) void w.terminate();
+    Atomics.store(this.ctrl, CTRL.stop, 1);
+    Atomics.add(this.ctrl, CTRL.generation, 1);
+    Atomics.notify(this.ctrl, CTRL.generation);
+    for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
 }

@@ -1,19 +1,36 @@
 /**
- * The body of a pool worker, as JavaScript source (the worker is started with `eval: true`, so
- * no separate file has to be found next to a bundle). It instantiates the kernel module on the
- * shared memory, then loops: wait for the generation word to change, then take tasks from the
- * shared queue (an atomic counter hands each task to exactly one thread) until none are left,
- * and count itself done. Queue layout (Int32 words at `queueWord`, written by `WasmRuntime`):
+ * The body of a pool worker, as JavaScript source: Node starts it with `eval: true`, a browser
+ * from a Blob URL, so no separate file has to be found next to a bundle. It detects which of the
+ * two it runs in, instantiates the kernel module on the shared memory, joins the pool, then
+ * loops: take tasks from the shared queue until none are left, then wait for the generation
+ * word to change (a new run was posted).
+ *
+ * A task is claimed with an atomic add on the `next` counter, and only then is the queue read:
+ * the dispatcher writes the queue while the counter is closed (a huge value, so every claim
+ * fails) and opens it by storing 0, so a claim that succeeds always sees the whole queue, and
+ * the queue cannot be rewritten before every task of the run is done. The dispatcher waits for
+ * the *tasks* (the `done` count), never for the workers: a worker that is still asleep, or has
+ * not even started (a browser starts workers only when the creating thread yields), costs
+ * nothing, and a worker that wakes late just finds the counter closed or takes what is left.
+ *
+ * Queue layout (Int32 words at `queueWord`, written by `WasmRuntime`):
  * [nTasks, scratchStride, offset of each task..., tasks], a task being
  * [nCalls, (fnIndex, nArgs, relMask, ...args)*]; args whose bit is set in relMask get
  * tid * scratchStride added, so each thread works in its own scratch.
- * Control words: [0] generation, [1] workers still running, [2] stop flag, [3] a worker failed,
- * [4] next task.
+ * Control words: [0] generation, [1] tasks done, [2] stop flag, [3] a worker failed,
+ * [4] next task (CLOSED between runs), [6] workers joined, [7] tasks run by workers.
  */
+export const CTRL = { generation: 0, done: 1, stop: 2, failed: 3, next: 4, joined: 6, workerTasks: 7 } as const;
+
+/** The claim counter between runs: far above any task count, far below overflow. */
+export const CLOSED = 1 << 30;
+
 export const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-parentPort.once('message', (init) => {
-  const { module, memory, names, queueWord, tid, generation, spin } = init;
+const port = typeof require === 'function' ? require('node:worker_threads').parentPort : null;
+const post = (m) => (port ? port.postMessage(m) : self.postMessage(m));
+const onInit = (f) => (port ? port.once('message', f) : self.addEventListener('message', (e) => f(e.data), { once: true }));
+onInit((init) => {
+  const { module, memory, names, queueWord, tid, spin } = init;
   let fns = [], initError = null;
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -24,18 +41,18 @@ parentPort.once('message', (init) => {
   const ctrl = new Int32Array(memory.buffer, 0, 16);
   const q = new Int32Array(memory.buffer);
   const args = [];
-  let seen = generation;
+  let seen = Atomics.load(ctrl, ${CTRL.generation});
+  Atomics.add(ctrl, ${CTRL.joined}, 1);
+  Atomics.notify(ctrl, ${CTRL.joined});
+  post({ ready: tid });
   for (;;) {
-    let spins = 0;
-    while (Atomics.load(ctrl, 0) === seen) {
-      if (++spins > spin) Atomics.wait(ctrl, 0, seen);
-    }
-    seen = Atomics.load(ctrl, 0);
-    if (Atomics.load(ctrl, 2) !== 0) return;
-    try {
-      if (initError) throw initError;
-      const nTasks = q[queueWord], shift = tid * q[queueWord + 1];
-      for (let i = Atomics.add(ctrl, 4, 1); i < nTasks; i = Atomics.add(ctrl, 4, 1)) {
+    for (;;) {
+      const i = Atomics.add(ctrl, ${CTRL.next}, 1);
+      const nTasks = q[queueWord];
+      if (i >= nTasks) break;
+      try {
+        if (initError) throw initError;
+        const shift = tid * q[queueWord + 1];
         let p = queueWord + q[queueWord + 2 + i];
         const nCalls = q[p++];
         for (let c = 0; c < nCalls; c++) {
@@ -46,13 +63,20 @@ parentPort.once('message', (init) => {
           fn(...args);
           p += n;
         }
+      } catch (err) {
+        // Report instead of dying silently; the task still counts as done, so nobody hangs.
+        Atomics.store(ctrl, ${CTRL.failed}, 1);
+        post({ error: String((err && err.stack) || err) });
       }
-    } catch (err) {
-      // Report instead of dying silently: the main thread would otherwise wait forever.
-      Atomics.store(ctrl, 3, 1);
-      parentPort.postMessage(String(err && err.stack || err));
+      Atomics.add(ctrl, ${CTRL.workerTasks}, 1);
+      if (Atomics.add(ctrl, ${CTRL.done}, 1) + 1 === nTasks) Atomics.notify(ctrl, ${CTRL.done});
     }
-    if (Atomics.sub(ctrl, 1, 1) === 1) Atomics.notify(ctrl, 1);
+    let spins = 0;
+    while (Atomics.load(ctrl, ${CTRL.generation}) === seen) {
+      if (++spins > spin) Atomics.wait(ctrl, ${CTRL.generation}, seen);
+    }
+    seen = Atomics.load(ctrl, ${CTRL.generation});
+    if (Atomics.load(ctrl, ${CTRL.stop}) !== 0) return;
   }
 });
 `;

@@ -1,4 +1,4 @@
-import { F32, I32, V128, sleb, uleb, type FunctionDef, type ValType } from './encoder.js';
+import { F32, F64, I32, V128, sleb, uleb, type FunctionDef, type ValType } from './encoder.js';
 
 /** A local variable slot (parameter or declared local). */
 export type Local = number;
@@ -6,9 +6,16 @@ export type Local = number;
 /** SIMD opcodes used here (after the 0xFD prefix). */
 const SIMD = {
   load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c,
-  f32x4Splat: 0x13, f32x4ExtractLane: 0x1f,
-  f32x4Gt: 0x44, v128And: 0x4e,
-  f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Max: 0xe9,
+  f32x4Splat: 0x13, f64x2Splat: 0x14, f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
+  f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, v128Not: 0x4d, v128And: 0x4e, v128Or: 0x50, v128Bitselect: 0x52,
+  load64Zero: 0x5d, f64x2PromoteLow: 0x5f,
+  f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3,
+  f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4Max: 0xe9,
+  f64x2Add: 0xf0,
+  i32x4Splat: 0x11, i32x4ExtractLane: 0x1b, f32x4Eq: 0x41, f32x4Ge: 0x46, v128AndNot: 0x4f, v128AnyTrue: 0x53,
+  i32x4Add: 0xae, i32x4Sub: 0xb1, i8x16Swizzle: 0x0e, i32x4Bitmask: 0xa4,
+  i8x16Splat: 0x0f, load32Zero: 0x5c, i8x16NarrowI16x8S: 0x65, i16x8NarrowI32x4S: 0x85,
+  i16x8ExtendLowI8x16U: 0x89, i32x4ExtendLowI16x8U: 0xa9, i32x4Ne: 0x38,
 } as const;
 
 /**
@@ -41,6 +48,10 @@ export class FnBuilder {
 
   f32(): Local {
     return this.local(F32);
+  }
+
+  f64(): Local {
+    return this.local(F64);
   }
 
   def(): FunctionDef {
@@ -90,6 +101,8 @@ export class FnBuilder {
   divS(): this { return this.op(0x6d); }
   remS(): this { return this.op(0x6f); }
   shl(): this { return this.op(0x74); }
+  shrU(): this { return this.op(0x76); }
+  popcnt(): this { return this.op(0x69); }
   eqz(): this { return this.op(0x45); }
   eq(): this { return this.op(0x46); }
   ne(): this { return this.op(0x47); }
@@ -105,10 +118,30 @@ export class FnBuilder {
   i32store(offset = 0): this { return this.op(0x36).memarg(2, offset); }
   f32load(offset = 0): this { return this.op(0x2a).memarg(2, offset); }
   f32store(offset = 0): this { return this.op(0x38).memarg(2, offset); }
+  f64load(offset = 0): this { return this.op(0x2b).memarg(3, offset); }
+  f64store(offset = 0): this { return this.op(0x39).memarg(3, offset); }
+  i32load8u(offset = 0): this { return this.op(0x2d).memarg(0, offset); }
+  i32store8(offset = 0): this { return this.op(0x3a).memarg(0, offset); }
+  f32abs(): this { return this.op(0x8b); }
+  f32neg(): this { return this.op(0x8c); }
+  f32sqrt(): this { return this.op(0x91); }
   f32add(): this { return this.op(0x92); }
+  f32sub(): this { return this.op(0x93); }
   f32mul(): this { return this.op(0x94); }
+  f32div(): this { return this.op(0x95); }
   f32max(): this { return this.op(0x97); }
+  f32eq(): this { return this.op(0x5b); }
+  f32ne(): this { return this.op(0x5c); }
+  f32lt(): this { return this.op(0x5d); }
+  f32ge(): this { return this.op(0x60); }
   f32gt(): this { return this.op(0x5e); }
+  f64add(): this { return this.op(0xa0); }
+  f32demote(): this { return this.op(0xb6); }
+  f64promote(): this { return this.op(0xbb); }
+  f64const(v: number): this {
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    return this.op(0x44, ...b);
+  }
 
   // --- v128 / f32x4
   v128load(offset = 0): this { return this.simd(SIMD.load).memarg(0, offset); }
@@ -121,8 +154,46 @@ export class FnBuilder {
   f32x4sub(): this { return this.simd(SIMD.f32x4Sub); }
   f32x4mul(): this { return this.simd(SIMD.f32x4Mul); }
   f32x4max(): this { return this.simd(SIMD.f32x4Max); }
+  f32x4div(): this { return this.simd(SIMD.f32x4Div); }
+  f32x4abs(): this { return this.simd(SIMD.f32x4Abs); }
+  f32x4neg(): this { return this.simd(SIMD.f32x4Neg); }
+  f32x4sqrt(): this { return this.simd(SIMD.f32x4Sqrt); }
   f32x4gt(): this { return this.simd(SIMD.f32x4Gt); }
+  f32x4lt(): this { return this.simd(SIMD.f32x4Lt); }
+  f32x4ne(): this { return this.simd(SIMD.f32x4Ne); }
   v128and(): this { return this.simd(SIMD.v128And); }
+  v128or(): this { return this.simd(SIMD.v128Or); }
+  v128not(): this { return this.simd(SIMD.v128Not); }
+  /** v128.bitselect(a, b, mask): bits of a where mask is 1, of b elsewhere (stack: a b mask). */
+  bitselect(): this { return this.simd(SIMD.v128Bitselect); }
+  /** Two f32 (8 bytes) into the low lanes, zeros above. */
+  load64zero(offset = 0): this { return this.simd(SIMD.load64Zero).memarg(3, offset); }
+  f64x2promoteLow(): this { return this.simd(SIMD.f64x2PromoteLow); }
+  f64x2add(): this { return this.simd(SIMD.f64x2Add); }
+  i8x16splat(): this { return this.simd(SIMD.i8x16Splat); }
+  i32x4splat(): this { return this.simd(SIMD.i32x4Splat); }
+  i32x4extract(lane: number): this { return this.simd(SIMD.i32x4ExtractLane).op(lane); }
+  i32x4add(): this { return this.simd(SIMD.i32x4Add); }
+  i32x4sub(): this { return this.simd(SIMD.i32x4Sub); }
+  f32x4eq(): this { return this.simd(SIMD.f32x4Eq); }
+  f32x4ge(): this { return this.simd(SIMD.f32x4Ge); }
+  /** a & ~b (stack: a b) */
+  v128andnot(): this { return this.simd(SIMD.v128AndNot); }
+  anyTrue(): this { return this.simd(SIMD.v128AnyTrue); }
+  /** Bytes of the first operand picked by the second's byte indices (out of range: 0). */
+  swizzle(): this { return this.simd(SIMD.i8x16Swizzle); }
+  /** One bit per i32x4 lane: its sign bit. */
+  i32x4bitmask(): this { return this.simd(SIMD.i32x4Bitmask); }
+  /** Four bytes into lane 0, zeros above. */
+  load32zero(offset = 0): this { return this.simd(SIMD.load32Zero).memarg(2, offset); }
+  /** Saturating narrow of two i16x8 into one i8x16 (stack: low high). */
+  i8x16narrow(): this { return this.simd(SIMD.i8x16NarrowI16x8S); }
+  i16x8narrow(): this { return this.simd(SIMD.i16x8NarrowI32x4S); }
+  i16x8extendLowU(): this { return this.simd(SIMD.i16x8ExtendLowI8x16U); }
+  i32x4extendLowU(): this { return this.simd(SIMD.i32x4ExtendLowI16x8U); }
+  i32x4ne(): this { return this.simd(SIMD.i32x4Ne); }
+  f64x2splat(): this { return this.simd(SIMD.f64x2Splat); }
+  f64x2extract(lane: number): this { return this.simd(SIMD.f64x2ExtractLane).op(lane); }
 
   // --- control flow
   call(funcIndex: number): this { this.code.push(0x10); uleb(this.code, funcIndex); return this; }

@@ -1,10 +1,16 @@
 import { encodeModule } from './encoder.js';
 import { emitCol2im, emitIm2col } from './conv.js';
+import { BINARY_KERNELS, BROADCASTS, UNARY_KERNELS, WASM_BINARY_OPS, WASM_UNARY_OPS, emitBinary, emitUnary } from './elementwise.js';
 import { DEFAULT_GEMM, emitMicroKernel, emitPack, emitTiles, type GemmShape } from './gemm.js';
+import { COMPARE_KERNELS, WASM_COMPARE_OPS, WHERE_KERNELS, emitCompareScalar, emitWhere } from './mask.js';
+import { emitSumCols, emitSumMid, emitSumRows } from './reduce.js';
+import { emitTopkRows } from './select.js';
 
 /** The exported kernels, in function-index order (the micro-kernel must stay first: tiles call it). */
 export const KERNEL_NAMES = [
   'gemm_micro', 'gemm_tiles', 'packA_rows', 'packA_cols', 'packB_rows', 'packB_cols', 'im2col', 'col2im',
+  ...BINARY_KERNELS, ...UNARY_KERNELS, 'sum_rows', 'sum_cols', 'topk_rows',
+  ...COMPARE_KERNELS, ...WHERE_KERNELS, 'sum_mid',
 ] as const;
 export type WasmKernelName = (typeof KERNEL_NAMES)[number];
 
@@ -27,6 +33,14 @@ export function kernelModuleBytes(gemm: GemmShape, shared: boolean): Uint8Array 
     emitPack('packB_cols', gemm.NR, false),
     emitIm2col(),
     emitCol2im(),
+    ...WASM_BINARY_OPS.flatMap((op) => BROADCASTS.map((mode) => emitBinary(op, mode))),
+    ...WASM_UNARY_OPS.map((op) => emitUnary(op)),
+    emitSumRows(),
+    emitSumCols(),
+    emitTopkRows(),
+    ...WASM_COMPARE_OPS.map((op) => emitCompareScalar(op)),
+    ...WHERE_KERNELS.map((name) => emitWhere(name)),
+    emitSumMid(),
   ];
   funcs.forEach((f, i) => {
     if (f.name !== KERNEL_NAMES[i]) throw new Error(`wasm kernel module: function ${i} is ${f.name}, expected ${KERNEL_NAMES[i]}`);

@@ -1,0 +1,135 @@
+import { FnBuilder, type Local } from './builder.js';
+
+/** Binary ops with a wasm kernel (float32; `pow` stays TypeScript). */
+export const WASM_BINARY_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
+export type WasmBinaryOp = (typeof WASM_BINARY_OPS)[number];
+/**
+ * Operand layouts: `same` shapes; `scalarA`/`scalarB` one operand is a single value; `rowA`/
+ * `rowB` one operand is a row of C values repeated over every row of the other ([..., C] ∘ [C]).
+ */
+export const BROADCASTS = ['same', 'scalarA', 'scalarB', 'rowA', 'rowB'] as const;
+export type Broadcast = (typeof BROADCASTS)[number];
+export const WASM_UNARY_OPS = ['relu', 'neg', 'abs', 'sqrt'] as const;
+export type WasmUnaryOp = (typeof WASM_UNARY_OPS)[number];
+
+export type BinaryKernelName = `bin_${WasmBinaryOp}_${Broadcast}`;
+export type UnaryKernelName = `un_${WasmUnaryOp}`;
+
+export const BINARY_KERNELS: readonly BinaryKernelName[] = WASM_BINARY_OPS.flatMap((op) => BROADCASTS.map((b) => `bin_${op}_${b}` as const));
+export const UNARY_KERNELS: readonly UnaryKernelName[] = WASM_UNARY_OPS.map((op) => `un_${op}` as const);
+
+/**
+ * for (i = 0; i < n; i++) with an f32x4 body over groups of four and a scalar tail; every pointer
+ * in `ptrs` advances by one element (four in the vector part) per step.
+ */
+function streamLoop(f: FnBuilder, n: Local, ptrs: Local[], vector: () => void, scalar: () => void): void {
+  const i = f.local(), n4 = f.local();
+  f.get(n).i32(-4).and().set(n4);
+  f.forRange(i, () => f.i32(0), () => f.get(n4), () => {
+    vector();
+    for (const p of ptrs) f.inc(p, 16);
+  }, 4);
+  f.forRange(i, () => f.get(n4), () => f.get(n), () => {
+    scalar();
+    for (const p of ptrs) f.inc(p, 4);
+  });
+}
+
+/**
+ * Push op(x, y) for f32x4 locals. maximum/minimum match the TypeScript kernel exactly: NaN in
+ * either operand propagates, and on equal operands (±0) the second one is returned, which
+ * f32x4.max/min (+0 over -0) would not do.
+ */
+function vectorOp(f: FnBuilder, op: WasmBinaryOp, x: Local, y: Local): void {
+  f.get(x).get(y);
+  if (op === 'add') f.f32x4add();
+  else if (op === 'sub') f.f32x4sub();
+  else if (op === 'mul') f.f32x4mul();
+  else if (op === 'div') f.f32x4div();
+  else {
+    f.get(x).get(y);
+    if (op === 'maximum') f.f32x4gt();
+    else f.f32x4lt();
+    f.get(x).get(x).f32x4ne().v128or().bitselect();
+  }
+}
+
+function scalarOp(f: FnBuilder, op: WasmBinaryOp, x: Local, y: Local): void {
+  f.get(x).get(y);
+  if (op === 'add') f.f32add();
+  else if (op === 'sub') f.f32sub();
+  else if (op === 'mul') f.f32mul();
+  else if (op === 'div') f.f32div();
+  else {
+    f.get(x).get(y);
+    if (op === 'maximum') f.f32gt();
+    else f.f32lt();
+    f.get(x).get(x).f32ne().or().select();
+  }
+}
+
+/**
+ * bin_<op>_<broadcast>(a, b, out, n, C): out[i] = a[.] op b[.] for i in [0, n), addresses in
+ * bytes. C is the row length for the row broadcasts (n a multiple of C), ignored otherwise.
+ */
+export function emitBinary(op: WasmBinaryOp, mode: Broadcast): FnBuilder {
+  const f = FnBuilder.i32Params(`bin_${op}_${mode}`, 5);
+  const [a, b, out, n, C] = [0, 1, 2, 3, 4];
+  const va = f.v128(), vb = f.v128(), sa = f.f32(), sb = f.f32();
+  const pair = (loadA: () => void, loadB: () => void, ptrs: Local[], count: Local) => streamLoop(f, count, ptrs, () => {
+    f.get(out);
+    loadA();
+    loadB();
+    vectorOp(f, op, va, vb);
+    f.v128store();
+  }, () => {
+    f.get(out);
+    if (mode !== 'scalarA') f.get(a).f32load().set(sa);
+    if (mode !== 'scalarB') f.get(b).f32load().set(sb);
+    scalarOp(f, op, sa, sb);
+    f.f32store();
+  });
+  const vecA = () => f.get(a).v128load().set(va), vecB = () => f.get(b).v128load().set(vb);
+  if (mode === 'same') pair(vecA, vecB, [a, b, out], n);
+  else if (mode === 'scalarA') {
+    f.get(a).f32load().tee(sa).f32x4splat().set(va);
+    pair(() => {}, vecB, [b, out], n);
+  } else if (mode === 'scalarB') {
+    f.get(b).f32load().tee(sb).f32x4splat().set(vb);
+    pair(vecA, () => {}, [a, out], n);
+  } else {
+    // One row of the full operand per pass; the row operand restarts at its first value.
+    const [row, rows, rowPtr] = [f.local(), f.local(), f.local()];
+    const rowOperand = mode === 'rowA' ? a : b;
+    f.get(rowOperand).set(rowPtr);
+    f.get(n).get(C).divS().set(rows);
+    f.forRange(row, () => f.i32(0), () => f.get(rows), () => {
+      f.get(rowPtr).set(rowOperand);
+      pair(vecA, vecB, [a, b, out], C);
+    });
+  }
+  return f;
+}
+
+/** un_<op>(x, out, n). relu matches `x > 0 ? x : 0` (NaN and -0 give +0). */
+export function emitUnary(op: WasmUnaryOp): FnBuilder {
+  const f = FnBuilder.i32Params(`un_${op}`, 3);
+  const [x, out, n] = [0, 1, 2];
+  const v = f.v128(), s = f.f32();
+  streamLoop(f, n, [x, out], () => {
+    f.get(out).get(x).v128load();
+    if (op === 'relu') f.tee(v).get(v).v128zero().f32x4gt().v128and();
+    else if (op === 'neg') f.f32x4neg();
+    else if (op === 'abs') f.f32x4abs();
+    else f.f32x4sqrt();
+    f.v128store();
+  }, () => {
+    f.get(out).get(x).f32load();
+    if (op === 'relu') f.tee(s).f32const(0).get(s).f32const(0).f32gt().select();
+    else if (op === 'neg') f.f32neg();
+    else if (op === 'abs') f.f32abs();
+    else f.f32sqrt();
+    f.f32store();
+  });
+  return f;
+}
