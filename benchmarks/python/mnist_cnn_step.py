@@ -18,6 +18,16 @@ import torch
 import torch.nn as nn
 
 
+def loaded_blas():
+    """The libblas mapped into this process, resolved (its folder names the implementation)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if os.path.basename(line.split()[-1]).startswith("libblas.")}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted({os.path.realpath(p) for p in paths})) or "none"
+
+
 def main() -> None:
     d = sys.argv[1]
     batch, size, c0, c1, c2, c3, hidden = (int(v) for v in sys.argv[2:9])
@@ -45,7 +55,10 @@ def main() -> None:
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     config = torch.__config__.show()
-    blas = config.split("BLAS_INFO=", 1)[1].split(",", 1)[0] if "BLAS_INFO=" in config else "unknown"
+    built = config.split("BLAS_INFO=", 1)[1].split(",", 1)[0] if "BLAS_INFO=" in config else "unknown"
+    # Debian's torch is built against the generic BLAS interface; which library serves it is
+    # chosen at run time (update-alternatives: reference BLAS or OpenBLAS), so say what is loaded.
+    blas = f"{built} (loaded: {loaded_blas()})"
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas}), flush=True)
     for line in sys.stdin:
         cmd = line.strip()

@@ -35,8 +35,9 @@ function expectSane(r: SuiteResult, contenders: string[], ratioLabels: string[])
     for (const ratio of c.ratios) {
       const expected = c.contenders[ratio.numerator].medianMs / c.contenders[ratio.denominator].medianMs;
       expect(Math.abs(ratio.value / expected - 1)).toBeLessThan(0.01);
-      const t = ratio.target!;
-      expect(ratio.met).toBe((t.min === undefined || ratio.value >= t.min) && (t.max === undefined || ratio.value <= t.max));
+      const t = ratio.target;
+      if (!t) expect(ratio.met).toBeNull();
+      else expect(ratio.met).toBe((t.min === undefined || ratio.value >= t.min) && (t.max === undefined || ratio.value <= t.max));
     }
   }
 }
@@ -56,8 +57,9 @@ describe('wasm group (issue 8), quick mode', () => {
   it('wasm-mnist-train: kwta, tfjs-cpu (and PyTorch if present) agree on the losses', async () => {
     const r = await quick('wasm-mnist-train');
     const torch = findTorch().available;
-    expectSane(r, torch ? ['kwta-wasm', 'tfjs-cpu', 'pytorch'] : ['kwta-wasm', 'tfjs-cpu'],
-      torch ? ['tfjs-cpu / kwta-wasm', 'pytorch / kwta-wasm'] : ['tfjs-cpu / kwta-wasm']);
+    const ratios = ['tfjs-cpu / kwta-wasm', 'kwta-wasm-gemm / kwta-wasm'];
+    expectSane(r, torch ? ['kwta-wasm', 'kwta-wasm-gemm', 'tfjs-cpu', 'pytorch'] : ['kwta-wasm', 'kwta-wasm-gemm', 'tfjs-cpu'],
+      torch ? [...ratios, 'pytorch / kwta-wasm'] : ratios);
     expect(r.notes[0]).toMatch(torch ? /^PyTorch \S+ .*threads/ : /^PyTorch: not run: python3 -c "import torch" failed/);
   });
 
@@ -65,6 +67,12 @@ describe('wasm group (issue 8), quick mode', () => {
     const r = await quick('wasm-kwta-relu');
     expectSane(r, ['relu-wasm', 'kwta-wasm', 'relu-js', 'kwta-js'], ['kwta-wasm / relu-wasm', 'kwta-js / relu-js']);
     expect(r.cases[0].referenceFor).toEqual({ 'relu-wasm': 'relu-js', 'relu-js': 'relu-js' });
+  });
+
+  it('wasm-elementwise: wasm, wasm-gemm and js agree on every op', async () => {
+    const r = await quick('wasm-elementwise');
+    expectSane(r, ['wasm', 'wasm-gemm', 'js'], ['js / wasm', 'wasm-gemm / wasm']);
+    expect(r.cases.map((c) => c.id.split(' ')[0])).toEqual(['add', 'add', 'mul', 'relu', 'sum', 'topkMask']);
   });
 });
 

@@ -3,9 +3,11 @@ import { CpuBackend, WasmBackend, getBackend, wasmSimdSupported, type Backend } 
 /**
  * Which @kwta/core backend a kwta contender runs on. 'default' is the engine's own default (the
  * core suites' 'kwta'), 'js' the pure-TypeScript kernels, 'wasm' the WebAssembly SIMD kernels on
- * two threads (the machine's two cores).
+ * two threads (the machine's two cores), 'wasm-gemm' the same with only matmul and the
+ * convolutions on wasm and tensors on the host (the backend before issue 8's heap and
+ * elementwise kernels, for before/after ratios measured in one run).
  */
-export type KwtaBackendKind = 'default' | 'js' | 'wasm';
+export type KwtaBackendKind = 'default' | 'js' | 'wasm' | 'wasm-gemm';
 
 /** Threads of the 'wasm' contenders: issue 8's targets are stated for 2 cores. */
 export const WASM_THREADS = 2;
@@ -19,7 +21,9 @@ export function kwtaBackend(kind: KwtaBackendKind): Backend {
   let b = cache.get(kind);
   if (!b) {
     if (kind === 'wasm' && !wasmSimdSupported()) throw new Error('kwta-wasm: this runtime has no WebAssembly SIMD; the wasm suites cannot run');
-    b = kind === 'default' ? engineDefault : kind === 'js' ? new CpuBackend() : new WasmBackend({ threads: WASM_THREADS });
+    b = kind === 'default' ? engineDefault
+      : kind === 'js' ? new CpuBackend()
+        : new WasmBackend({ threads: WASM_THREADS, accelerate: kind === 'wasm-gemm' ? 'gemm' : 'all' });
     cache.set(kind, b);
   }
   return b;

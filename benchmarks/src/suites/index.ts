@@ -3,6 +3,7 @@ import { conv2dSuite } from './conv2d.js';
 import { matmulSuite } from './matmul.js';
 import { overheadActivationsSuite } from './overhead-activations.js';
 import { overheadTrainSuite } from './overhead-train.js';
+import { wasmElementwiseSuite } from './wasm-elementwise.js';
 import { wasmKwtaReluSuite } from './wasm-kwta-relu.js';
 import { wasmMatmulSuite } from './wasm-matmul.js';
 import { wasmMnistTrainSuite } from './wasm-mnist-train.js';
@@ -14,6 +15,7 @@ export const SUITES: Record<string, Suite> = {
   [wasmMatmulSuite.name]: wasmMatmulSuite,
   [wasmMnistTrainSuite.name]: wasmMnistTrainSuite,
   [wasmKwtaReluSuite.name]: wasmKwtaReluSuite,
+  [wasmElementwiseSuite.name]: wasmElementwiseSuite,
   [overheadActivationsSuite.name]: overheadActivationsSuite,
   [overheadTrainSuite.name]: overheadTrainSuite,
 };
@@ -24,7 +26,7 @@ export const SUITES: Record<string, Suite> = {
  */
 export const GROUPS: Record<string, string[]> = {
   core: ['matmul', 'conv2d'],
-  wasm: ['wasm-matmul', 'wasm-mnist-train', 'wasm-kwta-relu'],
+  wasm: ['wasm-matmul', 'wasm-mnist-train', 'wasm-kwta-relu', 'wasm-elementwise'],
   overhead: ['overhead-activations', 'overhead-train'],
 };
 

@@ -21,7 +21,11 @@ let torchInfo: Record<string, unknown> | null = null;
 const THREADS = String(WASM_THREADS);
 
 function trainCase(cfg: MnistStepConfig, withTorch: boolean): BenchCase {
-  const ratios: RatioSpec[] = [{ numerator: 'tfjs-cpu', denominator: 'kwta-wasm', target: { min: 5 } }];
+  const ratios: RatioSpec[] = [
+    { numerator: 'tfjs-cpu', denominator: 'kwta-wasm', target: { min: 5 } },
+    // Before/after the wasm heap and elementwise kernels, in the same run.
+    { numerator: 'kwta-wasm-gemm', denominator: 'kwta-wasm' },
+  ];
   if (withTorch) ratios.push({ numerator: 'pytorch', denominator: 'kwta-wasm', target: { min: 1 } });
   return {
     id: `MNIST CNN step hidden ${cfg.hidden}`,
@@ -37,6 +41,7 @@ function trainCase(cfg: MnistStepConfig, withTorch: boolean): BenchCase {
       const init = mnistInit(cfg);
       const list: Contender[] = [
         kwtaContender(() => kwtaMnistStep(cfg, init, 'relu'), { name: 'kwta-wasm', backend: 'wasm' }),
+        kwtaContender(() => kwtaMnistStep(cfg, init, 'relu'), { name: 'kwta-wasm-gemm', backend: 'wasm-gemm' }),
         tfjsContender('cpu', () => tfjsMnistStep(cfg, init)),
       ];
       if (withTorch) {
