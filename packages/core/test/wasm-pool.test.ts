@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, Generator, matmul, randn, tidy } from '../src/index.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
+import { ARENA_BASE, WasmRuntime, type Call, type Task } from '../src/backends/wasm/runtime.js';
+import { BackendError } from '../src/errors.js';
 import { withBackend } from '../src/testing/index.js';
 
 // The worker pool's life cycle in Node (the browser side is test/wasm-browser.test.ts).
@@ -44,5 +46,33 @@ describe('wasm worker pool (Node)', () => {
     expect(backend.threads).toBe(1);
     product(backend, 64);
     expect(backend.context.rt.workerTasks).toBe(0);
+  });
+
+  it('a kernel that traps fails the run with a BackendError, on a worker or the caller, and the pool recovers', () => {
+    const rt = new WasmRuntime(2);
+    try {
+      rt.reserve(ARENA_BASE + (4 << 20));
+      // packB_rows(src, rs, cs, K, N, Kp, dst, p0, p1): 256 x 256 packed from the arena into the arena.
+      const pack = (src: number): Call => ({ fn: 'packB_rows', args: [src, 256, 1, 256, 256, 256, ARENA_BASE + (2 << 20), 0, 32] });
+      const good = (): Task => Array.from({ length: 20 }, () => pack(ARENA_BASE));
+      const bad = (): Task => [pack(2 ** 31 - 4096)]; // far past the memory: the wasm load traps
+      rt.run([good(), good()]); // workers joined and warm
+      // The caller claims task 0 first and stays busy with it, so a worker meets traps (every
+      // task it can take is a bad one). On a loaded machine a sleeping worker may miss a run:
+      // retry until one did take part.
+      let workerTrapped = false;
+      for (let attempt = 0; attempt < 50 && !workerTrapped; attempt++) {
+        const before = rt.workerTasks;
+        expect(() => rt.run([good(), ...Array.from({ length: 30 }, bad)])).toThrow(BackendError);
+        workerTrapped = rt.workerTasks > before;
+      }
+      expect(workerTrapped).toBe(true);
+      // Every task trapping: the caller's own failure, then it drains the queue instead of hanging.
+      expect(() => rt.run(Array.from({ length: 30 }, bad))).toThrow(/wasm backend: a (kernel|worker) failed/);
+      // Nothing is left half-done: the next run completes normally.
+      expect(() => rt.run(Array.from({ length: 8 }, good))).not.toThrow();
+    } finally {
+      rt.dispose();
+    }
   });
 });

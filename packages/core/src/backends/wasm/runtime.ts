@@ -27,6 +27,8 @@ export const ARENA_BASE = PAGE + QUEUE_BYTES;
 const SPIN = 20000;
 /** How long a Node dispatch waits for workers still starting before going on without them. */
 const JOIN_TIMEOUT_MS = 5000;
+/** A run whose remaining tasks make no progress for this long is abandoned (see `run`). */
+const STALL_MS = 60_000;
 
 /** Can this thread block in Atomics.wait? (Not a browser's main thread.) */
 function canBlock(): boolean {
@@ -80,7 +82,7 @@ export class WasmRuntime {
    * `useShared` false forces a plain memory (one thread, tensors on the host): the path of a
    * browser page without cross-origin isolation, selectable so Node tests can cover it.
    */
-  constructor(requestedThreads: number, useShared = true) {
+  constructor(requestedThreads: number, useShared = true, private readonly stallMs = STALL_MS) {
     const initialPages = ARENA_BASE / PAGE + 256;
     // Shared even for one thread: views into a shared memory survive `grow`, so tensors can live in it.
     const shared = useShared && typeof SharedArrayBuffer !== 'undefined' ? sharedMemory(initialPages) : null;
@@ -195,10 +197,22 @@ export class WasmRuntime {
       }
       Atomics.add(c, CTRL.done, 1);
     }
+    // Wait for the workers' tasks. A worker that makes no progress for STALL_MS (killed, or
+    // stuck) must not hang the caller: the pool is given up and later runs use this thread.
+    let seen = -1, since = 0;
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(c, CTRL.done);
       if (done >= n) break;
-      if (spins > 1000 && this.blocking) Atomics.wait(c, CTRL.done, done, 50);
+      if (spins > 1000) {
+        if (this.blocking) Atomics.wait(c, CTRL.done, done, 50);
+        if (done !== seen) {
+          seen = done;
+          since = Date.now();
+        } else if (Date.now() - since > this.stallMs) {
+          this.dispose();
+          throw new BackendError(`wasm backend: a worker made no progress for ${this.stallMs / 1000} s (${n - done} of ${n} tasks unfinished); the pool is stopped and the backend continues on one thread`);
+        }
+      }
     }
     Atomics.store(c, CTRL.next, CLOSED);
     if (failure) throw new BackendError(`wasm backend: a kernel failed: ${String(failure)}`);
