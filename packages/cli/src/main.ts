@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { KwtaError } from '@kwta/core';
 import { ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS } from './attacks.js';
 import { BACKENDS, useBackend } from './backend-choice.js';
-import { benchActivations, benchTrainingStep, formatBench, formatProfile, profileTrainingStep } from './commands/bench.js';
+import { benchActivations, benchTrainingStep, firstMnistBatch, formatBench, formatProfile, profileTrainingStep } from './commands/bench.js';
 import { formatEvalTable, runEval } from './commands/eval.js';
 import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
@@ -149,8 +149,9 @@ program.command('bench')
   .option('--profile', 'also show where a training step spends its time, kernel by kernel')
   .action((o: Opts) => {
     const reps = parsePositiveInt('reps', o.reps as string);
-    const rows = [...benchActivations(reps), benchTrainingStep(Math.max(3, Math.ceil(reps / 2)))];
-    const profiles = o.profile ? ([false, true] as const).map((kwta) => ({ kwta, profile: profileTrainingStep(kwta) })) : [];
+    const batch = firstMnistBatch();
+    const rows = [...benchActivations(reps), benchTrainingStep(Math.max(3, Math.ceil(reps / 2)), undefined, batch)];
+    const profiles = o.profile ? ([false, true] as const).map((kwta) => ({ kwta, profile: profileTrainingStep(kwta, undefined, undefined, batch) })) : [];
     if (o.json) {
       console.log(JSON.stringify(o.profile ? { rows, profiles } : rows, null, 2));
       return;

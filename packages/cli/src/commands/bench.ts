@@ -1,5 +1,5 @@
 import { Generator, kWinners, mul, profileKernels, randn, relu, sum, tidy, valueAndGrad, type KernelProfile, type Tensor } from '@kwta/core';
-import { DataLoader, loadMnistPackage, take } from '@kwta/datasets';
+import { DataLoader, loadMnistPackage, take, type Batch } from '@kwta/datasets';
 import { KWTA, ReLU, mnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import { trainStep, resolveMethodOptions, FreeState } from '@kwta/train';
@@ -53,10 +53,14 @@ export function benchActivations(reps = 7, shapes = ACTIVATION_SHAPES, onRow?: (
   });
 }
 
-/** A training step of the MNIST CNN (batch 64) with k-WTA-0.1 or ReLU, ready to run repeatedly. */
-function mnistStep(kwta: boolean, hidden: number): () => void {
+/** The first 64 training digits as one batch (load once, share between the steps compared). */
+export function firstMnistBatch(): Batch {
   const data = take(loadMnistPackage({ split: 'train' }), 64);
-  const batch = new DataLoader(data, { batchSize: 64, shuffle: false }).batches(0).next().value!;
+  return new DataLoader(data, { batchSize: 64, shuffle: false }).batches(0).next().value!;
+}
+
+/** A training step of the MNIST CNN on `batch` with k-WTA-0.1 or ReLU, ready to run repeatedly. */
+function mnistStep(kwta: boolean, hidden: number, batch: Batch): () => void {
   const mo = resolveMethodOptions('natural', {});
   const model = mnistCnn({ gen: new Generator(3), hiddenSize: hidden, activation: () => (kwta ? new KWTA({ gamma: 0.1 }) : new ReLU()) });
   const optimizer = new SGD(model.parameters(), { lr: 0.01 });
@@ -65,14 +69,14 @@ function mnistStep(kwta: boolean, hidden: number): () => void {
 }
 
 /** One training step of the MNIST CNN (batch 64) with k-WTA-0.1 vs ReLU. */
-export function benchTrainingStep(reps = 5, hidden = 256): BenchRow {
-  const [reluMs, kwtaMs] = sideBySide(mnistStep(false, hidden), mnistStep(true, hidden), reps);
+export function benchTrainingStep(reps = 5, hidden = 256, batch = firstMnistBatch()): BenchRow {
+  const [reluMs, kwtaMs] = sideBySide(mnistStep(false, hidden, batch), mnistStep(true, hidden, batch), reps);
   return { case: `MNIST-CNN training step (batch 64, hidden ${hidden})`, reluMs, kwtaMs, ratio: kwtaMs / reluMs, goal: 1.05 };
 }
 
 /** Where a training step's time goes, kernel by kernel (after one warm-up step), averaged over `reps`. */
-export function profileTrainingStep(kwta: boolean, reps = 3, hidden = 256): KernelProfile<void> {
-  const step = mnistStep(kwta, hidden);
+export function profileTrainingStep(kwta: boolean, reps = 3, hidden = 256, batch = firstMnistBatch()): KernelProfile<void> {
+  const step = mnistStep(kwta, hidden, batch);
   step();
   const p = profileKernels(() => { for (let r = 0; r < reps; r++) step(); });
   return {
