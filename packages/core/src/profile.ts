@@ -1,6 +1,7 @@
 import type { KernelName } from './backend.js';
 import { engine } from './engine.js';
 import type { DType } from './dtype.js';
+import { sizeOf } from './shape.js';
 
 /** Calls and time of one kernel (with its op, e.g. `binary:add`) on one dtype. */
 export interface KernelStat {
@@ -39,7 +40,7 @@ export function profileKernels<T>(fn: () => T): KernelProfile<T> {
     if (!s) stats.set(key, (s = { key, kernel, dtype, calls: 0, ms: 0, maxElements: 0 }));
     s.calls++;
     s.ms += ms;
-    const n = inputs[0] ? inputs[0].shape.reduce((a, b) => a * b, 1) : 0;
+    const n = inputs[0] ? sizeOf(inputs[0].shape) : 0;
     if (n > s.maxElements) s.maxElements = n;
   };
   const t0 = performance.now();

@@ -1,16 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { WasmBackend, type WasmBackendOptions } from '../src/backends/wasm/index.js';
+import { WasmBackend } from '../src/backends/wasm/index.js';
 import { FLOAT32_TOLERANCE, checkCase, conformanceCases, withBackend } from '../src/testing/index.js';
+import { WASM_CONFIGS } from './wasm-configs.js';
 
 // Every conformance case on the wasm path, checked against the definitions (not against the CPU
 // backend): single-threaded, with the worker pool (the small-work threshold pushed down so even
 // the tiny cases cross threads), and on a plain memory with tensors on the host (the fallback of
 // a browser page without cross-origin isolation).
-describe.each([
-  ['1 thread', { threads: 1 }],
-  ['2 threads', { threads: 2 }],
-  ['1 thread, plain memory, host tensors', { threads: 1, sharedMemory: false }],
-] as [string, WasmBackendOptions][])('conformance: wasm backend, %s, against the naive definitions', (_label, opts) => {
+describe.each(WASM_CONFIGS)('conformance: wasm backend, %s, against the naive definitions', (_label, opts) => {
   const backend = new WasmBackend({ ...opts, minParallelFlops: 0 });
   it('has the storage this configuration promises', () => {
     expect(backend.tensorsInWasm).toBe(opts.sharedMemory !== false);

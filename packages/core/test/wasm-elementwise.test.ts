@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CpuBackend, ValueError, type Backend, type BinaryOp, type KernelAttrs, type KernelName, type TensorInfo, type UnaryOp } from '../src/index.js';
-import { WasmBackend, type WasmBackendOptions } from '../src/backends/wasm/index.js';
+import { WasmBackend } from '../src/backends/wasm/index.js';
+import { WASM_CONFIGS } from './wasm-configs.js';
 
 // The elementwise, sum and k-WTA selection kernels on wasm against the TypeScript kernels they
 // replace, through Backend.run (so every case is known to reach the wasm kernel, not the
@@ -43,11 +44,7 @@ const value = fc.oneof({ weight: 8, arbitrary: fc.float({ min: -4, max: 4, noNaN
 const floats = (n: number) => fc.array(value, { minLength: n, maxLength: n }).map((v) => Float32Array.from(v));
 const dims = fc.array(fc.integer({ min: 1, max: 11 }), { minLength: 1, maxLength: 3 });
 
-describe.each([
-  ['1 thread', { threads: 1 }],
-  ['2 threads', { threads: 2 }],
-  ['1 thread, host tensors', { threads: 1, sharedMemory: false }],
-] as [string, WasmBackendOptions][])('wasm elementwise, sums and selection, %s, pool forced', (_label, opts) => {
+describe.each(WASM_CONFIGS)('wasm elementwise, sums and selection, %s, pool forced', (_label, opts) => {
   const wasm = new WasmBackend({ ...opts, minParallelFlops: 0 });
   afterAll(() => wasm.dispose());
 

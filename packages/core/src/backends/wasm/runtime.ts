@@ -52,7 +52,7 @@ function sharedMemory(pages: number): WebAssembly.Memory | null {
 /**
  * The wasm side of the backend: one memory (shared when the platform allows it), the kernel
  * instance of the calling thread, and a pool of workers running the same kernels on the same
- * memory. `run` executes one command list per thread and returns when all are done.
+ * memory. `run` hands a list of tasks to whichever threads claim them and returns when all are done.
  */
 export class WasmRuntime {
   readonly memory: WebAssembly.Memory;
