@@ -4,6 +4,7 @@ import {
   BackendError, CpuBackend, Generator, conv2d, conv2dBackpropFilter, conv2dBackpropInput, matmul, memory, tensor, tidy, type Conv2dAttrs,
 } from '../src/index.js';
 import { WasmBackend, createCpuBackend, wasmSimdSupported } from '../src/backends/wasm/index.js';
+import { GEOMETRY_FIELDS } from '../src/backends/wasm/emit/conv.js';
 import {
   naiveConv2d, naiveConv2dBackwardFilter, naiveConv2dBackwardInput, naiveMatmul, withBackend, type HostArray,
 } from '../src/testing/index.js';
@@ -96,6 +97,70 @@ describe('wasm kernels against the definitions (2 threads, pool forced)', () => 
     const a = random(gen, [40, 30]), b = random(gen, [30, 20]);
     const got = withBackend(backend, () => tidy(() => matmul(t32(a), t32(b)).dataSync()));
     expect(maxRelError(got, naiveMatmul(a, b, false, false).values)).toBeLessThan(1e-5);
+  });
+
+  // The unfold kernels copy and add 4 floats at a time for strides 1 and 2 between per-row
+  // bounds: checked here on their own, to the bit, against the definition (widths up to 40, so
+  // the vector loops, their tails and the padded edges all run), with sentinels around every
+  // buffer. A sentinel of -0 turns into +0 if anything adds (even 0) onto it.
+  it('im2col and col2im: exactly the definition, nothing written outside their rows or image', () => {
+    const { rt, arena } = backend.context;
+    fc.assert(fc.property(
+      fc.record({
+        C: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 40 }),
+        KH: fc.integer({ min: 1, max: 3 }), KW: fc.integer({ min: 1, max: 5 }),
+        sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }), ph: fc.integer({ min: 0, max: 3 }), pw: fc.integer({ min: 0, max: 3 }),
+        dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }), extra: fc.integer({ min: 0, max: 5 }), seed: fc.integer(),
+      }).filter(({ H, W, KH, KW, ph, pw, dh, dw }) => H + 2 * ph >= dh * (KH - 1) + 1 && W + 2 * pw >= dw * (KW - 1) + 1),
+      (geo) => {
+        const { C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, extra } = geo;
+        const OH = Math.floor((H + 2 * ph - dh * (KH - 1) - 1) / sh) + 1, OW = Math.floor((W + 2 * pw - dw * (KW - 1) - 1) / sw) + 1;
+        const rows = C * KH * KW, ld = OH * OW + extra, img = C * H * W;
+        const gen = new Generator(geo.seed);
+        const x = Float32Array.from({ length: img }, () => gen.uniform() * 4 - 2);
+        const cols = Float32Array.from({ length: rows * ld }, () => gen.uniform() * 4 - 2);
+        // Definitions: where (row, p) reads from, or -1 in the padding.
+        const source = (r: number, p: number): number => {
+          const c = Math.floor(r / (KH * KW)), i = Math.floor(r / KW) % KH, j = r % KW;
+          const ih = Math.floor(p / OW) * sh - ph + i * dh, iw = (p % OW) * sw - pw + j * dw;
+          return ih >= 0 && ih < H && iw >= 0 && iw < W ? (c * H + ih) * W + iw : -1;
+        };
+        const wantCols = new Float32Array(rows * ld).fill(-0);
+        const wantDx = new Float32Array(img);
+        for (let r = 0; r < rows; r++) {
+          for (let p = 0; p < OH * OW; p++) {
+            const s = source(r, p);
+            wantCols[r * ld + p] = s < 0 ? 0 : x[s];
+            if (s >= 0) wantDx[s] = Math.fround(wantDx[s] + cols[r * ld + p]);
+          }
+        }
+        const guard = 256; // floats of -0 before and after each buffer
+        arena.reset();
+        const block = arena.alloc(GEOMETRY_FIELDS.length * 4);
+        const fields: Record<string, number> = { C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW };
+        GEOMETRY_FIELDS.forEach((name, k) => { rt.i32[block / 4 + k] = fields[name]; });
+        const xAt = arena.alloc(img * 4, guard * 4), colsAt = arena.alloc(rows * ld * 4, guard * 4);
+        const dxAt = arena.alloc(img * 4, guard * 4), colsIn = arena.put(cols);
+        const f32 = rt.f32;
+        f32.fill(-0, xAt / 4 - guard, xAt / 4 + img + guard);
+        f32.set(x, xAt / 4);
+        f32.fill(-0, colsAt / 4 - guard, colsAt / 4 + rows * ld + guard);
+        f32.fill(-0, dxAt / 4 - guard, dxAt / 4 + img + guard);
+        f32.fill(0, dxAt / 4, dxAt / 4 + img); // as the backend's zero-filled dx
+        rt.run([[{ fn: 'im2col', args: [xAt, block, colsAt, ld] }]], 0, 1);
+        rt.run([[{ fn: 'col2im', args: [dxAt, block, colsIn, ld] }]], 0, 1);
+        const gotCols = f32.slice(colsAt / 4 - guard, colsAt / 4 + rows * ld + guard);
+        const gotDx = f32.slice(dxAt / 4 - guard, dxAt / 4 + img + guard);
+        const negZeros = new Float32Array(guard).fill(-0);
+        expect(Array.from(gotCols)).toEqual([...negZeros, ...wantCols, ...negZeros]);
+        expect(Array.from(gotDx)).toEqual([...negZeros, ...wantDx, ...negZeros]);
+      },
+    ), {
+      ...FC, numRuns: 300,
+      // Stride-2 rows whose last vector block ends exactly at the row's end (W = 7, 15): one
+      // more float would be the next row or, on the last row, the next image.
+      examples: [7, 15].flatMap((W) => [1, 2].map((sh) => [{ C: 2, H: 3, W, KH: 1, KW: 1, sh, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, extra: 0, seed: 1 }])),
+    });
   });
 
   it('leaks nothing: live buffers stay flat over repeated wasm kernels', () => {

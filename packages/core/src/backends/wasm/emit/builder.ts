@@ -14,7 +14,7 @@ const SIMD = {
   f64x2Add: 0xf0,
   i32x4Splat: 0x11, i32x4ExtractLane: 0x1b, f32x4Eq: 0x41, f32x4Ge: 0x46, v128AndNot: 0x4f, v128AnyTrue: 0x53,
   i32x4Add: 0xae, i32x4Sub: 0xb1, i8x16Swizzle: 0x0e, i32x4Bitmask: 0xa4,
-  i8x16Splat: 0x0f, load32Zero: 0x5c, i8x16NarrowI16x8S: 0x65, i16x8NarrowI32x4S: 0x85,
+  i8x16Shuffle: 0x0d, i8x16Splat: 0x0f, load32Zero: 0x5c, i8x16NarrowI16x8S: 0x65, i16x8NarrowI32x4S: 0x85,
   i16x8ExtendLowI8x16U: 0x89, i32x4ExtendLowI16x8U: 0xa9, i32x4Ne: 0x38,
 } as const;
 
@@ -108,6 +108,7 @@ export class FnBuilder {
   ne(): this { return this.op(0x47); }
   ltS(): this { return this.op(0x48); }
   ltU(): this { return this.op(0x49); }
+  leS(): this { return this.op(0x4c); }
   geS(): this { return this.op(0x4e); }
   or(): this { return this.op(0x72); }
   and(): this { return this.op(0x71); }
@@ -182,6 +183,15 @@ export class FnBuilder {
   anyTrue(): this { return this.simd(SIMD.v128AnyTrue); }
   /** Bytes of the first operand picked by the second's byte indices (out of range: 0). */
   swizzle(): this { return this.simd(SIMD.i8x16Swizzle); }
+  /**
+   * f32x4 lanes picked from two vectors (stack: a b): lane k of the result is lane `lanes[k]` of
+   * a (0-3) or of b (4-7). Encoded as i8x16.shuffle with the byte indices of those lanes.
+   */
+  f32x4shuffle(lanes: readonly [number, number, number, number]): this {
+    this.simd(SIMD.i8x16Shuffle);
+    for (const l of lanes) for (let b = 0; b < 4; b++) this.code.push(4 * l + b);
+    return this;
+  }
   /** One bit per i32x4 lane: its sign bit. */
   i32x4bitmask(): this { return this.simd(SIMD.i32x4Bitmask); }
   /** Four bytes into lane 0, zeros above. */
@@ -222,6 +232,16 @@ export class FnBuilder {
     body();
     cond();
     this.brIf(0);
+    return this.op(0x0b, 0x0b);
+  }
+
+  /** while (cond()) body: `cond()` pushes the i32 condition, tested before every iteration. */
+  whileLoop(cond: () => void, body: () => void): this {
+    this.op(0x02, 0x40, 0x03, 0x40);
+    cond();
+    this.eqz().brIf(1);
+    body();
+    this.br(0);
     return this.op(0x0b, 0x0b);
   }
 
