@@ -7,7 +7,7 @@ import { maxRelativeError, median } from '../src/harness/stats.js';
 import { permute, NCHW_TO_NHWC, NHWC_TO_NCHW } from '../src/suites/data.js';
 import type { BenchCase, Prepared } from '../src/harness/types.js';
 import { runCase } from '../src/harness/run.js';
-import { measureInterleaved } from '../src/harness/measure.js';
+import { measureInterleaved, settle } from '../src/harness/measure.js';
 
 const outDir = mkdtempSync(path.join(tmpdir(), 'kwta-bench-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -86,7 +86,7 @@ describe('benchmark harness, quick mode', () => {
       ratios: [{ numerator: 'ref', denominator: 'wrong', target: { min: 0 } }],
       contenders: () => [fake('ref', 2), fake('wrong', 2.5)],
     };
-    const r = await runCase(c, { warmupRounds: 1, minRounds: 2, maxRounds: 2, budgetMs: 1, slowRunMs: 5000 });
+    const r = await runCase(c, { warmupRounds: 1, minRounds: 2, maxRounds: 2, budgetMs: 1, slowRunMs: 5000, settleAfterGc: false });
     expect(r.agrees).toBe(false);
     expect(r.contenders.wrong.maxRelError).toBeCloseTo(0.25, 6);
     expect(r.contenders.wrong.gflops).toBeNull();
@@ -104,7 +104,7 @@ describe('harness helpers', () => {
   it('interleaves contenders round by round', async () => {
     const log: string[] = [];
     const samples = await measureInterleaved([logging(log, 'A'), logging(log, 'B'), logging(log, 'C')], {
-      warmupRounds: 1, minRounds: 3, maxRounds: 3, budgetMs: 1e9, slowRunMs: 1e9,
+      warmupRounds: 1, minRounds: 3, maxRounds: 3, budgetMs: 1e9, slowRunMs: 1e9, settleAfterGc: true,
     });
     expect(log.join('')).toBe('ABC'.repeat(4)); // one warm-up round, three measured
     expect(samples.map((s) => s.length)).toEqual([3, 3, 3]);
@@ -113,10 +113,18 @@ describe('harness helpers', () => {
   it('samples a slow contender only to fill the budget, counting its warm-up run', async () => {
     const log: string[] = [];
     const samples = await measureInterleaved([logging(log, 'A'), logging(log, 'B')], {
-      warmupRounds: 1, minRounds: 5, maxRounds: 2, budgetMs: 1e9, slowRunMs: -1,
+      warmupRounds: 1, minRounds: 5, maxRounds: 2, budgetMs: 1e9, slowRunMs: -1, settleAfterGc: false,
     });
     expect(log.join('')).toBe('ABAB');
     expect(samples.map((s) => s.length)).toEqual([2, 2]);
+  });
+
+  it('settle waits for two quiet milliseconds after a collection, and gives up after 50 busy ones', async () => {
+    const t0 = performance.now();
+    await settle();
+    const took = performance.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(2);
+    expect(took).toBeLessThan(2000);
   });
 
   it('median, relative error with NaN, layout round trip', () => {

@@ -2,7 +2,7 @@ import { tensor, setBackend, getBackend } from '@kwta/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveSuites, runSuite, type SuiteResult } from '../src/index.js';
 import { kwtaBackend } from '../src/contenders/backends.js';
-import { findTorch } from '../src/contenders/pytorch.js';
+import { findTorch, torchBlasLibraries } from '../src/contenders/pytorch.js';
 import { initTfjs, tf } from '../src/contenders/tfjs.js';
 import { registerTfjsGradients } from '../src/contenders/tfjs-gradients.js';
 import { measureClockGHz, simdPeak } from '../src/harness/peak.js';
@@ -57,10 +57,17 @@ describe('wasm group (issue 8), quick mode', () => {
   it('wasm-mnist-train: kwta, tfjs-cpu (and PyTorch if present) agree on the losses', async () => {
     const r = await quick('wasm-mnist-train');
     const torch = findTorch().available;
-    const ratios = ['tfjs-cpu / kwta-wasm', 'kwta-wasm-gemm / kwta-wasm'];
-    expectSane(r, torch ? ['kwta-wasm', 'kwta-wasm-gemm', 'tfjs-cpu', 'pytorch'] : ['kwta-wasm', 'kwta-wasm-gemm', 'tfjs-cpu'],
-      torch ? [...ratios, 'pytorch / kwta-wasm'] : ratios);
-    expect(r.notes[0]).toMatch(torch ? /^PyTorch \S+ .*threads/ : /^PyTorch: not run: python3 -c "import torch" failed/);
+    // One PyTorch per BLAS library installed (each forced with LD_LIBRARY_PATH), else plain 'pytorch'.
+    const libs = torchBlasLibraries();
+    const torches = !torch ? [] : libs.length ? libs.map((l) => `pytorch-${l.id}`) : ['pytorch'];
+    expectSane(r, ['kwta-wasm', 'kwta-wasm-gemm', 'tfjs-cpu', ...torches],
+      ['tfjs-cpu / kwta-wasm', 'kwta-wasm-gemm / kwta-wasm', ...torches.map((t) => `${t} / kwta-wasm`)]);
+    expect(r.notes[0]).toMatch(torch ? /^PyTorch \S+ .*match it/ : /^PyTorch: not run: python3 -c "import torch" failed/);
+    // Each variant really loaded the library it was pointed at (the contender refuses otherwise).
+    libs.filter(() => torch).forEach((l, i) => expect(r.notes[1 + i]).toMatch(new RegExp(`^pytorch-${l.id}: \\d+ threads, BLAS .*${l.dir}`)));
+    // The target sits on PyTorch as apt-get installs it (reference BLAS), never on OpenBLAS.
+    const targeted = r.cases[0].ratios.filter((x) => x.target).map((x) => x.label);
+    expect(targeted).toEqual(['tfjs-cpu / kwta-wasm', ...torches.filter((t) => t !== 'pytorch-openblas').map((t) => `${t} / kwta-wasm`)]);
   });
 
   it('wasm-kwta-relu: k-WTA and ReLU each checked against their own js run', async () => {

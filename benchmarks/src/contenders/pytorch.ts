@@ -32,6 +32,35 @@ export function findTorch(): TorchProbe {
   return probe;
 }
 
+/**
+ * A BLAS library Debian's torch can be pointed at. Debian builds torch against the generic
+ * libblas.so.3 interface, and update-alternatives picks the library; LD_LIBRARY_PATH on one of
+ * these folders makes the child process load that one instead, so both can run in one suite.
+ */
+export interface TorchBlas {
+  /** Contender name suffix: 'refblas' or 'openblas'. */
+  id: 'refblas' | 'openblas';
+  /** What it is, for notes. */
+  label: string;
+  dir: string;
+}
+
+const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu'];
+
+/**
+ * The BLAS libraries installed here: Debian's reference BLAS (libblas3, what `apt-get install
+ * python3-torch` brings) and OpenBLAS (libopenblas0-pthread, a separate install).
+ */
+export function torchBlasLibraries(): TorchBlas[] {
+  const found: TorchBlas[] = [];
+  for (const lib of LIB_DIRS) {
+    const ref = path.join(lib, 'blas'), open = path.join(lib, 'openblas-pthread');
+    if (existsSync(path.join(ref, 'libblas.so.3'))) found.push({ id: 'refblas', label: "Debian's reference BLAS (libblas3)", dir: ref });
+    if (existsSync(path.join(open, 'libblas.so.3'))) found.push({ id: 'openblas', label: 'OpenBLAS (libopenblas0-pthread)', dir: open });
+  }
+  return found;
+}
+
 /** The benchmarks package's python/ folder: one level up from dist/*.js, two from src/contenders/. */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON_DIRS = [path.resolve(here, '..', 'python'), path.resolve(here, '..', '..', 'python')];
@@ -87,9 +116,12 @@ export interface PytorchFiles {
  * steps of hundreds of milliseconds). Outputs: the loss of the first step and the loss after it.
  * `info` receives the script's ready line (torch version, threads, BLAS).
  */
-export function pytorchContender(script: string, input: () => PytorchFiles, info?: (ready: Record<string, unknown>) => void): Contender {
+export function pytorchContender(
+  script: string, input: () => PytorchFiles, info?: (ready: Record<string, unknown>) => void,
+  opts: { name?: string; blas?: TorchBlas } = {},
+): Contender {
   return {
-    name: 'pytorch',
+    name: opts.name ?? 'pytorch',
     async prepare(): Promise<Prepared> {
       const torch = findTorch();
       if (!torch.available) throw new Error(`pytorch contender: ${torch.reason}`);
@@ -98,9 +130,18 @@ export function pytorchContender(script: string, input: () => PytorchFiles, info
       for (const [name, view] of Object.entries(files)) writeFileSync(path.join(dir, name), new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
       const scriptPath = PYTHON_DIRS.map((d) => path.join(d, script)).find((p) => existsSync(p));
       if (!scriptPath) throw new Error(`pytorch contender: ${script} not found in ${PYTHON_DIRS.join(' or ')}`);
-      const server = new LineServer(spawn(torch.python, [scriptPath, dir, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      const env = opts.blas
+        ? { ...process.env, LD_LIBRARY_PATH: [opts.blas.dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
+        : process.env;
+      const server = new LineServer(spawn(torch.python, [scriptPath, dir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env }));
       try {
-        info?.(await server.next());
+        const ready = await server.next();
+        // The script reports the libblas actually mapped: refuse a run that did not get the one asked for.
+        if (opts.blas && !String(ready.blas).includes(opts.blas.dir)) {
+          server.close();
+          throw new Error(`pytorch contender: asked for ${opts.blas.label} in ${opts.blas.dir}, but python loaded ${String(ready.blas)}`);
+        }
+        info?.(ready);
       } finally {
         rmSync(dir, { recursive: true, force: true }); // the script has read its inputs
       }

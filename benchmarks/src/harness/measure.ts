@@ -14,15 +14,44 @@ export interface MeasureOptions {
    * warm-up, and repeating it only costs minutes (tfjs-cpu's conv backward takes ~25 s).
    */
   slowRunMs: number;
+  /** After each forced collection, wait for V8's helper threads to finish before timing (see `settle`). */
+  settleAfterGc: boolean;
 }
 
 // `node --expose-gc` makes this a function; collecting before each timed run keeps one
 // contender's garbage from being charged to the next.
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
-async function timeOne(p: Prepared): Promise<number> {
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Process CPU time (all threads) in milliseconds. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * A forced collection leaves V8's helper threads sweeping and unmapping for 1-3 ms afterwards
+ * (measured: 0.6-3 ms of extra CPU time on this 2-core machine). Timing a run in that window
+ * charges the collection to the run, and only to contenders that use the second core (a
+ * single-threaded one leaves it to the helpers): kwta's 2-thread matmul 256 took 0.94 ms right
+ * after gc() and 0.62 ms once the helpers were done. So wait, in 1 ms sleeps, until the process
+ * has been idle for two of them in a row (at most 50 ms).
+ */
+export async function settle(): Promise<void> {
+  for (let quiet = 0, step = 0; quiet < 2 && step < 50; step++) {
+    const c0 = cpuMs();
+    await sleep(1);
+    quiet = cpuMs() - c0 < 0.25 ? quiet + 1 : 0;
+  }
+}
+
+async function timeOne(p: Prepared, o: MeasureOptions): Promise<number> {
   await p.activate?.();
-  collectGarbage?.();
+  if (collectGarbage) {
+    collectGarbage();
+    if (o.settleAfterGc) await settle();
+  }
   const t0 = performance.now();
   await p.run();
   return performance.now() - t0;
@@ -43,13 +72,13 @@ function quota(warmMs: number, o: MeasureOptions): number {
 export async function measureInterleaved(contenders: readonly Prepared[], opts: MeasureOptions): Promise<number[][]> {
   const warm = contenders.map(() => 0);
   for (let r = 0; r < Math.max(1, opts.warmupRounds); r++) {
-    for (let i = 0; i < contenders.length; i++) warm[i] = await timeOne(contenders[i]);
+    for (let i = 0; i < contenders.length; i++) warm[i] = await timeOne(contenders[i], opts);
   }
   const quotas = warm.map((ms) => quota(ms, opts));
   const samples = warm.map((ms) => (ms > opts.slowRunMs ? [ms] : []));
   for (let r = 0; samples.some((s, i) => s.length < quotas[i]); r++) {
     for (let i = 0; i < contenders.length; i++) {
-      if (samples[i].length < quotas[i]) samples[i].push(await timeOne(contenders[i]));
+      if (samples[i].length < quotas[i]) samples[i].push(await timeOne(contenders[i], opts));
     }
   }
   return samples;

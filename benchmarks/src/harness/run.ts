@@ -55,8 +55,8 @@ export interface SuiteResult {
 
 export const MEASURE_SETTINGS: Record<Mode, MeasureOptions> = {
   // The agreement check before warm-up is one more untimed run of every contender.
-  full: { warmupRounds: 1, minRounds: 5, maxRounds: 25, budgetMs: 5000, slowRunMs: 5000 },
-  quick: { warmupRounds: 1, minRounds: 2, maxRounds: 3, budgetMs: 50, slowRunMs: 5000 },
+  full: { warmupRounds: 1, minRounds: 5, maxRounds: 25, budgetMs: 5000, slowRunMs: 5000, settleAfterGc: true },
+  quick: { warmupRounds: 1, minRounds: 2, maxRounds: 3, budgetMs: 50, slowRunMs: 5000, settleAfterGc: false },
 };
 
 async function checkAgreement(c: BenchCase, names: string[], prepared: Prepared[]): Promise<Map<string, number>> {
