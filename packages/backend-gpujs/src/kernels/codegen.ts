@@ -23,6 +23,55 @@ export function unravel(flat: string, shape: readonly number[], p: string): stri
   return lines.join('\n');
 }
 
+/** A sliding window over the two trailing axes: a convolution's or a pool's (dilation 1). */
+export interface Window {
+  H: number; W: number; OH: number; OW: number;
+  KH: number; KW: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+}
+
+/**
+ * Lines running `inner` for every tap (ki, kj) of output pixel (`oh`, `ow`)'s window that lies
+ * inside the input, with the input pixel in `ih`, `iw` (padding taps are skipped).
+ */
+export function windowTaps(g: Window, oh: string, ow: string, inner: string[]): string[] {
+  return [
+    `for (let ki = 0; ki < ${g.KH}; ki++) {`,
+    `  const ih = ${oh} * ${g.sh} - ${g.ph} + ki * ${g.dh};`,
+    `  if (ih >= 0 && ih < ${g.H}) {`,
+    `    for (let kj = 0; kj < ${g.KW}; kj++) {`,
+    `      const iw = ${ow} * ${g.sw} - ${g.pw} + kj * ${g.dw};`,
+    `      if (iw >= 0 && iw < ${g.W}) {`,
+    ...inner.map((l) => `        ${l}`),
+    '      }',
+    '    }',
+    '  }',
+    '}',
+  ];
+}
+
+/**
+ * The gather form of a window's adjoint: lines running `inner` for every window that covers
+ * input pixel (`h`, `w`), with its output pixel in `oh`, `ow` and the covering tap in (ki, kj):
+ * oh * sh - ph + ki * dh = h must hold exactly, so oh = (h + ph - ki * dh) / sh when it divides.
+ */
+export function coveringWindows(g: Window, h: string, w: string, inner: string[]): string[] {
+  return [
+    `for (let ki = 0; ki < ${g.KH}; ki++) {`,
+    `  const th = ${h} + ${g.ph} - ki * ${g.dh};`,
+    `  const oh = Math.floor(th / ${g.sh});`,
+    `  if (th >= 0 && oh * ${g.sh} == th && oh < ${g.OH}) {`,
+    `    for (let kj = 0; kj < ${g.KW}; kj++) {`,
+    `      const tw = ${w} + ${g.pw} - kj * ${g.dw};`,
+    `      const ow = Math.floor(tw / ${g.sw});`,
+    `      if (tw >= 0 && ow * ${g.sw} == tw && ow < ${g.OW}) {`,
+    ...inner.map((l) => `        ${l}`),
+    '      }',
+    '    }',
+    '  }',
+    '}',
+  ];
+}
+
 /** `p0 * s0 + p1 * s1 + ...` skipping zero strides (or "0"). */
 export function dot(p: string, strides: readonly number[], base = ''): string {
   const terms = strides.flatMap((s, d) => (s === 0 ? [] : [s === 1 ? `${p}${d}` : `${p}${d} * ${s}`]));

@@ -1,6 +1,6 @@
 import type { Conv2dAttrs, KernelAttrs } from '@kwta/core';
 import type { Device } from '../device.js';
-import { alignedStrides, dot, sizeOf, unravel } from './codegen.js';
+import { alignedStrides, coveringWindows, dot, sizeOf, unravel, windowTaps } from './codegen.js';
 import { broadcastShape } from './elementwise.js';
 import { launch, type DevTensor } from './types.js';
 
@@ -54,47 +54,26 @@ export function conv2d(device: Device, [x, w]: DevTensor[], attrs: KernelAttrs['
     unravel('i', [g.N, g.F, g.OH, g.OW], 'o'),
     'let s = 0.0;',
     `for (let c = 0; c < ${g.C}; c++) {`,
-    `  for (let ki = 0; ki < ${g.KH}; ki++) {`,
-    `    const ih = o2 * ${g.sh} - ${g.ph} + ki * ${g.dh};`,
-    `    if (ih >= 0 && ih < ${g.H}) {`,
-    `      for (let kj = 0; kj < ${g.KW}; kj++) {`,
-    `        const iw = o3 * ${g.sw} - ${g.pw} + kj * ${g.dw};`,
-    `        if (iw >= 0 && iw < ${g.W}) {`,
-    `          s += a0[((o0 * ${g.C} + c) * ${g.H} + ih) * ${g.W} + iw] * a1[((o1 * ${g.C} + c) * ${g.KH} + ki) * ${g.KW} + kj];`,
-    '        }',
-    '      }',
-    '    }',
-    '  }',
+    ...windowTaps(g, 'o2', 'o3', [
+      `s += a0[((o0 * ${g.C} + c) * ${g.H} + ih) * ${g.W} + iw] * a1[((o1 * ${g.C} + c) * ${g.KH} + ki) * ${g.KW} + kj];`,
+    ]),
     '}',
     'return s;',
   ].join('\n');
   return [launch(device, 'conv2d', [g.N, g.F, g.OH, g.OW], x.dtype, [x, w], body)];
 }
 
-/**
- * dx as a gather: input pixel (h, w) receives dy[oh, ow] * w[f, c, i, j] for every tap with
- * oh * sh - ph + i * dh = h, i.e. oh = (h + ph - i * dh) / sh when that divides exactly.
- */
+/** dx as a gather: input pixel (h, w) receives dy[oh, ow] * w[f, c, i, j] from every window covering it. */
 export function conv2dBackwardInput(device: Device, [dy, w]: DevTensor[], attrs: KernelAttrs['conv2dBackwardInput']): DevTensor[] {
   const g = geometry(attrs.inputShape, w.shape, attrs);
   const body = [
     unravel('i', [g.N, g.C, g.H, g.W], 'o'),
     'let s = 0.0;',
-    `for (let ki = 0; ki < ${g.KH}; ki++) {`,
-    `  const th = o2 + ${g.ph} - ki * ${g.dh};`,
-    `  const oh = Math.floor(th / ${g.sh});`,
-    `  if (th >= 0 && oh * ${g.sh} == th && oh < ${g.OH}) {`,
-    `    for (let kj = 0; kj < ${g.KW}; kj++) {`,
-    `      const tw = o3 + ${g.pw} - kj * ${g.dw};`,
-    `      const ow = Math.floor(tw / ${g.sw});`,
-    `      if (tw >= 0 && ow * ${g.sw} == tw && ow < ${g.OW}) {`,
-    `        for (let f = 0; f < ${g.F}; f++) {`,
-    `          s += a0[((o0 * ${g.F} + f) * ${g.OH} + oh) * ${g.OW} + ow] * a1[((f * ${g.C} + o1) * ${g.KH} + ki) * ${g.KW} + kj];`,
-    '        }',
-    '      }',
-    '    }',
-    '  }',
-    '}',
+    ...coveringWindows(g, 'o2', 'o3', [
+      `for (let f = 0; f < ${g.F}; f++) {`,
+      `  s += a0[((o0 * ${g.F} + f) * ${g.OH} + oh) * ${g.OW} + ow] * a1[((f * ${g.C} + o1) * ${g.KH} + ki) * ${g.KW} + kj];`,
+      '}',
+    ]),
     'return s;',
   ].join('\n');
   return [launch(device, 'conv2dBackwardInput', attrs.inputShape, dy.dtype, [dy, w], body)];

@@ -1,14 +1,14 @@
 import type { KernelAttrs, Pool2dAttrs } from '@kwta/core';
 import type { Device } from '../device.js';
-import { unravel } from './codegen.js';
+import { coveringWindows, unravel, windowTaps, type Window } from './codegen.js';
 import { convOut } from './linalg.js';
 import { launch, type DevTensor } from './types.js';
 
-function geom(shape: readonly number[], a: Pool2dAttrs) {
+function geom(shape: readonly number[], a: Pool2dAttrs): Window & { N: number; C: number } {
   const [N, C, H, W] = shape;
   return {
     N, C, H, W, OH: convOut(H, a.kernel[0], a.stride[0], a.pad[0], 1), OW: convOut(W, a.kernel[1], a.stride[1], a.pad[1], 1),
-    kh: a.kernel[0], kw: a.kernel[1], sh: a.stride[0], sw: a.stride[1], ph: a.pad[0], pw: a.pad[1],
+    KH: a.kernel[0], KW: a.kernel[1], sh: a.stride[0], sw: a.stride[1], ph: a.pad[0], pw: a.pad[1], dh: 1, dw: 1,
   };
 }
 
@@ -19,18 +19,10 @@ function maxWindow(g: ReturnType<typeof geom>, ret: string): string {
     `const base = o0 * ${g.H * g.W};`,
     'let best = 0.0;',
     'let bi = -1.0;',
-    `for (let ki = 0; ki < ${g.kh}; ki++) {`,
-    `  const ih = o1 * ${g.sh} - ${g.ph} + ki;`,
-    `  if (ih >= 0 && ih < ${g.H}) {`,
-    `    for (let kj = 0; kj < ${g.kw}; kj++) {`,
-    `      const iw = o2 * ${g.sw} - ${g.pw} + kj;`,
-    `      if (iw >= 0 && iw < ${g.W}) {`,
-    `        const v = a0[base + ih * ${g.W} + iw];`,
-    `        if (v > best || bi < 0) { best = v; bi = ih * ${g.W} + iw; }`,
-    '      }',
-    '    }',
-    '  }',
-    '}',
+    ...windowTaps(g, 'o1', 'o2', [
+      `const v = a0[base + ih * ${g.W} + iw];`,
+      `if (v > best || bi < 0) { best = v; bi = ih * ${g.W} + iw; }`,
+    ]),
     `return ${ret};`,
   ].join('\n');
 }
@@ -54,20 +46,10 @@ export function maxPool2dBackward(device: Device, [dy, arg]: DevTensor[], attrs:
     unravel('i', [g.N * g.C, g.H, g.W], 'o'),
     `const me = o1 * ${g.W} + o2;`,
     'let s = 0.0;',
-    `for (let ki = 0; ki < ${g.kh}; ki++) {`,
-    `  const th = o1 + ${g.ph} - ki;`,
-    `  const oh = Math.floor(th / ${g.sh});`,
-    `  if (th >= 0 && oh * ${g.sh} == th && oh < ${g.OH}) {`,
-    `    for (let kj = 0; kj < ${g.kw}; kj++) {`,
-    `      const tw = o2 + ${g.pw} - kj;`,
-    `      const ow = Math.floor(tw / ${g.sw});`,
-    `      if (tw >= 0 && ow * ${g.sw} == tw && ow < ${g.OW}) {`,
-    `        const o = (o0 * ${g.OH} + oh) * ${g.OW} + ow;`,
-    '        if (a1[o] == me) { s += a0[o]; }',
-    '      }',
-    '    }',
-    '  }',
-    '}',
+    ...coveringWindows(g, 'o1', 'o2', [
+      `const o = (o0 * ${g.OH} + oh) * ${g.OW} + ow;`,
+      'if (a1[o] == me) { s += a0[o]; }',
+    ]),
     'return s;',
   ].join('\n');
   return [launch(device, 'maxPool2dBackward', attrs.inputShape, dy.dtype, [dy, arg], body)];
@@ -79,16 +61,8 @@ export function avgPool2d(device: Device, [x]: DevTensor[], attrs: KernelAttrs['
     unravel('i', [g.N * g.C, g.OH, g.OW], 'o'),
     `const base = o0 * ${g.H * g.W};`,
     'let s = 0.0;',
-    `for (let ki = 0; ki < ${g.kh}; ki++) {`,
-    `  const ih = o1 * ${g.sh} - ${g.ph} + ki;`,
-    `  if (ih >= 0 && ih < ${g.H}) {`,
-    `    for (let kj = 0; kj < ${g.kw}; kj++) {`,
-    `      const iw = o2 * ${g.sw} - ${g.pw} + kj;`,
-    `      if (iw >= 0 && iw < ${g.W}) { s += a0[base + ih * ${g.W} + iw]; }`,
-    '    }',
-    '  }',
-    '}',
-    `return s * ${1 / (g.kh * g.kw)};`,
+    ...windowTaps(g, 'o1', 'o2', [`s += a0[base + ih * ${g.W} + iw];`]),
+    `return s * ${1 / (g.KH * g.KW)};`,
   ].join('\n');
   return [launch(device, 'avgPool2d', [g.N, g.C, g.OH, g.OW], x.dtype, [x], body)];
 }
@@ -98,18 +72,8 @@ export function avgPool2dBackward(device: Device, [dy]: DevTensor[], attrs: Kern
   const body = [
     unravel('i', [g.N * g.C, g.H, g.W], 'o'),
     'let s = 0.0;',
-    `for (let ki = 0; ki < ${g.kh}; ki++) {`,
-    `  const th = o1 + ${g.ph} - ki;`,
-    `  const oh = Math.floor(th / ${g.sh});`,
-    `  if (th >= 0 && oh * ${g.sh} == th && oh < ${g.OH}) {`,
-    `    for (let kj = 0; kj < ${g.kw}; kj++) {`,
-    `      const tw = o2 + ${g.pw} - kj;`,
-    `      const ow = Math.floor(tw / ${g.sw});`,
-    `      if (tw >= 0 && ow * ${g.sw} == tw && ow < ${g.OW}) { s += a0[(o0 * ${g.OH} + oh) * ${g.OW} + ow]; }`,
-    '    }',
-    '  }',
-    '}',
-    `return s * ${1 / (g.kh * g.kw)};`,
+    ...coveringWindows(g, 'o1', 'o2', [`s += a0[(o0 * ${g.OH} + oh) * ${g.OW} + ow];`]),
+    `return s * ${1 / (g.KH * g.KW)};`,
   ].join('\n');
   return [launch(device, 'avgPool2dBackward', attrs.inputShape, dy.dtype, [dy], body)];
 }
