@@ -72,6 +72,23 @@ interface Geometry {
 const PER_THREAD = 3;
 const GROUPS = Math.ceil(RADIX / PER_THREAD);
 
+/**
+ * Lines running `inner` for each element j of chunk c of row r (those variables set by the
+ * caller), with its key's high and low halves in `h` and `l` (a0, a1).
+ */
+function chunkElements(g: Geometry, inner: string[]): string[] {
+  return [
+    `for (let q = 0; q < ${CHUNK}; q++) {`,
+    `  const j = c * ${CHUNK} + q;`,
+    `  if (j < ${g.n}) {`,
+    `    const h = a0[r * ${g.n} + j];`,
+    `    const l = a1[r * ${g.n} + j];`,
+    ...inner.map((line) => `    ${line}`),
+    '  }',
+    '}',
+  ];
+}
+
 function countSource(g: Geometry, pass: number): string {
   const hiPass = pass < PASSES / 2;
   const shift = 12 - 4 * (pass % 4);
@@ -89,19 +106,14 @@ function countSource(g: Geometry, pass: number): string {
     'const p0 = a2[r * 3];',
     'const p1 = a2[r * 3 + 1];',
     'let cnt = 0.0;',
-    `for (let q = 0; q < ${CHUNK}; q++) {`,
-    `  const j = c * ${CHUNK} + q;`,
-    `  if (j < ${g.n}) {`,
-    `    const h = a0[r * ${g.n} + j];`,
-    `    const l = a1[r * ${g.n} + j];`,
-    `    if (${prefixMatch}) {`,
-    `      const dg = Math.floor(${key} / ${d0}) - Math.floor(${key} / ${d1}) * ${RADIX}.0 - first;`,
-    '      if (dg == 0.0) { cnt = cnt + 1.0; }',
-    '      if (dg == 1.0) { cnt = cnt + 256.0; }',
-    '      if (dg == 2.0) { cnt = cnt + 65536.0; }',
-    '    }',
-    '  }',
-    '}',
+    ...chunkElements(g, [
+      `if (${prefixMatch}) {`,
+      `  const dg = Math.floor(${key} / ${d0}) - Math.floor(${key} / ${d1}) * ${RADIX}.0 - first;`,
+      '  if (dg == 0.0) { cnt = cnt + 1.0; }',
+      '  if (dg == 1.0) { cnt = cnt + 256.0; }',
+      '  if (dg == 2.0) { cnt = cnt + 65536.0; }',
+      '}',
+    ]),
     'return cnt;',
   ].join('\n');
 }
@@ -155,14 +167,7 @@ function chunkCountSource(g: Geometry, pred: string): string {
     'const p0 = a2[r * 3];',
     'const p1 = a2[r * 3 + 1];',
     'let cnt = 0.0;',
-    `for (let q = 0; q < ${CHUNK}; q++) {`,
-    `  const j = c * ${CHUNK} + q;`,
-    `  if (j < ${g.n}) {`,
-    `    const h = a0[r * ${g.n} + j];`,
-    `    const l = a1[r * ${g.n} + j];`,
-    `    if (${pred}) { cnt = cnt + 1.0; }`,
-    '  }',
-    '}',
+    ...chunkElements(g, [`if (${pred}) { cnt = cnt + 1.0; }`]),
     'return cnt;',
   ].join('\n');
 }
