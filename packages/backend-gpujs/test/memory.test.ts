@@ -1,8 +1,8 @@
 import { memory, setBackend, getBackend } from '@kwta/core';
+import { makeTrainer } from '@kwta/core/testing';
 import { describe, expect, it } from 'vitest';
 import { GpuJsBackend } from '../src/index.js';
 import { TEST_MODES } from './modes.js';
-import { makeTrainer } from './train.js';
 
 describe.each(TEST_MODES)('leak test: gpujs %s mode', (mode) => {
   it('1000 training steps keep live tensors, buffers and device buffers flat', () => {

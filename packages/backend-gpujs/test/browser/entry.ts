@@ -1,10 +1,8 @@
 // Bundled by test/browser.test.ts and loaded into Chromium: runs the core conformance suite and a
 // few training steps on the webgl2 mode, and reports back through window.__kwta.
 import { CpuBackend, Generator, memory, randn, setBackend, tidy, topkMask } from '@kwta/core';
-import { withBackend } from '@kwta/core/testing';
-import { checkAgainstReference, conformanceCases } from '@kwta/core/testing';
+import { checkAgainstReference, conformanceCases, makeTrainer, withBackend } from '@kwta/core/testing';
 import { GpuJsBackend, availableModes, tolerances } from '../../src/index.js';
-import { makeTrainer } from '../train.js';
 
 interface Report {
   available: string[];
