@@ -57,6 +57,11 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   return out;
 }
 
+/** Output size along one spatial axis of a convolution or pooling window (floor mode, as PyTorch). */
+export function convOutSize(inSize: number, kernel: number, stride: number, pad: number, dilation = 1): number {
+  return Math.floor((inSize + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
 /** Normalise one axis (negative counts from the end). */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {

@@ -1,6 +1,6 @@
-import type { Conv2dAttrs, KernelAttrs } from '@kwta/core';
+import { convOutSize, type Conv2dAttrs, type KernelAttrs } from '@kwta/core';
 import type { Device } from '../device.js';
-import { alignedStrides, coveringWindows, dot, sizeOf, unravel, windowTaps } from './codegen.js';
+import { alignedStrides, coveringWindows, dot, unravel, windowTaps } from './codegen.js';
 import { broadcastShape } from './elementwise.js';
 import { launch, type DevTensor } from './types.js';
 
@@ -35,15 +35,11 @@ export function matmul(device: Device, [a, b]: DevTensor[], { transposeA, transp
   return [launch(device, 'matmul', [...batch, M, N], a.dtype, [a, b], body)];
 }
 
-function convOut(inSize: number, k: number, s: number, p: number, d: number): number {
-  return Math.floor((inSize + 2 * p - d * (k - 1) - 1) / s) + 1;
-}
-
 function geometry(xShape: readonly number[], wShape: readonly number[], a: Conv2dAttrs) {
   const [N, C, H, W] = xShape;
   const [F, , KH, KW] = wShape;
-  const OH = convOut(H, KH, a.stride[0], a.pad[0], a.dilation[0]);
-  const OW = convOut(W, KW, a.stride[1], a.pad[1], a.dilation[1]);
+  const OH = convOutSize(H, KH, a.stride[0], a.pad[0], a.dilation[0]);
+  const OW = convOutSize(W, KW, a.stride[1], a.pad[1], a.dilation[1]);
   return { N, C, H, W, F, KH, KW, OH, OW, sh: a.stride[0], sw: a.stride[1], ph: a.pad[0], pw: a.pad[1], dh: a.dilation[0], dw: a.dilation[1] };
 }
 
@@ -107,5 +103,3 @@ export function conv2dBackwardFilter(device: Device, [x, dy]: DevTensor[], attrs
   device.release(parts.buf);
   return [out];
 }
-
-export { convOut, sizeOf };

@@ -1,13 +1,12 @@
-import type { KernelAttrs, Pool2dAttrs } from '@kwta/core';
+import { convOutSize, type KernelAttrs, type Pool2dAttrs } from '@kwta/core';
 import type { Device } from '../device.js';
 import { coveringWindows, unravel, windowTaps, type Window } from './codegen.js';
-import { convOut } from './linalg.js';
 import { launch, type DevTensor } from './types.js';
 
 function geom(shape: readonly number[], a: Pool2dAttrs): Window & { N: number; C: number } {
   const [N, C, H, W] = shape;
   return {
-    N, C, H, W, OH: convOut(H, a.kernel[0], a.stride[0], a.pad[0], 1), OW: convOut(W, a.kernel[1], a.stride[1], a.pad[1], 1),
+    N, C, H, W, OH: convOutSize(H, a.kernel[0], a.stride[0], a.pad[0]), OW: convOutSize(W, a.kernel[1], a.stride[1], a.pad[1]),
     KH: a.kernel[0], KW: a.kernel[1], sh: a.stride[0], sw: a.stride[1], ph: a.pad[0], pw: a.pad[1], dh: 1, dw: 1,
   };
 }

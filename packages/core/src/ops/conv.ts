@@ -1,6 +1,7 @@
 import type { Conv2dAttrs, Pool2dAttrs } from '../backend.js';
 import { engine } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { convOutSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../autodiff/tape.js';
 import { add } from './elementwise.js';
@@ -24,10 +25,6 @@ export interface Conv2dOptions {
   bias?: Tensor | null;
 }
 
-function outSize(inSize: number, k: number, s: number, p: number, d: number): number {
-  return Math.floor((inSize + 2 * p - d * (k - 1) - 1) / s) + 1;
-}
-
 /** 2-D convolution (cross-correlation, as in PyTorch): x [N, C, H, W], w [F, C, KH, KW]. */
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   checkAlive('conv2d', x, w);
@@ -43,8 +40,8 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     pad: pair('conv2d', 'padding', opts.padding ?? 0, 0),
     dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
   };
-  const oh = outSize(x.shape[2], w.shape[2], attrs.stride[0], attrs.pad[0], attrs.dilation[0]);
-  const ow = outSize(x.shape[3], w.shape[3], attrs.stride[1], attrs.pad[1], attrs.dilation[1]);
+  const oh = convOutSize(x.shape[2], w.shape[2], attrs.stride[0], attrs.pad[0], attrs.dilation[0]);
+  const ow = convOutSize(x.shape[3], w.shape[3], attrs.stride[1], attrs.pad[1], attrs.dilation[1]);
   if (oh <= 0 || ow <= 0) throw new ShapeError(`conv2d: kernel ${fmtShape(w.shape)} does not fit input ${fmtShape(x.shape)} with padding ${attrs.pad}`);
   const [y] = engine.runKernel('conv2d', [x, w], attrs);
   record('conv2d', [x, w], y, attrs);
@@ -73,8 +70,8 @@ function poolAttrs(op: string, x: Tensor, o: Pool2dOptions): Pool2dAttrs {
   if (attrs.pad[0] * 2 > kernel[0] || attrs.pad[1] * 2 > kernel[1]) {
     throw new ValueError(`${op}: padding ${attrs.pad} must be at most half the kernel ${kernel}`);
   }
-  const oh = outSize(x.shape[2], kernel[0], attrs.stride[0], attrs.pad[0], 1);
-  const ow = outSize(x.shape[3], kernel[1], attrs.stride[1], attrs.pad[1], 1);
+  const oh = convOutSize(x.shape[2], kernel[0], attrs.stride[0], attrs.pad[0]);
+  const ow = convOutSize(x.shape[3], kernel[1], attrs.stride[1], attrs.pad[1]);
   if (oh <= 0 || ow <= 0) throw new ShapeError(`${op}: window ${kernel} does not fit input ${x.describe()}`);
   return attrs;
 }

@@ -1,13 +1,8 @@
 import type { Conv2dAttrs, KernelAttrs } from '../../backend.js';
 import { makeArray } from '../../dtype.js';
-import type { Shape } from '../../shape.js';
+import { convOutSize, type Shape } from '../../shape.js';
 import { gemm } from './gemm.js';
 import type { CpuArray, FloatArray } from './types.js';
-
-/** Output spatial size of a convolution or pooling window. */
-export function convOutSize(inSize: number, k: number, stride: number, pad: number, dilation: number): number {
-  return Math.floor((inSize + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
-}
 
 interface Geometry {
   N: number; C: number; H: number; W: number;

@@ -1,13 +1,12 @@
 import type { KernelAttrs, Pool2dAttrs } from '../../backend.js';
 import { makeArray } from '../../dtype.js';
-import type { Shape } from '../../shape.js';
-import { convOutSize } from './conv.js';
+import { convOutSize, type Shape } from '../../shape.js';
 import type { CpuArray } from './types.js';
 
 function poolGeometry(shape: Shape, a: Pool2dAttrs) {
   const [N, C, H, W] = shape;
-  const OH = convOutSize(H, a.kernel[0], a.stride[0], a.pad[0], 1);
-  const OW = convOutSize(W, a.kernel[1], a.stride[1], a.pad[1], 1);
+  const OH = convOutSize(H, a.kernel[0], a.stride[0], a.pad[0]);
+  const OW = convOutSize(W, a.kernel[1], a.stride[1], a.pad[1]);
   return { planes: N * C, N, C, H, W, OH, OW };
 }
 

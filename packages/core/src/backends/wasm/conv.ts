@@ -1,6 +1,5 @@
 import type { Conv2dAttrs } from '../../backend.js';
-import type { Shape } from '../../shape.js';
-import { convOutSize } from '../cpu/conv.js';
+import { convOutSize, type Shape } from '../../shape.js';
 import { GEOMETRY_FIELDS } from './emit/conv.js';
 import { copyOut, packACall, packBCall, type GemmPlan } from './gemm-host.js';
 import { splitRange } from './arena.js';

@@ -1,8 +1,8 @@
 import type { Backend, DataId, KernelAttrs, KernelName, MemoryInfo, TensorInfo } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { ValueError } from '../../errors.js';
+import { convOutSize } from '../../shape.js';
 import { CpuBackend, cpuKernels } from '../cpu/index.js';
-import { convOutSize } from '../cpu/conv.js';
 import type { CpuArray } from '../cpu/types.js';
 import { Arena, ScratchFullError } from './arena.js';
 import { PARALLEL_MIN_FLOPS, output, type WasmContext } from './context.js';
