@@ -1,4 +1,4 @@
-import { Generator, conv2d, conv2dBackpropFilter, conv2dBackpropInput, tensor, type Conv2dAttrs } from '@kwta/core';
+import { Generator, conv2d, conv2dBackwardFilter, conv2dBackwardInput, tensor, type Conv2dAttrs } from '@kwta/core';
 import { kwtaContender } from '../contenders/kwta.js';
 import { initTfjs, tf, tfjsContender, type TfjsBackend } from '../contenders/tfjs.js';
 import type { BenchCase, Mode, Suite } from '../harness/types.js';
@@ -94,7 +94,7 @@ function convCase(l: ConvLayer, N: number, pass: Pass): BenchCase {
             inputs: [kx, kw, kdy],
             run: () => pass === 'forward'
               ? conv2d(kx, kw, { stride: l.stride, padding: l.pad })
-              : [conv2dBackpropInput(kdy, kw, xShape, attrs), conv2dBackpropFilter(kx, kdy, wShape, attrs)],
+              : [conv2dBackwardInput(kdy, kw, xShape, attrs), conv2dBackwardFilter(kx, kdy, wShape, attrs)],
           };
         }),
         tfjs('cpu'),

@@ -15,5 +15,5 @@ export { profileKernels, type KernelProfile, type KernelStat } from './profile.j
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
 export { gradRules, BROADCASTING_OPS, sumToShape, type DiffOp, type OpAttrs, type GradRule } from './autodiff/rules.js';
 export * from './ops/index.js';
-export * from './ops/backprop.js';
+export * from './ops/adjoints.js';
 export { WasmBackend, createCpuBackend, wasmSimdSupported, hardwareThreads, type WasmBackendOptions } from './backends/wasm/index.js';

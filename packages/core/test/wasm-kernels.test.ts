@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BackendError, CpuBackend, Generator, conv2d, conv2dBackpropFilter, conv2dBackpropInput, matmul, memory, tensor, tidy, type Conv2dAttrs,
+  BackendError, CpuBackend, Generator, conv2d, conv2dBackwardFilter, conv2dBackwardInput, matmul, memory, tensor, tidy, type Conv2dAttrs,
 } from '../src/index.js';
 import { WasmBackend, createCpuBackend, wasmSimdSupported } from '../src/backends/wasm/index.js';
 import { GEOMETRY_FIELDS } from '../src/backends/wasm/emit/conv.js';
@@ -70,8 +70,8 @@ describe('wasm kernels against the definitions (2 threads, pool forced)', () => 
         const dy = random(gen, y.shape);
         const [gy, gdx, gdw] = withBackend(backend, () => tidy(() => [
           conv2d(t32(x), t32(w), { stride: s, padding: p, dilation: d }).dataSync(),
-          conv2dBackpropInput(t32(dy), t32(w), x.shape, attrs).dataSync(),
-          conv2dBackpropFilter(t32(x), t32(dy), w.shape, attrs).dataSync(),
+          conv2dBackwardInput(t32(dy), t32(w), x.shape, attrs).dataSync(),
+          conv2dBackwardFilter(t32(x), t32(dy), w.shape, attrs).dataSync(),
         ]));
         expect(maxRelError(gy, y.values)).toBeLessThan(1e-4);
         expect(maxRelError(gdx, naiveConv2dBackwardInput(dy, w, x.shape, attrs).values)).toBeLessThan(1e-4);

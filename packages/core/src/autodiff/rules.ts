@@ -9,8 +9,8 @@ import { broadcastTo, pad, reshape, slice, transpose } from '../ops/layout.js';
 import { matmul } from '../ops/linalg.js';
 import { sum } from '../ops/reduce.js';
 import {
-  avgPool2dBackprop, conv2dBackpropFilter, conv2dBackpropInput, maxPool2dBackprop, scatterAdd, scatterAlong,
-} from '../ops/backprop.js';
+  avgPool2dBackward, conv2dBackwardFilter, conv2dBackwardInput, maxPool2dBackward, scatterAdd, scatterAlong,
+} from '../ops/adjoints.js';
 
 type None = Record<string, never>;
 
@@ -91,11 +91,11 @@ export const gradRules: { [O in DiffOp]: GradRule<O> } = {
     needs[1] ? (tB ? matmul(dy, a, { transposeA: true, transposeB: tA }) : matmul(a, dy, { transposeA: !tA })) : null,
   ],
   conv2d: (dy, [x, w], _y, attrs, needs) => [
-    needs[0] ? conv2dBackpropInput(dy, w, x.shape, attrs) : null,
-    needs[1] ? conv2dBackpropFilter(x, dy, w.shape, attrs) : null,
+    needs[0] ? conv2dBackwardInput(dy, w, x.shape, attrs) : null,
+    needs[1] ? conv2dBackwardFilter(x, dy, w.shape, attrs) : null,
   ],
-  maxPool2d: (dy, [x], _y, { argmax, ...attrs }) => [maxPool2dBackprop(dy, argmax, x.shape, attrs)],
-  avgPool2d: (dy, [x], _y, attrs) => [avgPool2dBackprop(dy, x.shape, attrs)],
+  maxPool2d: (dy, [x], _y, { argmax, ...attrs }) => [maxPool2dBackward(dy, argmax, x.shape, attrs)],
+  avgPool2d: (dy, [x], _y, attrs) => [avgPool2dBackward(dy, x.shape, attrs)],
 
   reshape: (dy, [x]) => [reshape(dy, x.shape)],
   transpose: (dy, _x, _y, { perm }) => [transpose(dy, inversePerm(perm))],

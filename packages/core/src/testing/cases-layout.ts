@@ -2,7 +2,7 @@
 import { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import * as ops from '../ops/index.js';
-import * as bp from '../ops/backprop.js';
+import * as bp from '../ops/adjoints.js';
 import { type HostArray, naiveReduce, naiveTopkIndices, size, unravel, ravel } from './naive.js';
 import { f32, i32, randomInput, type ConformanceCase, type HostInput } from './case.js';
 

@@ -1,6 +1,6 @@
 // Conformance cases for matmul, convolutions (forward and both backward kernels) and pooling.
 import * as ops from '../ops/index.js';
-import * as bp from '../ops/backprop.js';
+import * as bp from '../ops/adjoints.js';
 import { type ConvParams, naiveConv2d, naiveConv2dBackwardFilter, naiveConv2dBackwardInput, naiveMatmul, naivePool, size } from './naive.js';
 import { randomInput, type ConformanceCase } from './case.js';
 
@@ -30,13 +30,13 @@ export function convCases(): ConformanceCase[] {
     out.push({
       name: `conv2dBackwardInput ${tag}`,
       inputs: (g) => [randomInput(g, yShape), randomInput(g, w)],
-      run: ([dy, b]) => [bp.conv2dBackpropInput(dy, b, x, p)],
+      run: ([dy, b]) => [bp.conv2dBackwardInput(dy, b, x, p)],
       expected: ([dy, b]) => [naiveConv2dBackwardInput(dy, b, x, p)],
     });
     out.push({
       name: `conv2dBackwardFilter ${tag}`,
       inputs: (g) => [randomInput(g, x), randomInput(g, yShape)],
-      run: ([a, dy]) => [bp.conv2dBackpropFilter(a, dy, w, p)],
+      run: ([a, dy]) => [bp.conv2dBackwardFilter(a, dy, w, p)],
       expected: ([a, dy]) => [naiveConv2dBackwardFilter(a, dy, w, p)],
     });
   }

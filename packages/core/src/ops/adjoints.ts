@@ -6,19 +6,19 @@ import type { Tensor } from '../tensor.js';
 // The adjoint kernels that gradient rules call. They are ops like any other (so rules stay
 // backend-independent) but are not themselves differentiated (no second-order gradients).
 
-export function conv2dBackpropInput(dy: Tensor, w: Tensor, inputShape: Shape, attrs: Conv2dAttrs): Tensor {
+export function conv2dBackwardInput(dy: Tensor, w: Tensor, inputShape: Shape, attrs: Conv2dAttrs): Tensor {
   return engine.runKernel('conv2dBackwardInput', [dy, w], { ...attrs, inputShape })[0];
 }
 
-export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, attrs: Conv2dAttrs): Tensor {
+export function conv2dBackwardFilter(x: Tensor, dy: Tensor, filterShape: Shape, attrs: Conv2dAttrs): Tensor {
   return engine.runKernel('conv2dBackwardFilter', [x, dy], { ...attrs, filterShape })[0];
 }
 
-export function maxPool2dBackprop(dy: Tensor, argmax: Tensor, inputShape: Shape, attrs: Pool2dAttrs): Tensor {
+export function maxPool2dBackward(dy: Tensor, argmax: Tensor, inputShape: Shape, attrs: Pool2dAttrs): Tensor {
   return engine.runKernel('maxPool2dBackward', [dy, argmax], { ...attrs, inputShape })[0];
 }
 
-export function avgPool2dBackprop(dy: Tensor, inputShape: Shape, attrs: Pool2dAttrs): Tensor {
+export function avgPool2dBackward(dy: Tensor, inputShape: Shape, attrs: Pool2dAttrs): Tensor {
   return engine.runKernel('avgPool2dBackward', [dy], { ...attrs, inputShape })[0];
 }
 
