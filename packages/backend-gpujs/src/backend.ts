@@ -1,5 +1,5 @@
 import {
-  BackendError, CpuBackend, DisposedError, ValueError, bytesPerElement, cpuKernels, makeArray,
+  BackendError, DisposedError, ValueError, bytesPerElement, makeArray, runReferenceKernel,
   type Backend, type DataId, type DType, type KernelAttrs, type KernelName, type MemoryInfo, type TensorInfo, type TypedArray,
 } from '@kwta/core';
 import { Device, type DeviceBuffer } from './device.js';
@@ -53,7 +53,6 @@ export class GpuJsBackend implements Backend {
   readonly selection: 'kernels' | 'host';
   private readonly device: Device;
   private readonly strict: boolean;
-  private readonly host = new CpuBackend();
   private live = 0;
   private liveBytes = 0;
 
@@ -152,8 +151,7 @@ export class GpuJsBackend implements Backend {
 
   private runOnHost<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[] {
     const args = inputs.map((t) => ({ values: this.read(t.dataId), shape: t.shape, dtype: t.dtype }));
-    const impl = cpuKernels[kernel] as (i: typeof args, a: KernelAttrs[K]) => typeof args;
-    return impl(args, attrs).map((o) => {
+    return runReferenceKernel(kernel, args, attrs).map((o) => {
       const size = o.values.length;
       const dataId = o.dtype === 'float64'
         ? this.adopt('float64', size, null, Float64Array.from(o.values))

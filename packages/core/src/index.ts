@@ -7,7 +7,7 @@ export * from './errors.js';
 export * from './shape.js';
 export { Generator } from './random.js';
 export * from './backend.js';
-export { CpuBackend, cpuKernels } from './backends/cpu/index.js';
+export { CpuBackend, cpuKernels, runReferenceKernel, type CpuArray } from './backends/cpu/index.js';
 export { gemm, gemmReference, type MatView } from './backends/cpu/gemm.js';
 export { Tensor, type NestedArray, type Storage } from './tensor.js';
 export { tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend } from './engine.js';

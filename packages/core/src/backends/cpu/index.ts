@@ -10,12 +10,22 @@ import { argReduce, reduce } from './reduce.js';
 import { topk, topkMask } from './select.js';
 import type { CpuArray, CpuKernelTable } from './types.js';
 
+export type { CpuArray } from './types.js';
+
 export const cpuKernels: CpuKernelTable = {
   unary, binary, compare, where, cast, reduce, argReduce, matmul,
   conv2d, conv2dBackwardInput, conv2dBackwardFilter,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   transpose, slice, pad, concat, gather, scatterAdd, takeAlong, scatterAlong, topk, topkMask,
 };
+
+/**
+ * Run the CPU backend's kernel on host arrays: the reference every backend is checked against,
+ * and the fallback of a backend without a fast kernel for some case.
+ */
+export function runReferenceKernel<K extends KernelName>(kernel: K, inputs: CpuArray[], attrs: KernelAttrs[K]): CpuArray[] {
+  return cpuKernels[kernel](inputs, attrs);
+}
 
 /** CPU storage: the typed array itself, plus a flag so use-after-free is caught. */
 class CpuData {
@@ -60,8 +70,7 @@ export class CpuBackend implements Backend {
 
   run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[] {
     const args: CpuArray[] = inputs.map((t) => ({ values: this.data(t.dataId), shape: t.shape, dtype: t.dtype }));
-    const impl = cpuKernels[kernel] as (i: CpuArray[], a: KernelAttrs[K]) => CpuArray[];
-    return impl(args, attrs).map((o) => ({ dataId: this.adopt(o.values, o.dtype), shape: o.shape, dtype: o.dtype }));
+    return runReferenceKernel(kernel, args, attrs).map((o) => ({ dataId: this.adopt(o.values, o.dtype), shape: o.shape, dtype: o.dtype }));
   }
 
   memory(): MemoryInfo {

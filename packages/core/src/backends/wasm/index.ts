@@ -2,7 +2,7 @@ import type { Backend, DataId, KernelAttrs, KernelName, MemoryInfo, TensorInfo }
 import type { DType, TypedArray } from '../../dtype.js';
 import { ValueError } from '../../errors.js';
 import { convOutSize } from '../../shape.js';
-import { CpuBackend, cpuKernels } from '../cpu/index.js';
+import { CpuBackend, runReferenceKernel } from '../cpu/index.js';
 import type { CpuArray } from '../cpu/types.js';
 import { Arena, ScratchFullError } from './arena.js';
 import { PARALLEL_MIN_FLOPS, output, type WasmContext } from './context.js';
@@ -145,8 +145,7 @@ export class WasmBackend implements Backend {
     // The TypeScript kernels run on the storage itself (heap views or host arrays); their
     // outputs are host arrays.
     const args: CpuArray[] = inputs.map((t) => ({ values: this.ctx.store.values(t.dataId), shape: t.shape, dtype: t.dtype }));
-    const impl = cpuKernels[kernel] as (i: CpuArray[], a: KernelAttrs[K]) => CpuArray[];
-    return impl(args, attrs).map((o) => ({ dataId: this.ctx.store.adopt(o.values, o.dtype), shape: o.shape, dtype: o.dtype }));
+    return runReferenceKernel(kernel, args, attrs).map((o) => ({ dataId: this.ctx.store.adopt(o.values, o.dtype), shape: o.shape, dtype: o.dtype }));
   }
 
   /** Stop the worker threads (the backend keeps working on the calling thread). */
