@@ -1,7 +1,8 @@
 // Conformance cases for matmul, convolutions (forward and both backward kernels) and pooling.
 import * as ops from '../ops/index.js';
 import * as bp from '../ops/adjoints.js';
-import { type ConvParams, naiveConv2d, naiveConv2dBackwardFilter, naiveConv2dBackwardInput, naiveMatmul, naivePool, size } from './naive.js';
+import { engine } from '../engine.js';
+import { type ConvParams, naiveConv2d, naiveConv2dBackwardFilter, naiveConv2dBackwardInput, naiveMatmul, naivePool, naivePoolBackward, size } from './naive.js';
 import { randomInput, type ConformanceCase } from './case.js';
 
 function conv(stride: number, pad: number, dilation: number): ConvParams {
@@ -52,12 +53,23 @@ export function poolCases(): ConformanceCase[] {
   const out: ConformanceCase[] = [];
   for (const { x, k, s, p } of setups) {
     const tag = `x${JSON.stringify(x)} k${k} s${s} p${p}`;
+    const attrs = { kernel: k, stride: s, pad: p };
+    const yShape = naivePool({ values: new Array(size(x)).fill(0), shape: x }, k, s, p, 'avg').shape;
     for (const kind of ['max', 'avg'] as const) {
       out.push({
         name: `${kind}Pool2d ${tag}`,
         inputs: (g) => [randomInput(g, x)],
         run: ([a]) => [(kind === 'max' ? ops.maxPool2d : ops.avgPool2d)(a, { kernelSize: k, stride: s, padding: p })],
         expected: ([a]) => [naivePool(a, k, s, p, kind)],
+      });
+      out.push({
+        name: `${kind}Pool2dBackward ${tag}`,
+        inputs: (g) => [randomInput(g, x), randomInput(g, yShape)],
+        // maxPool2d's argmax output is internal to its gradient, so it is checked here, through the backward kernel.
+        run: ([a, dy]) => [kind === 'max'
+          ? bp.maxPool2dBackward(dy, engine.runKernel('maxPool2d', [a], attrs)[1], x, attrs)
+          : bp.avgPool2dBackward(dy, x, attrs)],
+        expected: ([a, dy]) => [naivePoolBackward(a, dy, k, s, p, kind)],
       });
     }
   }

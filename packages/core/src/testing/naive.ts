@@ -141,21 +141,43 @@ export function naiveConv2dBackwardFilter(x: HostArray, dy: HostArray, wShape: n
   return { values: dw, shape: wShape };
 }
 
-export function naivePool(x: HostArray, k: [number, number], s: [number, number], pd: [number, number], kind: 'max' | 'avg'): HostArray {
-  const [N, C, H, W] = x.shape;
+/** Visit every pooling window: its flat output index and the input indices it covers (padding skipped), in scan order. */
+function forEachWindow(shape: readonly number[], k: [number, number], s: [number, number], pd: [number, number], visit: (yi: number, xis: number[]) => void): number[] {
+  const [N, C, H, W] = shape;
   const OH = outSize(H, k[0], s[0], pd[0], 1), OW = outSize(W, k[1], s[1], pd[1], 1);
-  const values: number[] = [];
+  let yi = 0;
   for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    let acc = kind === 'max' ? -Infinity : 0;
+    const xis: number[] = [];
     for (let i = 0; i < k[0]; i++) for (let j = 0; j < k[1]; j++) {
       const ih = oh * s[0] - pd[0] + i, iw = ow * s[1] - pd[1] + j;
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-      const v = x.values[((n * C + c) * H + ih) * W + iw];
-      acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+      if (ih >= 0 && ih < H && iw >= 0 && iw < W) xis.push(((n * C + c) * H + ih) * W + iw);
     }
-    values.push(kind === 'max' ? acc : acc / (k[0] * k[1]));
+    visit(yi++, xis);
   }
-  return { values, shape: [N, C, OH, OW] };
+  return [N, C, OH, OW];
+}
+
+/** Max pooling (padding never wins) or average pooling (padding counts as zeros in the divisor). */
+export function naivePool(x: HostArray, k: [number, number], s: [number, number], pd: [number, number], kind: 'max' | 'avg'): HostArray {
+  const values: number[] = [];
+  const shape = forEachWindow(x.shape, k, s, pd, (_yi, xis) => {
+    const v = xis.map((i) => x.values[i]);
+    values.push(kind === 'max' ? Math.max(...v) : v.reduce((a, b) => a + b, 0) / (k[0] * k[1]));
+  });
+  return { values, shape };
+}
+
+/** The pooling gradient: dy to the first maximum of each window, or shared over it (avg). */
+export function naivePoolBackward(x: HostArray, dy: HostArray, k: [number, number], s: [number, number], pd: [number, number], kind: 'max' | 'avg'): HostArray {
+  const dx = new Array<number>(x.values.length).fill(0);
+  forEachWindow(x.shape, k, s, pd, (yi, xis) => {
+    if (kind === 'avg') for (const i of xis) dx[i] += dy.values[yi] / (k[0] * k[1]);
+    else {
+      const best = Math.max(...xis.map((i) => x.values[i]));
+      dx[xis.find((i) => x.values[i] === best)!] += dy.values[yi];
+    }
+  });
+  return { values: dx, shape: x.shape };
 }
 
 /** Winners of each row under the order (value desc, index asc): the definition of k-WTA. */
