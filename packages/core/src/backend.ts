@@ -1,5 +1,8 @@
 import type { DType, TypedArray } from './dtype.js';
+import type { BinaryOp, CompareOp, UnaryOp } from './ops/definitions/index.js';
 import type { Shape } from './shape.js';
+
+export type { BinaryOp, CompareOp, UnaryOp };
 
 /**
  * The backend interface: allocate, free, read, write and run a kernel. That is all a new backend
@@ -16,9 +19,6 @@ export interface TensorInfo {
   readonly dtype: DType;
 }
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'tanh' | 'relu' | 'sigmoid' | 'floor';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
-export type CompareOp = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
 export type ReduceOp = 'sum' | 'max' | 'min';
 
 export interface Conv2dAttrs {
@@ -38,7 +38,8 @@ export interface Pool2dAttrs {
 
 /**
  * Every kernel a backend must provide, with its attributes. Inputs/outputs per kernel:
- * - unary(x) -> y; binary(a, b) -> y (NumPy broadcasting); compare(a, b) -> bool mask
+ * - unary(x) -> y; binary(a, b) -> y (NumPy broadcasting); compare(a, b) -> bool mask; the ops
+ *   and what each computes are the tables in ops/definitions (`unaryOps`, `binaryOps`, `compareOps`)
  * - where(cond: bool, a, b) -> y (broadcasting); cast(x) -> y of attrs.dtype
  * - reduce(x) -> y with the reduced axes removed; argReduce(x) -> int32 with attrs.axis removed
  * - matmul(a [..., M, K], b [..., K, N]) -> [..., M, N] (batch dims broadcast; transposes flip the
@@ -91,12 +92,15 @@ export interface KernelAttrs {
 
 export type KernelName = keyof KernelAttrs;
 
-export const KERNEL_NAMES: readonly KernelName[] = [
-  'unary', 'binary', 'compare', 'where', 'cast', 'reduce', 'argReduce', 'matmul',
-  'conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
-  'avgPool2d', 'avgPool2dBackward', 'transpose', 'slice', 'pad', 'concat', 'gather', 'scatterAdd',
-  'takeAlong', 'scatterAlong', 'topk', 'topkMask',
-];
+/** Every kernel once: a key missing here (or one too many) is a type error. */
+const KERNELS: { [K in KernelName]: true } = {
+  unary: true, binary: true, compare: true, where: true, cast: true, reduce: true, argReduce: true, matmul: true,
+  conv2d: true, conv2dBackwardInput: true, conv2dBackwardFilter: true, maxPool2d: true, maxPool2dBackward: true,
+  avgPool2d: true, avgPool2dBackward: true, transpose: true, slice: true, pad: true, concat: true, gather: true,
+  scatterAdd: true, takeAlong: true, scatterAlong: true, topk: true, topkMask: true,
+};
+
+export const KERNEL_NAMES = Object.keys(KERNELS) as readonly KernelName[];
 
 export interface MemoryInfo {
   /** storages currently allocated and not freed */

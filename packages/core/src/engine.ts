@@ -12,13 +12,25 @@ import { Tensor, type Storage } from './tensor.js';
  * live counts are exposed so a test can prove they stay flat.
  */
 class Engine {
-  backend: Backend = new CpuBackend();
+  private active: Backend | null = null;
   gradEnabled = true;
   liveTensors = 0;
   /** Set by `profileKernels` while it runs: every kernel call reports here. */
   kernelObserver: ((kernel: KernelName, attrs: unknown, inputs: readonly TensorInfo[], ms: number) => void) | null = null;
   private scopes: Set<Tensor>[] = [];
   private nextId = 1;
+
+  /**
+   * The backend new tensors go to: the CPU backend until `setBackend`. Made on first use, not
+   * while the modules load (the op definitions the CPU kernels read import the engine).
+   */
+  get backend(): Backend {
+    return (this.active ??= new CpuBackend());
+  }
+
+  set backend(backend: Backend) {
+    this.active = backend;
+  }
 
   newId(): number {
     return this.nextId++;

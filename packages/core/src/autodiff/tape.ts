@@ -5,13 +5,17 @@ import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { reshape } from '../ops/layout.js';
-import { BROADCASTING_OPS, gradRules, sumToShape, type DiffOp, type OpAttrs } from './rules.js';
+import { broadcastsInputs, gradRules, sumToShape, type DiffOp, type OpAttrs } from './rules.js';
 
-/** What the tape remembers about the op that produced a tensor. */
-export interface GradNode<O extends DiffOp = DiffOp> {
-  op: O;
+/**
+ * What the tape remembers about the op that produced a tensor: `op` is a `DiffOp` (the key of its
+ * rule in gradRules) and `attrs` that op's `OpAttrs`. Typed loosely here because `Tensor` holds
+ * nodes and `DiffOp` is derived from the op definitions, whose rules take tensors.
+ */
+export interface GradNode {
+  op: string;
   inputs: Tensor[];
-  attrs: OpAttrs[O];
+  attrs: unknown;
   released: boolean;
 }
 
@@ -23,7 +27,7 @@ export function record<O extends DiffOp>(op: O, inputs: Tensor[], y: Tensor, att
   if (!engine.gradEnabled) return;
   if (!inputs.some((t) => t.requiresGrad)) return;
   y.requiresGrad = true;
-  y.node = { op, inputs, attrs, released: false } as GradNode;
+  y.node = { op, inputs, attrs, released: false };
 }
 
 /** Tensors reachable from root, inputs before outputs (iterative: deep nets must not overflow). */
@@ -85,7 +89,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
       if (!g || !node || !needed.has(t)) continue;
       if (node.released) throw new GradientError(`backward: graph through '${node.op}' was already freed (pass { retainGraph: true })`);
       const needs = node.inputs.map((i) => needed.has(i));
-      const rule = gradRules[node.op] as (dy: Tensor, x: Tensor[], y: Tensor, a: unknown, needs: boolean[]) => (Tensor | null)[];
+      const rule = gradRules()[node.op as DiffOp] as (dy: Tensor, x: Tensor[], y: Tensor, a: unknown, needs: boolean[]) => (Tensor | null)[];
       const results = rule(g, node.inputs, t, node.attrs, needs);
       const placed = new Set<Tensor>();
       node.inputs.forEach((input, i) => {
@@ -116,7 +120,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
 
 function checkGrad(op: string, i: number, input: Tensor, g: Tensor): Tensor {
   let r = g;
-  if (BROADCASTING_OPS.has(op as DiffOp) && !shapesEqual(g.shape, input.shape)) r = sumToShape(g, input.shape);
+  if (broadcastsInputs(op as DiffOp) && !shapesEqual(g.shape, input.shape)) r = sumToShape(g, input.shape);
   if (!shapesEqual(r.shape, input.shape)) {
     throw new GradientError(`${op}: gradient for input ${i} has shape ${fmtShape(g.shape)}, expected ${fmtShape(input.shape)}`);
   }

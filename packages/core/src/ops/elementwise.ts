@@ -1,4 +1,3 @@
-import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
 import { isFloat, type DType } from '../dtype.js';
 import { engine } from '../engine.js';
 import { DTypeError, ValueError } from '../errors.js';
@@ -6,18 +5,30 @@ import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autodiff/tape.js';
 import { asTensor, checkAlive, checkFloat, checkNumeric, checkSameDType } from './util.js';
+import { derivedDef, unaryDef, type BinaryOp, type CompareOp, type DerivedOp, type DiffUnaryOp, type UnaryOp } from './definitions/index.js';
 
-const FLOAT_ONLY: ReadonlySet<UnaryOp> = new Set(['exp', 'log', 'sqrt', 'tanh', 'sigmoid']);
-const DIFFERENTIABLE_UNARY = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'relu', 'sigmoid'] as const;
-type DiffUnary = (typeof DIFFERENTIABLE_UNARY)[number];
+// The public elementwise ops: one line each over their definitions (ops/definitions), which the
+// kernels, the test suites and the gradient rules are derived from.
 
-function unary(op: UnaryOp, x: Tensor): Tensor {
+function checkUnary(op: string, x: Tensor, floatOnly: boolean | undefined): void {
   checkAlive(op, x);
   checkNumeric(op, x);
-  if (FLOAT_ONLY.has(op)) checkFloat(op, x);
+  if (floatOnly) checkFloat(op, x);
+}
+
+function unary(op: UnaryOp, x: Tensor): Tensor {
+  const def = unaryDef(op);
+  checkUnary(op, x, def.floatOnly);
   const [y] = engine.runKernel('unary', [x], { op });
-  if ((DIFFERENTIABLE_UNARY as readonly string[]).includes(op)) record(op as DiffUnary, [x], y, {});
+  if (def.grad) record(op as DiffUnaryOp, [x], y, {});
   return y;
+}
+
+/** A derived op: checked as a unary op, computed by its composition of primitives. */
+function derived(op: DerivedOp, x: Tensor): Tensor {
+  const def = derivedDef(op);
+  checkUnary(op, x, def.floatOnly);
+  return def.compose(x);
 }
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);
@@ -95,14 +106,12 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return y;
 }
 
-// Derived ops: defined through the primitives above, so their gradients come for free.
-export const square = (x: Tensor): Tensor => mul(x, x);
-export const reciprocal = (x: Tensor): Tensor => div(1, x);
+// Derived ops: compositions of the primitives above, so their gradients come for free.
+export const square = (x: Tensor): Tensor => derived('square', x);
+export const reciprocal = (x: Tensor): Tensor => derived('reciprocal', x);
+/** log(1 + exp(x)), computed stably as max(x, 0) + log(1 + exp(-|x|)). */
+export const softplus = (x: Tensor): Tensor => derived('softplus', x);
 export function clamp(x: Tensor, lo: number, hi: number): Tensor {
   if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) throw new ValueError(`clamp: need lo <= hi, got [${lo}, ${hi}]`);
   return minimum(maximum(x, lo), hi);
-}
-/** log(1 + exp(x)), computed stably as max(x, 0) + log(1 + exp(-|x|)). */
-export function softplus(x: Tensor): Tensor {
-  return add(relu(x), log(add(exp(neg(abs(x))), 1)));
 }

@@ -2,6 +2,7 @@ import { isFloat, type DType } from '../dtype.js';
 import { engine } from '../engine.js';
 import { DTypeError, DisposedError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { full } from './creation.js';
 import { scalarValues } from './scalar.js';
 
 /** A JS number joins a tensor op as a scalar of the tensor's dtype. */
@@ -32,4 +33,9 @@ export function checkSameDType(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`${op}: dtypes differ: a is ${a.describe()}, b is ${b.describe()} (cast one explicitly)`);
   }
+}
+
+/** A scalar 0 of `like`'s dtype (the "no gradient here" branch of masks in backward rules). */
+export function zeroScalar(like: Tensor): Tensor {
+  return full([], 0, like.dtype);
 }

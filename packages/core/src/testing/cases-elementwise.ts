@@ -1,40 +1,29 @@
-// Conformance cases for elementwise ops (unary, binary with broadcasting, comparisons) and reductions.
+// Conformance cases for elementwise ops (unary, binary with broadcasting, comparisons, derived)
+// and reductions. The elementwise cases are made from the op definitions: each op's inputs come
+// from its `domain`, its expected values from its `fn` (a derived op's from its `reference`).
 import * as ops from '../ops/index.js';
-import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
+import { BINARY_OPS, COMPARE_OPS, DERIVED_OPS, UNARY_OPS, binaryDef, binaryOps, compareOps, derivedOps, unaryOps, type Range } from '../ops/definitions/index.js';
 import { naiveBinary, naiveReduce, size, unravel, ravel } from './naive.js';
 import { f32, randomInput, type ConformanceCase } from './case.js';
 
-const unaryDefs: Record<UnaryOp, [(x: number) => number, number, number]> = {
-  neg: [(x) => -x, -2, 2], exp: [Math.exp, -2, 2], log: [Math.log, 0.1, 3], sqrt: [Math.sqrt, 0, 3],
-  abs: [Math.abs, -2, 2], sign: [Math.sign, -2, 2], tanh: [Math.tanh, -3, 3], relu: [(x) => Math.max(x, 0), -2, 2],
-  sigmoid: [(x) => 1 / (1 + Math.exp(-x)), -4, 4], floor: [Math.floor, -3, 3],
-};
-
-const binaryDefs: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b,
-  pow: Math.pow, maximum: Math.max, minimum: Math.min,
-};
-
-const compareDefs: Record<CompareOp, (a: number, b: number) => boolean> = {
-  equal: (a, b) => a === b, notEqual: (a, b) => a !== b, less: (a, b) => a < b,
-  lessEqual: (a, b) => a <= b, greater: (a, b) => a > b, greaterEqual: (a, b) => a >= b,
-};
-
 const BROADCAST_PAIRS: [number[], number[]][] = [[[3, 4], [3, 4]], [[2, 3, 4], [3, 1]], [[4], [2, 3, 4]], [[2, 1, 5], [1, 3, 1]], [[3, 2], []]];
+const ANY: Range = [-2, 2];
 
 export function binaryCases(): ConformanceCase[] {
   const out: ConformanceCase[] = [];
-  for (const [op, f] of Object.entries(binaryDefs) as [BinaryOp, (a: number, b: number) => number][]) {
+  for (const op of BINARY_OPS) {
+    const [da, db] = binaryDef(op).domain ?? [ANY, ANY];
     for (const [sa, sb] of BROADCAST_PAIRS) {
       out.push({
         name: `binary ${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
-        inputs: (g) => (op === 'pow' ? [randomInput(g, sa, 0.2, 2), randomInput(g, sb, -2, 2)] : op === 'div' ? [randomInput(g, sa), randomInput(g, sb, 0.5, 2)] : [randomInput(g, sa), randomInput(g, sb)]),
+        inputs: (g) => [randomInput(g, sa, ...da), randomInput(g, sb, ...db)],
         run: ([a, b]) => [ops[op](a, b)],
-        expected: ([a, b]) => [naiveBinary(a, b, f)],
+        expected: ([a, b]) => [naiveBinary(a, b, binaryOps[op].fn)],
       });
     }
   }
-  for (const [op, f] of Object.entries(compareDefs) as [CompareOp, (a: number, b: number) => boolean][]) {
+  for (const op of COMPARE_OPS) {
+    const f = compareOps[op].fn;
     out.push({
       name: `compare ${op}`,
       // Small integers so equality actually happens.
@@ -90,11 +79,21 @@ export function reduceCases(): ConformanceCase[] {
 
 
 export function unaryCases(): ConformanceCase[] {
-  return (Object.entries(unaryDefs) as [UnaryOp, [(x: number) => number, number, number]][]).map(([op, [f, lo, hi]]) => ({
+  return UNARY_OPS.map((op) => ({
     name: `unary ${op}`,
-    inputs: (g) => [randomInput(g, [3, 7], lo, hi)],
+    inputs: (g) => [randomInput(g, [3, 7], ...unaryOps[op].domain)],
     run: ([a]) => [ops[op](a)],
-    expected: ([a]) => [{ values: a.values.map(f), shape: a.shape }],
+    expected: ([a]) => [{ values: a.values.map(unaryOps[op].fn), shape: a.shape }],
+  }));
+}
+
+/** Derived elementwise ops (compositions) against their float64 reference definitions. */
+export function derivedElementwiseCases(): ConformanceCase[] {
+  return DERIVED_OPS.map((op) => ({
+    name: `derived ${op}`,
+    inputs: (g) => [randomInput(g, [3, 7], ...derivedOps[op].domain)],
+    run: ([a]) => [ops[op](a)],
+    expected: ([a]) => [{ values: a.values.map(derivedOps[op].reference), shape: a.shape }],
   }));
 }
 

@@ -1,6 +1,6 @@
 import { type HostArray, unravel, strides } from './naive.js';
 import { derivedCases, layoutCases, selectionCases } from './cases-layout.js';
-import { binaryCases, reduceCases, unaryCases } from './cases-elementwise.js';
+import { binaryCases, derivedElementwiseCases, reduceCases, unaryCases } from './cases-elementwise.js';
 import { convCases, matmulCases, poolCases } from './cases-linalg.js';
 import type { ConformanceCase } from './case.js';
 
@@ -8,7 +8,7 @@ export { randomInput, type ConformanceCase, type HostInput } from './case.js';
 
 export function conformanceCases(): ConformanceCase[] {
   return [
-    ...unaryCases(), ...binaryCases(), ...reduceCases(), ...matmulCases(), ...convCases(),
+    ...unaryCases(), ...binaryCases(), ...derivedElementwiseCases(), ...reduceCases(), ...matmulCases(), ...convCases(),
     ...poolCases(), ...layoutCases(), ...selectionCases(), ...derivedCases(),
   ];
 }

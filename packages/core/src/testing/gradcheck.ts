@@ -4,6 +4,10 @@ import { noGrad, tidy } from '../engine.js';
 import { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import * as ops from '../ops/index.js';
+import { elementwiseGradCases } from './grad-elementwise.js';
+import { broadcastPair, dim, distinct, uniform, type Float64Input } from './samplers.js';
+
+export type { Float64Input } from './samplers.js';
 
 /**
  * Gradient cases: a random draw of shapes and values (away from kinks and ties) and a function
@@ -19,81 +23,10 @@ export interface GradCase {
   make(gen: Generator): { inputs: Float64Input[]; f: (...xs: Tensor[]) => Tensor };
 }
 
-export interface Float64Input {
-  values: Float64Array;
-  shape: number[];
-}
-
-const dim = (g: Generator, lo = 1, hi = 4) => lo + g.int(hi - lo + 1);
-
-/** Values with |v| in [lo, hi] and a random sign: away from 0, the kink of relu/abs. */
-function awayFromZero(g: Generator, shape: number[], lo = 0.2, hi = 2): Float64Input {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { values: Float64Array.from({ length: n }, () => (g.uniform() < 0.5 ? -1 : 1) * (lo + (hi - lo) * g.uniform())), shape };
-}
-
-function uniform(g: Generator, shape: number[], lo = -2, hi = 2): Float64Input {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { values: Float64Array.from({ length: n }, () => lo + (hi - lo) * g.uniform()), shape };
-}
-
-/** Distinct values at least `gap` apart in random order: no ties for max, pooling, top-k. */
-function distinct(g: Generator, shape: number[], gap = 0.05): Float64Input {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  g.shuffle(order);
-  const offset = -gap * n / 2;
-  return { values: Float64Array.from(order, (r) => offset + r * gap + 0.2 * gap * g.uniform()), shape };
-}
-
-/** A random pair of broadcast-compatible shapes. */
-function broadcastPair(g: Generator): [number[], number[]] {
-  const rank = dim(g, 1, 3);
-  const a = Array.from({ length: rank }, () => dim(g));
-  const b = a.map((d) => (g.uniform() < 0.3 ? 1 : d));
-  const drop = g.int(rank);
-  const bb = b.slice(drop);
-  return g.uniform() < 0.5 ? [a, bb] : [bb, a];
-}
-
-function unaryCase(op: 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'relu' | 'sigmoid', lo: number, hi: number): GradCase {
-  const positive = op === 'log' || op === 'sqrt';
-  return {
-    name: op,
-    covers: [op],
-    make: (g) => {
-      const shape = [dim(g), dim(g)];
-      return { inputs: [positive ? uniform(g, shape, lo, hi) : awayFromZero(g, shape, lo, hi)], f: (x) => ops[op](x) };
-    },
-  };
-}
-
-function binaryCase(op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'): GradCase {
-  return {
-    name: `${op} (broadcast)`,
-    covers: [op],
-    make: (g) => {
-      const [sa, sb] = broadcastPair(g);
-      let a = uniform(g, sa), b = uniform(g, sb);
-      if (op === 'div') b = awayFromZero(g, sb, 0.5, 2);
-      if (op === 'pow') a = uniform(g, sa, 0.3, 2);
-      if (op === 'maximum' || op === 'minimum') {
-        // Keep |a - b| >= 0.2 everywhere so no element sits on the switch.
-        const both = distinct(g, [sa.reduce((p, d) => p * d, 1) + sb.reduce((p, d) => p * d, 1)], 0.2);
-        a = { values: both.values.slice(0, a.values.length), shape: sa };
-        b = { values: both.values.slice(a.values.length), shape: sb };
-      }
-      return { inputs: [a, b], f: (x, y) => ops[op](x, y) };
-    },
-  };
-}
-
 /** Every differentiable public op, with the rules it relies on. */
 export function gradCases(): GradCase[] {
   return [
-    unaryCase('neg', 0.2, 2), unaryCase('exp', 0.1, 2), unaryCase('log', 0.3, 3), unaryCase('sqrt', 0.3, 3),
-    unaryCase('abs', 0.2, 2), unaryCase('tanh', 0.1, 2), unaryCase('relu', 0.1, 2), unaryCase('sigmoid', 0.1, 3),
-    ...(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const).map(binaryCase),
+    ...elementwiseGradCases(),
     {
       name: 'where',
       covers: ['where'],
@@ -129,7 +62,6 @@ export function gradCases(): GradCase[] {
     { name: 'logsumexp', covers: ['exp', 'log', 'sum', 'sub', 'add'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g)])], f: (x) => ops.logsumexp(x, 1) }) },
     { name: 'softmax', covers: ['exp', 'div', 'sum'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g, 2)])], f: (x) => ops.softmax(x, -1) }) },
     { name: 'logSoftmax', covers: ['sub'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g, 2)])], f: (x) => ops.logSoftmax(x, -1) }) },
-    { name: 'softplus', covers: ['relu', 'abs', 'log', 'exp'], make: (g) => ({ inputs: [awayFromZero(g, [dim(g), dim(g)])], f: (x) => ops.softplus(x) }) },
     { name: 'clamp', covers: ['maximum', 'minimum'], make: (g) => ({ inputs: [distinct(g, [dim(g), dim(g)], 0.3)], f: (x) => ops.clamp(x, -0.5, 0.6) }) },
     {
       name: 'matmul (batched, transposes)',
@@ -173,6 +105,19 @@ export function gradCases(): GradCase[] {
       },
     },
     { name: 'reshape/flatten', covers: ['reshape'], make: (g) => ({ inputs: [uniform(g, [dim(g), dim(g), dim(g)])], f: (x) => ops.flatten(x, 1) }) },
+    {
+      name: 'expandDims/squeeze',
+      covers: ['reshape'],
+      make: (g) => ({ inputs: [uniform(g, [dim(g), 1, dim(g)])], f: (x) => ops.expandDims(ops.squeeze(x, 1), 0) }),
+    },
+    {
+      name: 'broadcastTo',
+      covers: ['add'],
+      make: (g) => {
+        const shape = [dim(g, 1, 2), dim(g), dim(g)];
+        return { inputs: [uniform(g, [shape[1], 1])], f: (x) => ops.broadcastTo(x, shape) };
+      },
+    },
     {
       name: 'transpose',
       covers: ['transpose'],

@@ -1,54 +1,25 @@
-import type { BinaryOp, CompareOp, KernelAttrs, UnaryOp } from '../../backend.js';
+import type { BinaryOp, KernelAttrs } from '../../backend.js';
 import { makeArray, type TypedArray } from '../../dtype.js';
+import { binaryOps, compareOps, unaryOps } from '../../ops/definitions/index.js';
 import { alignedStrides, broadcastShapes, sizeOf, type Shape } from '../../shape.js';
 import type { CpuArray } from './types.js';
 
-const unaryFns: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  sign: Math.sign,
-  tanh: Math.tanh,
-  relu: (x) => (x > 0 ? x : 0),
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  floor: Math.floor,
-};
+// Every op applies its definition's `fn` (ops/definitions). The hot ones also get a loop of their
+// own, written out so V8 inlines the arithmetic; a test checks each fast loop against `fn`.
 
 export function unary([x]: CpuArray[], { op }: KernelAttrs['unary']): CpuArray[] {
   const n = x.values.length;
   const out = makeArray(x.dtype, n);
   const a = x.values;
-  // Hot activations get their own loop; the rest share one through a function table.
   if (op === 'relu') for (let i = 0; i < n; i++) out[i] = a[i] > 0 ? a[i] : 0;
   else if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -a[i];
   else if (op === 'exp') for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]);
   else {
-    const f = unaryFns[op];
+    const f = unaryOps[op].fn;
     for (let i = 0; i < n; i++) out[i] = f(a[i]);
   }
   return [{ values: out, shape: x.shape, dtype: x.dtype }];
 }
-
-const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  maximum: (a, b) => (a > b || Number.isNaN(a) ? a : b),
-  minimum: (a, b) => (a < b || Number.isNaN(a) ? a : b),
-};
-
-const compareFns: Record<CompareOp, (a: number, b: number) => number> = {
-  equal: (a, b) => (a === b ? 1 : 0),
-  notEqual: (a, b) => (a !== b ? 1 : 0),
-  less: (a, b) => (a < b ? 1 : 0),
-  lessEqual: (a, b) => (a <= b ? 1 : 0),
-  greater: (a, b) => (a > b ? 1 : 0),
-  greaterEqual: (a, b) => (a >= b ? 1 : 0),
-};
 
 export function binary([a, b]: CpuArray[], { op }: KernelAttrs['binary']): CpuArray[] {
   const shape = broadcastShapes(op, a.shape, b.shape);
@@ -66,7 +37,7 @@ export function binary([a, b]: CpuArray[], { op }: KernelAttrs['binary']): CpuAr
     if (op === 'add') for (let i = 0; i < n; i++) out[i] = x[i] + s;
     else for (let i = 0; i < n; i++) out[i] = x[i] * s;
   } else {
-    broadcastLoop(a, b, shape, out, binaryFns[op], op);
+    broadcastLoop(a, b, shape, out, binaryOps[op].fn, op);
   }
   return [{ values: out, shape, dtype: a.dtype }];
 }
@@ -80,7 +51,10 @@ export function compare([a, b]: CpuArray[], { op }: KernelAttrs['compare']): Cpu
     const s = y[0];
     if (op === 'greater') for (let i = 0; i < n; i++) out[i] = x[i] > s ? 1 : 0;
     else for (let i = 0; i < n; i++) out[i] = x[i] < s ? 1 : 0;
-  } else broadcastLoop(a, b, shape, out, compareFns[op]);
+  } else {
+    const f = compareOps[op].fn;
+    broadcastLoop(a, b, shape, out, (p, q) => (f(p, q) ? 1 : 0));
+  }
   return [{ values: out, shape, dtype: 'bool' }];
 }
 

@@ -1,16 +1,16 @@
+import { WASM_BINARY_OPS, WASM_UNARY_OPS, binaryOps, unaryOps, type WasmBinaryOp, type WasmUnaryOp } from '../../../ops/definitions/index.js';
 import { FnBuilder, type Local } from './builder.js';
 
-/** Binary ops with a wasm kernel (float32; `pow` stays TypeScript). */
-export const WASM_BINARY_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
-export type WasmBinaryOp = (typeof WASM_BINARY_OPS)[number];
+// Which ops have a wasm kernel, and its arithmetic, come from their definitions
+// (ops/definitions: the `wasm` field); this file adds the streaming loops around them.
+export { WASM_BINARY_OPS, WASM_UNARY_OPS, type WasmBinaryOp, type WasmUnaryOp };
+
 /**
  * Operand layouts: `same` shapes; `scalarA`/`scalarB` one operand is a single value; `rowA`/
  * `rowB` one operand is a row of C values repeated over every row of the other ([..., C] ∘ [C]).
  */
 export const BROADCASTS = ['same', 'scalarA', 'scalarB', 'rowA', 'rowB'] as const;
 export type Broadcast = (typeof BROADCASTS)[number];
-export const WASM_UNARY_OPS = ['relu', 'neg', 'abs', 'sqrt'] as const;
-export type WasmUnaryOp = (typeof WASM_UNARY_OPS)[number];
 
 export type BinaryKernelName = `bin_${WasmBinaryOp}_${Broadcast}`;
 export type UnaryKernelName = `un_${WasmUnaryOp}`;
@@ -36,57 +36,25 @@ function streamLoop(f: FnBuilder, n: Local, ptrs: Local[], vector: () => void, s
 }
 
 /**
- * Push op(x, y) for f32x4 locals. maximum/minimum match the TypeScript kernel exactly: NaN in
- * either operand propagates, and on equal operands (±0) the second one is returned, which
- * f32x4.max/min (+0 over -0) would not do.
- */
-function vectorOp(f: FnBuilder, op: WasmBinaryOp, x: Local, y: Local): void {
-  f.get(x).get(y);
-  if (op === 'add') f.f32x4add();
-  else if (op === 'sub') f.f32x4sub();
-  else if (op === 'mul') f.f32x4mul();
-  else if (op === 'div') f.f32x4div();
-  else {
-    f.get(x).get(y);
-    if (op === 'maximum') f.f32x4gt();
-    else f.f32x4lt();
-    f.get(x).get(x).f32x4ne().v128or().bitselect();
-  }
-}
-
-function scalarOp(f: FnBuilder, op: WasmBinaryOp, x: Local, y: Local): void {
-  f.get(x).get(y);
-  if (op === 'add') f.f32add();
-  else if (op === 'sub') f.f32sub();
-  else if (op === 'mul') f.f32mul();
-  else if (op === 'div') f.f32div();
-  else {
-    f.get(x).get(y);
-    if (op === 'maximum') f.f32gt();
-    else f.f32lt();
-    f.get(x).get(x).f32ne().or().select();
-  }
-}
-
-/**
  * bin_<op>_<broadcast>(a, b, out, n, C): out[i] = a[.] op b[.] for i in [0, n), addresses in
  * bytes. C is the row length for the row broadcasts (n a multiple of C), ignored otherwise.
  */
 export function emitBinary(op: WasmBinaryOp, mode: Broadcast): FnBuilder {
   const f = FnBuilder.i32Params(`bin_${op}_${mode}`, 5);
+  const { vector, scalar } = binaryOps[op].wasm;
   const [a, b, out, n, C] = [0, 1, 2, 3, 4];
   const va = f.v128(), vb = f.v128(), sa = f.f32(), sb = f.f32();
   const pair = (loadA: () => void, loadB: () => void, ptrs: Local[], count: Local) => streamLoop(f, count, ptrs, () => {
     f.get(out);
     loadA();
     loadB();
-    vectorOp(f, op, va, vb);
+    vector(f, va, vb);
     f.v128store();
   }, () => {
     f.get(out);
     if (mode !== 'scalarA') f.get(a).f32load().set(sa);
     if (mode !== 'scalarB') f.get(b).f32load().set(sb);
-    scalarOp(f, op, sa, sb);
+    scalar(f, sa, sb);
     f.f32store();
   });
   const vecA = () => f.get(a).v128load().set(va), vecB = () => f.get(b).v128load().set(vb);
@@ -111,24 +79,19 @@ export function emitBinary(op: WasmBinaryOp, mode: Broadcast): FnBuilder {
   return f;
 }
 
-/** un_<op>(x, out, n). relu matches `x > 0 ? x : 0` (NaN and -0 give +0). */
+/** un_<op>(x, out, n): out[i] = op(x[i]), the definition's `fn` in f32x4 and f32. */
 export function emitUnary(op: WasmUnaryOp): FnBuilder {
   const f = FnBuilder.i32Params(`un_${op}`, 3);
   const [x, out, n] = [0, 1, 2];
   const v = f.v128(), s = f.f32();
+  const { vector, scalar } = unaryOps[op].wasm;
   streamLoop(f, n, [x, out], () => {
     f.get(out).get(x).v128load();
-    if (op === 'relu') f.tee(v).get(v).v128zero().f32x4gt().v128and();
-    else if (op === 'neg') f.f32x4neg();
-    else if (op === 'abs') f.f32x4abs();
-    else f.f32x4sqrt();
+    vector(f, v);
     f.v128store();
   }, () => {
     f.get(out).get(x).f32load();
-    if (op === 'relu') f.tee(s).f32const(0).get(s).f32const(0).f32gt().select();
-    else if (op === 'neg') f.f32neg();
-    else if (op === 'abs') f.f32abs();
-    else f.f32sqrt();
+    scalar(f, s);
     f.f32store();
   });
   return f;

@@ -1,8 +1,8 @@
+import { WASM_COMPARE_OPS, compareOps, type WasmCompareOp } from '../../../ops/definitions/index.js';
 import { FnBuilder } from './builder.js';
 
-/** Compare ops against a scalar with a wasm kernel (the ReLU-gradient and clamp masks). */
-export const WASM_COMPARE_OPS = ['greater', 'less'] as const;
-export type WasmCompareOp = (typeof WASM_COMPARE_OPS)[number];
+/** Compare ops against a scalar with a wasm kernel (the ReLU-gradient and clamp masks): those whose definition has one. */
+export { WASM_COMPARE_OPS, type WasmCompareOp };
 export const COMPARE_KERNELS = WASM_COMPARE_OPS.map((op) => `cmp_${op}_scalar` as const);
 export const WHERE_KERNELS = ['where_same', 'where_scalar'] as const;
 
@@ -16,10 +16,10 @@ export function emitCompareScalar(op: WasmCompareOp): FnBuilder {
   const [sv, one] = [f.v128(), f.v128()];
   const ss = f.f32();
   const [i, n16] = [f.local(), f.local()];
+  const { vector, scalar } = compareOps[op].wasm;
   const cmp = (offset: number) => {
     f.get(x).v128load(offset).get(sv);
-    if (op === 'greater') f.f32x4gt();
-    else f.f32x4lt();
+    vector(f);
   };
   f.get(s).f32load().tee(ss).f32x4splat().set(sv);
   f.i32(1).i8x16splat().set(one);
@@ -33,8 +33,7 @@ export function emitCompareScalar(op: WasmCompareOp): FnBuilder {
   }, 16);
   f.forRange(i, () => f.get(n16), () => f.get(n), () => {
     f.get(mask).get(x).f32load().get(ss);
-    if (op === 'greater') f.f32gt();
-    else f.f32lt();
+    scalar(f);
     f.i32store8();
     f.inc(x, 4).inc(mask, 1);
   });

@@ -1,0 +1,99 @@
+import { div, greater, mul, neg, sign, sub, where } from '../elementwise.js';
+import { zeroScalar } from '../util.js';
+import { keysWith, type KeysWith, type UnaryDef } from './types.js';
+
+/**
+ * Every unary elementwise primitive, each defined once: its value, its gpu.js expression, its
+ * wasm SIMD kernel where one pays, its gradient and the inputs its tests draw. The CPU and gpu.js
+ * kernel tables, the wasm dispatch, the conformance and gradient cases and the `UnaryOp` union are
+ * all derived from this table.
+ */
+export const unaryOps = {
+  neg: {
+    fn: (x) => -x,
+    gpu: '-v',
+    wasm: { vector: (f) => f.f32x4neg(), scalar: (f) => f.f32neg() },
+    domain: [-2, 2],
+    grad: { rule: (dy) => [neg(dy)], inputs: { magnitude: [0.2, 2] } },
+  },
+  exp: {
+    fn: Math.exp,
+    gpu: 'Math.exp(v)',
+    floatOnly: true,
+    domain: [-2, 2],
+    grad: { rule: (dy, _x, y) => [mul(dy, y)], inputs: { magnitude: [0.1, 2] } },
+  },
+  log: {
+    fn: Math.log,
+    gpu: 'Math.log(v)',
+    floatOnly: true,
+    domain: [0.1, 3],
+    grad: { rule: (dy, [x]) => [div(dy, x)], inputs: { uniform: [0.3, 3] } },
+  },
+  sqrt: {
+    fn: Math.sqrt,
+    gpu: 'Math.sqrt(v)',
+    wasm: { vector: (f) => f.f32x4sqrt(), scalar: (f) => f.f32sqrt() },
+    floatOnly: true,
+    domain: [0, 3],
+    grad: { rule: (dy, _x, y) => [div(dy, mul(y, 2))], inputs: { uniform: [0.3, 3] } },
+  },
+  abs: {
+    fn: Math.abs,
+    gpu: 'Math.abs(v)',
+    wasm: { vector: (f) => f.f32x4abs(), scalar: (f) => f.f32abs() },
+    domain: [-2, 2],
+    grad: { rule: (dy, [x]) => [mul(dy, sign(x))], inputs: { magnitude: [0.2, 2] } },
+  },
+  /** -1, 0 or 1; not differentiable (zero gradient almost everywhere, so nothing flows). */
+  sign: {
+    fn: Math.sign,
+    gpu: '(v > 0 ? 1.0 : (v < 0 ? -1.0 : v))',
+    domain: [-2, 2],
+  },
+  tanh: {
+    fn: Math.tanh,
+    // Through exp of a non-positive argument: no overflow, sign restored after.
+    gpu: '(v < 0 ? -1.0 : 1.0) * (1.0 - Math.exp(-2.0 * Math.abs(v))) / (1.0 + Math.exp(-2.0 * Math.abs(v)))',
+    floatOnly: true,
+    domain: [-3, 3],
+    grad: { rule: (dy, _x, y) => [mul(dy, sub(1, mul(y, y)))], inputs: { magnitude: [0.1, 2] } },
+  },
+  /** `x > 0 ? x : 0`: NaN and -0 give +0, on every backend. */
+  relu: {
+    fn: (x) => (x > 0 ? x : 0),
+    gpu: '(v > 0 ? v : 0.0)',
+    wasm: {
+      vector: (f, v) => f.tee(v).get(v).v128zero().f32x4gt().v128and(),
+      scalar: (f, s) => f.tee(s).f32const(0).get(s).f32const(0).f32gt().select(),
+    },
+    domain: [-2, 2],
+    grad: { rule: (dy, [x]) => [where(greater(x, 0), dy, zeroScalar(dy))], inputs: { magnitude: [0.1, 2] } },
+  },
+  sigmoid: {
+    fn: (x) => 1 / (1 + Math.exp(-x)),
+    gpu: '1.0 / (1.0 + Math.exp(-v))',
+    floatOnly: true,
+    domain: [-4, 4],
+    grad: { rule: (dy, _x, y) => [mul(dy, mul(y, sub(1, y)))], inputs: { magnitude: [0.1, 3] } },
+  },
+  /** Not differentiable. */
+  floor: {
+    fn: Math.floor,
+    gpu: 'Math.floor(v)',
+    domain: [-3, 3],
+  },
+} satisfies Record<string, UnaryDef>;
+
+export type UnaryOp = keyof typeof unaryOps;
+/** Unary ops with a backward rule. */
+export type DiffUnaryOp = KeysWith<typeof unaryOps, 'grad'>;
+/** Unary ops with a wasm SIMD kernel. */
+export type WasmUnaryOp = KeysWith<typeof unaryOps, 'wasm'>;
+
+export const UNARY_OPS = Object.keys(unaryOps) as UnaryOp[];
+export const DIFF_UNARY_OPS: readonly DiffUnaryOp[] = keysWith(unaryOps, 'grad');
+export const WASM_UNARY_OPS: readonly WasmUnaryOp[] = keysWith(unaryOps, 'wasm');
+
+/** The entry of `op`, seen through the interface (optional fields readable on every op). */
+export const unaryDef = (op: UnaryOp): UnaryDef => unaryOps[op];
