@@ -5,11 +5,11 @@ import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { reshape } from '../ops/layout.js';
-import { broadcastsInputs, gradRules, sumToShape, type DiffOp, type OpAttrs } from './rules.js';
+import { broadcastsInputs, gradRules, sumToShape, type DiffOp } from './rules.js';
 
 /**
- * What the tape remembers about the op that produced a tensor: `op` is a `DiffOp` (the key of its
- * rule in gradRules) and `attrs` that op's `OpAttrs`. Typed loosely here because `Tensor` holds
+ * What the tape remembers about the op that produced a tensor (written by runOp in op.ts): `op`
+ * is a `DiffOp` (the key of its rule in gradRules) and `attrs` that op's `OpAttrs`. Typed loosely here because `Tensor` holds
  * nodes and `DiffOp` is derived from the op definitions, whose rules take tensors.
  */
 export interface GradNode {
@@ -17,17 +17,6 @@ export interface GradNode {
   inputs: Tensor[];
   attrs: unknown;
   released: boolean;
-}
-
-/**
- * Record `y = op(inputs)` if grad mode is on and some input wants a gradient. The graph is
- * dynamic (define-by-run): each output points back at its inputs.
- */
-export function record<O extends DiffOp>(op: O, inputs: Tensor[], y: Tensor, attrs: OpAttrs[O]): void {
-  if (!engine.gradEnabled) return;
-  if (!inputs.some((t) => t.requiresGrad)) return;
-  y.requiresGrad = true;
-  y.node = { op, inputs, attrs, released: false };
 }
 
 /** Tensors reachable from root, inputs before outputs (iterative: deep nets must not overflow). */

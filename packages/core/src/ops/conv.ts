@@ -1,9 +1,8 @@
 import type { Conv2dAttrs, Pool2dAttrs } from '../backend.js';
-import { engine } from '../engine.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { convOutSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { record } from '../autodiff/tape.js';
+import { runOp } from '../autodiff/op.js';
 import { add } from './elementwise.js';
 import { reshape } from './layout.js';
 import { checkAlive, checkFloat, checkSameDType } from './util.js';
@@ -43,8 +42,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const oh = convOutSize(x.shape[2], w.shape[2], attrs.stride[0], attrs.pad[0], attrs.dilation[0]);
   const ow = convOutSize(x.shape[3], w.shape[3], attrs.stride[1], attrs.pad[1], attrs.dilation[1]);
   if (oh <= 0 || ow <= 0) throw new ShapeError(`conv2d: kernel ${fmtShape(w.shape)} does not fit input ${fmtShape(x.shape)} with padding ${attrs.pad}`);
-  const [y] = engine.runKernel('conv2d', [x, w], attrs);
-  record('conv2d', [x, w], y, attrs);
+  const [y] = runOp('conv2d', [x, w], attrs);
   const bias = opts.bias;
   if (!bias) return y;
   if (bias.rank !== 1 || bias.shape[0] !== w.shape[0]) throw new ShapeError(`conv2d: bias must be [${w.shape[0]}], got ${bias.describe()}`);
@@ -79,15 +77,11 @@ function poolAttrs(op: string, x: Tensor, o: Pool2dOptions): Pool2dAttrs {
 /** Max pooling; the gradient goes to the (first) maximum of each window. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const attrs = poolAttrs('maxPool2d', x, opts);
-  const [y, argmax] = engine.runKernel('maxPool2d', [x], attrs);
-  record('maxPool2d', [x], y, { ...attrs, argmax });
-  return y;
+  return runOp('maxPool2d', [x], attrs)[0];
 }
 
 /** Average pooling; padded zeros count in the divisor (PyTorch's count_include_pad=True). */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const attrs = poolAttrs('avgPool2d', x, opts);
-  const [y] = engine.runKernel('avgPool2d', [x], attrs);
-  record('avgPool2d', [x], y, attrs);
-  return y;
+  return runOp('avgPool2d', [x], attrs)[0];
 }

@@ -1,11 +1,10 @@
-import { isFloat, type DType } from '../dtype.js';
-import { engine } from '../engine.js';
+import type { DType } from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { record } from '../autodiff/tape.js';
+import { runOp } from '../autodiff/op.js';
 import { asTensor, checkAlive, checkFloat, checkNumeric, checkSameDType } from './util.js';
-import { derivedDef, unaryDef, type BinaryOp, type CompareOp, type DerivedOp, type DiffUnaryOp, type UnaryOp } from './definitions/index.js';
+import { derivedDef, unaryDef, type BinaryOp, type CompareOp, type DerivedOp, type UnaryOp } from './definitions/index.js';
 
 // The public elementwise ops: one line each over their definitions (ops/definitions), which the
 // kernels, the test suites and the gradient rules are derived from.
@@ -19,9 +18,7 @@ function checkUnary(op: string, x: Tensor, floatOnly: boolean | undefined): void
 function unary(op: UnaryOp, x: Tensor): Tensor {
   const def = unaryDef(op);
   checkUnary(op, x, def.floatOnly);
-  const [y] = engine.runKernel('unary', [x], { op });
-  if (def.grad) record(op as DiffUnaryOp, [x], y, {});
-  return y;
+  return runOp('unary', [x], { op })[0];
 }
 
 /** A derived op: checked as a unary op, computed by its composition of primitives. */
@@ -58,9 +55,7 @@ function binaryOperands(op: string, a: Tensor | number, b: Tensor | number): [Te
 
 function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   const [ta, tb] = binaryOperands(op, a, b);
-  const [y] = engine.runKernel('binary', [ta, tb], { op });
-  record(op, [ta, tb], y, {});
-  return y;
+  return runOp('binary', [ta, tb], { op })[0];
 }
 
 export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary('add', a, b);
@@ -75,7 +70,7 @@ export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => binar
 
 function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
   const [ta, tb] = binaryOperands(op, a, b);
-  return engine.runKernel('compare', [ta, tb], { op })[0];
+  return runOp('compare', [ta, tb], { op })[0];
 }
 
 /** Comparisons give bool masks (no gradient). */
@@ -92,18 +87,14 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   if (cond.dtype !== 'bool') throw new DTypeError(`where: cond must be a bool mask, got ${cond.describe()}`);
   const [ta, tb] = binaryOperands('where', a, b);
   broadcastShapes('where', cond.shape, broadcastShapes('where', ta.shape, tb.shape));
-  const [y] = engine.runKernel('where', [cond, ta, tb], {});
-  record('where', [ta, tb], y, { cond });
-  return y;
+  return runOp('where', [cond, ta, tb], {})[0];
 }
 
 /** Convert dtype; float-to-float casts pass gradients, anything else cuts them. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   checkAlive('cast', x);
   if (x.dtype === dtype) return x; // like PyTorch: same dtype returns the tensor itself
-  const [y] = engine.runKernel('cast', [x], { dtype });
-  if (isFloat(x.dtype) && isFloat(dtype)) record('cast', [x], y, {});
-  return y;
+  return runOp('cast', [x], { dtype })[0];
 }
 
 // Derived ops: compositions of the primitives above, so their gradients come for free.

@@ -1,8 +1,7 @@
-import { engine } from '../engine.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { broadcastShapes, inferReshape, normalizeAxis, shapesEqual, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { record } from '../autodiff/tape.js';
+import { runOp, runView } from '../autodiff/op.js';
 import { equal, where } from './elementwise.js';
 import { arange, full, zeros } from './creation.js';
 import { add } from './elementwise.js';
@@ -11,11 +10,7 @@ import { checkAlive, checkDType } from './util.js';
 /** Same values, new shape (one -1 allowed). Shares storage: no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkAlive('reshape', x);
-  const target = inferReshape('reshape', x.shape, shape);
-  x.storage.refs++;
-  const y = engine.makeTensor(x.storage, target, x.dtype);
-  record('reshape', [x], y, {});
-  return y;
+  return runView(x, inferReshape('reshape', x.shape, shape));
 }
 
 /** Collapse axes from `startAxis` on into one (default keeps the batch axis). */
@@ -46,9 +41,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
     throw new ShapeError(`transpose: perm [${perm?.join(', ')}] is not a permutation of ${x.rank} axes for ${x.describe()}`);
   }
   if (p.every((a, i) => a === i)) return reshape(x, x.shape);
-  const [y] = engine.runKernel('transpose', [x], { perm: p });
-  record('transpose', [x], y, { perm: p });
-  return y;
+  return runOp('transpose', [x], { perm: p })[0];
 }
 
 export const permute = transpose;
@@ -67,9 +60,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
       throw new ShapeError(`slice: begin ${fmtShape(b)} size ${fmtShape(s)} is outside ${x.describe()} on axis ${i}`);
     }
   }
-  const [y] = engine.runKernel('slice', [x], { begin: b, size: s });
-  record('slice', [x], y, { begin: b });
-  return y;
+  return runOp('slice', [x], { begin: b, size: s })[0];
 }
 
 /** Pad each axis with [before, after] elements of `value` (default zeros). */
@@ -80,9 +71,7 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0) throw new ValueError(`pad: paddings must be non-negative integers, got [${a}, ${b}]`);
   }
   const p = paddings.map(([a, b]) => [a, b] as [number, number]);
-  const [y] = engine.runKernel('pad', [x], { paddings: p, value });
-  record('pad', [x], y, { paddings: p });
-  return y;
+  return runOp('pad', [x], { paddings: p, value })[0];
 }
 
 /** Join tensors along an existing axis. */
@@ -97,9 +86,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
       throw new ShapeError(`concat: tensor ${i} ${fmtShape(t.shape)} does not match ${fmtShape(first.shape)} off axis ${a}`);
     }
   }
-  const [y] = engine.runKernel('concat', [...xs], { axis: a });
-  record('concat', [...xs], y, { axis: a, sizes: xs.map((t) => t.shape[a]) });
-  return y;
+  return runOp('concat', [...xs], { axis: a })[0];
 }
 
 /** Join tensors along a new axis. */
@@ -114,9 +101,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   checkDType('gather', indices, 'int32', 'indices');
   if (indices.rank !== 1) throw new ShapeError(`gather: indices must be 1-D, got ${indices.describe()}`);
   const a = normalizeAxis('gather', axis, x.rank);
-  const [y] = engine.runKernel('gather', [x, indices], { axis: a });
-  record('gather', [x], y, { axis: a, indices, size: x.shape[a] });
-  return y;
+  return runOp('gather', [x, indices], { axis: a })[0];
 }
 
 /** Per-row picks on the last axis: y[..., j] = x[..., indices[..., j]] (torch.gather on dim -1). */
@@ -126,9 +111,7 @@ export function takeAlong(x: Tensor, indices: Tensor): Tensor {
   if (indices.rank !== x.rank || !shapesEqual(indices.shape.slice(0, -1), x.shape.slice(0, -1))) {
     throw new ShapeError(`takeAlong: indices ${indices.describe()} must match x ${x.describe()} on all but the last axis`);
   }
-  const [y] = engine.runKernel('takeAlong', [x, indices], {});
-  record('takeAlong', [x], y, { indices, size: x.shape[x.rank - 1] });
-  return y;
+  return runOp('takeAlong', [x, indices], {})[0];
 }
 
 /** One-hot rows from int32 labels: shape [...labels.shape, depth], dtype float32 by default. */

@@ -1,8 +1,7 @@
-import { engine } from '../engine.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { record } from '../autodiff/tape.js';
+import { runOp } from '../autodiff/op.js';
 import { checkAlive, checkFloat, checkSameDType } from './util.js';
 import { reshape } from './layout.js';
 
@@ -31,8 +30,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     throw new ShapeError(`matmul: inner dimensions differ: a ${fmtShape(a.shape)}${transposeA ? 'ᵀ' : ''} has ${K1}, b ${fmtShape(b.shape)}${transposeB ? 'ᵀ' : ''} has ${K2}`);
   }
   broadcastShapes('matmul (batch axes)', A.shape.slice(0, -2), B.shape.slice(0, -2));
-  const [y] = engine.runKernel('matmul', [A, B], { transposeA, transposeB });
-  record('matmul', [A, B], y, { transposeA, transposeB });
+  const [y] = runOp('matmul', [A, B], { transposeA, transposeB });
   if (!vecA && !vecB) return y;
   const s = [...y.shape];
   if (vecB) s.splice(s.length - 1, 1);

@@ -1,9 +1,8 @@
 import type { ReduceOp } from '../backend.js';
-import { engine } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { record } from '../autodiff/tape.js';
+import { runOp } from '../autodiff/op.js';
 import { add, exp, log, sub } from './elementwise.js';
 import { reshape } from './layout.js';
 import { checkAlive, checkFloat, checkNumeric } from './util.js';
@@ -15,11 +14,8 @@ function reduceOp(op: ReduceOp, x: Tensor, axes: number | readonly number[] | un
   if (op !== 'sum') {
     for (const a of ax) if (x.shape[a] === 0) throw new ValueError(`${op}: cannot reduce an empty axis ${a} of ${x.describe()}`);
   }
-  const [y0] = engine.runKernel('reduce', [x], { op, axes: ax });
-  const y = keepDims ? reshape(y0, reducedShape(x.shape, ax, true)) : y0;
-  // The rule is recorded on the final output so reshape and reduce stay one node.
-  record(op, [x], y, { axes: ax });
-  return y;
+  const [y] = runOp('reduce', [x], { op, axes: ax });
+  return keepDims ? reshape(y, reducedShape(x.shape, ax, true)) : y;
 }
 
 /** Sum over axes (all by default). */
@@ -51,7 +47,7 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number): Tensor {
   checkNumeric(op, x);
   const a = normalizeAxis(op, axis, x.rank);
   if (x.shape[a] === 0) throw new ValueError(`${op}: axis ${a} of ${x.describe()} is empty`);
-  return engine.runKernel('argReduce', [x], { op, axis: a })[0];
+  return runOp('argReduce', [x], { op, axis: a })[0];
 }
 
 /** Index of the largest value along `axis` (first one on ties), int32. */

@@ -1,4 +1,4 @@
-import { engine } from '../engine.js';
+import { runOp } from '../autodiff/op.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { where } from './elementwise.js';
@@ -19,14 +19,14 @@ function checkK(op: string, x: Tensor, k: number): void {
  */
 export function topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
   checkK('topk', x, k);
-  const [indices] = engine.runKernel('topk', [x], { k });
+  const [indices] = runOp('topk', [x], { k });
   return { values: takeAlong(x, indices), indices };
 }
 
 /** A bool mask marking exactly k winners per row (last axis); ties go to the lower index. */
 export function topkMask(x: Tensor, k: number): Tensor {
   checkK('topkMask', x, k);
-  return engine.runKernel('topkMask', [x], { k })[0];
+  return runOp('topkMask', [x], { k })[0];
 }
 
 /**
