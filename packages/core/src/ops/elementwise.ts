@@ -102,6 +102,8 @@ export const square = (x: Tensor): Tensor => derived('square', x);
 export const reciprocal = (x: Tensor): Tensor => derived('reciprocal', x);
 /** log(1 + exp(x)), computed stably as max(x, 0) + log(1 + exp(-|x|)). */
 export const softplus = (x: Tensor): Tensor => derived('softplus', x);
+/** GELU, tanh approximation (PyTorch's `gelu(x, approximate='tanh')`). */
+export const gelu = (x: Tensor): Tensor => derived('gelu', x);
 export function clamp(x: Tensor, lo: number, hi: number): Tensor {
   if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) throw new ValueError(`clamp: need lo <= hi, got [${lo}, ${hi}]`);
   return minimum(maximum(x, lo), hi);
