@@ -1,9 +1,8 @@
 import { CpuBackend } from '@kwta/core';
-import { gradCases } from '@kwta/core/testing';
+import { compareGradients, gradCases } from '@kwta/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GpuJsBackend, tolerances } from '../src/index.js';
-import { compareGradients } from './gradcompare.js';
 import { TEST_MODES } from './modes.js';
 
 const FC_SEED = 20260101;
