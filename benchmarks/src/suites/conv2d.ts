@@ -1,4 +1,5 @@
-import { Generator, conv2d, conv2dBackwardFilter, conv2dBackwardInput, tensor, type Conv2dAttrs } from '@kwta/core';
+import { Generator, conv2d, tensor, type Conv2dAttrs } from '@kwta/core';
+import { conv2dBackwardFilter, conv2dBackwardInput } from '@kwta/core/internal';
 import { kwtaContender } from '../contenders/kwta.js';
 import { initTfjs, tf, tfjsContender, type TfjsBackend } from '../contenders/tfjs.js';
 import type { BenchCase, Mode, Suite } from '../harness/types.js';

@@ -7,17 +7,14 @@ export * from './errors.js';
 export * from './shape.js';
 export { Generator } from './random.js';
 export * from './backend.js';
-export { CpuBackend, cpuKernels, runReferenceKernel, type CpuArray } from './backends/cpu/index.js';
-export { gemm, gemmReference, type MatView } from './backends/cpu/gemm.js';
+export { CpuBackend, runReferenceKernel, type CpuArray } from './backends/cpu/index.js';
 export { Tensor, type NestedArray, type Storage } from './tensor.js';
 export { tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend } from './engine.js';
 export { profileKernels, type KernelProfile, type KernelStat } from './profile.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
-export { gradRules, broadcastsInputs, sumToShape, type DiffOp, type OpAttrs, type GradRule, type GradRules } from './autodiff/rules.js';
 export * from './ops/index.js';
 export {
   unaryOps, binaryOps, compareOps, derivedOps, UNARY_OPS, BINARY_OPS, COMPARE_OPS, DERIVED_OPS,
   type UnaryDef, type BinaryDef, type CompareDef, type DerivedDef, type DerivedOp, type DiffUnaryOp, type DiffBinaryOp,
 } from './ops/definitions/index.js';
-export * from './ops/adjoints.js';
 export { WasmBackend, createCpuBackend, wasmSimdSupported, hardwareThreads, type WasmBackendOptions } from './backends/wasm/index.js';

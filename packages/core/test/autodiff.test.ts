@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CpuBackend, Generator, GradientError, conv2d, gradRules, gradients, grad, kWinners, matmul, mul, noGrad, ones,
+  CpuBackend, Generator, GradientError, conv2d, gradients, grad, kWinners, matmul, mul, noGrad, ones,
   randn, setBackend, getBackend, sum, tensor, valueAndGrad, type Backend, type KernelName,
 } from '../src/index.js';
+import { gradRules } from '../src/internal.js';
 
 describe('tape autodiff', () => {
   it('backward fills .grad and accumulates across calls', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMPARE_OPS, UNARY_OPS, gradRules, unaryOps, type DiffOp } from '../src/index.js';
+import { COMPARE_OPS, UNARY_OPS, unaryOps } from '../src/index.js';
+import { gradRules, type DiffOp } from '../src/internal.js';
 import * as ops from '../src/ops/index.js';
 import { checkGradients, gradCases } from '../src/testing/index.js';
 

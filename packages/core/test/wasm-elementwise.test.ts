@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CpuBackend, ValueError, type Backend, type BinaryOp, type KernelAttrs, type KernelName, type TensorInfo } from '../src/index.js';
+import { wasmContext } from '../src/internal.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
 import { WASM_BINARY_OPS, WASM_UNARY_OPS } from '../src/ops/definitions/index.js';
 import { WASM_CONFIGS } from './wasm-configs.js';
@@ -20,7 +21,7 @@ function put(b: Backend, values: Float32Array, shape: number[]): TensorInfo {
 
 /** Run a kernel on both backends; also report whether the wasm backend dispatched wasm work. */
 function both<K extends KernelName>(wasm: WasmBackend, kernel: K, inputs: { values: Float32Array; shape: number[] }[], attrs: KernelAttrs[K]) {
-  const spy = vi.spyOn(wasm.context.rt, 'run');
+  const spy = vi.spyOn(wasmContext(wasm).rt, 'run');
   try {
     const [w] = wasm.run(kernel, inputs.map((i) => put(wasm, i.values, i.shape)), attrs);
     const [c] = cpu.run(kernel, inputs.map((i) => put(cpu, i.values, i.shape)), attrs);
@@ -147,7 +148,7 @@ describe.each(WASM_CONFIGS)('wasm elementwise, sums and selection, %s, pool forc
       expect(m.usedWasm).toBe(true);
       expect(Array.from(m.got)).toEqual(Array.from(m.want));
       // where with a bool condition: build it on each backend from the same bytes.
-      const spy = vi.spyOn(wasm.context.rt, 'run');
+      const spy = vi.spyOn(wasmContext(wasm).rt, 'run');
       const cond = (b: Backend) => {
         const dataId = b.alloc('bool', n);
         b.write(dataId, Uint8Array.from(m.want, (v, i) => (v ? 1 + (i % 3) : 0)));

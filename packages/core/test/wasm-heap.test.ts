@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   CpuBackend, DisposedError, tensor, Generator, conv2d, flatten, kWinners, logSoftmax, matmul, memory, mean, neg, randint, randn, relu, sum, takeAlong, tidy,
 } from '../src/index.js';
+import { wasmContext } from '../src/internal.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
 import { Heap, TAIL_GUARD, sizeClass } from '../src/backends/wasm/heap.js';
 import type { WasmRuntime } from '../src/backends/wasm/runtime.js';
@@ -111,7 +112,7 @@ describe('wasm backend storage', () => {
         expect(kinds.some((a) => a >= 0)).toBe(true);
         expect(kinds.some((a) => a < 0)).toBe(true);
         const heapX = xs[kinds.findIndex((a) => a >= 0)], hostX = xs[kinds.findIndex((a) => a < 0)];
-        const spy = vi.spyOn(small.context.rt, 'run');
+        const spy = vi.spyOn(wasmContext(small).rt, 'run');
         const got = tidy(() => sum(relu(matmul(heapX, hostX).add(hostX)), [0]).dataSync());
         expect(spy).toHaveBeenCalled();
         spy.mockRestore();

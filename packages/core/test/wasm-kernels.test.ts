@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BackendError, CpuBackend, Generator, conv2d, conv2dBackwardFilter, conv2dBackwardInput, matmul, memory, tensor, tidy, type Conv2dAttrs,
+  BackendError, CpuBackend, Generator, conv2d, matmul, memory, tensor, tidy, type Conv2dAttrs,
 } from '../src/index.js';
+import { conv2dBackwardFilter, conv2dBackwardInput, wasmContext } from '../src/internal.js';
 import { WasmBackend, createCpuBackend, wasmSimdSupported } from '../src/backends/wasm/index.js';
 import { GEOMETRY_FIELDS } from '../src/backends/wasm/emit/conv.js';
 import {
@@ -89,7 +90,7 @@ describe('wasm kernels against the definitions (2 threads, pool forced)', () => 
   });
 
   it('a kernel that traps raises a BackendError (on whichever thread) and the pool keeps working', () => {
-    const rt = backend.context.rt;
+    const rt = wasmContext(backend).rt;
     const outside = 2 ** 31; // far past the memory's end
     const bad = Array.from({ length: 8 }, () => [{ fn: 'col2im' as const, args: [outside, outside, outside, 1] }]);
     expect(() => rt.run(bad, 0)).toThrow(BackendError);
@@ -104,7 +105,7 @@ describe('wasm kernels against the definitions (2 threads, pool forced)', () => 
   // the vector loops, their tails and the padded edges all run), with sentinels around every
   // buffer. A sentinel of -0 turns into +0 if anything adds (even 0) onto it.
   it('im2col and col2im: exactly the definition, nothing written outside their rows or image', () => {
-    const { rt, arena } = backend.context;
+    const { rt, arena } = wasmContext(backend);
     fc.assert(fc.property(
       fc.record({
         C: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 40 }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, Generator, matmul, randn, tidy } from '../src/index.js';
+import { wasmContext } from '../src/internal.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
 import { ARENA_BASE, WasmRuntime, type Call, type Task } from '../src/backends/wasm/runtime.js';
 import { BackendError } from '../src/errors.js';
@@ -18,11 +19,11 @@ describe('wasm worker pool (Node)', () => {
     try {
       const got = product(backend, 160);
       // Node workers start on their own: the first dispatch waited for them to join.
-      expect(backend.context.rt.joinedThreads).toBe(3);
+      expect(wasmContext(backend).rt.joinedThreads).toBe(3);
       // The caller never waits for a sleeping worker, so on a busy machine it may do a whole
       // kernel alone; over repeated kernels the workers take their share.
-      for (let i = 0; i < 200 && backend.context.rt.workerTasks === 0; i++) product(backend, 160);
-      expect(backend.context.rt.workerTasks).toBeGreaterThan(0);
+      for (let i = 0; i < 200 && wasmContext(backend).rt.workerTasks === 0; i++) product(backend, 160);
+      expect(wasmContext(backend).rt.workerTasks).toBeGreaterThan(0);
       expect(await backend.ready).toBe(3);
       for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - reference[i])).toBeLessThan(1e-3);
     } finally {
@@ -34,9 +35,9 @@ describe('wasm worker pool (Node)', () => {
     const backend = new WasmBackend({ threads: 2, minParallelFlops: 0 });
     product(backend, 64);
     backend.dispose();
-    const before = backend.context.rt.workerTasks;
+    const before = wasmContext(backend).rt.workerTasks;
     const got = product(backend, 160);
-    expect(backend.context.rt.workerTasks).toBe(before);
+    expect(wasmContext(backend).rt.workerTasks).toBe(before);
     for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - reference[i])).toBeLessThan(1e-3);
   });
 
@@ -45,7 +46,7 @@ describe('wasm worker pool (Node)', () => {
     expect(await backend.ready).toBe(1);
     expect(backend.threads).toBe(1);
     product(backend, 64);
-    expect(backend.context.rt.workerTasks).toBe(0);
+    expect(wasmContext(backend).rt.workerTasks).toBe(0);
   });
 
   it('a kernel that traps fails the run with a BackendError, on a worker or the caller, and the pool recovers', () => {

@@ -3,6 +3,7 @@
 // backend and the definitions. Reports through window.__kwta (page) or postMessage (worker).
 import { CpuBackend, Generator, conv2d, matmul, randn, tidy } from '../../src/index.js';
 import { WasmBackend } from '../../src/backends/wasm/index.js';
+import { wasmContext } from '../../src/internal.js';
 import { FLOAT32_TOLERANCE, checkCase, conformanceCases, withBackend } from '../../src/testing/index.js';
 
 export interface ScenarioReport {
@@ -51,7 +52,7 @@ async function scenario(where: 'main' | 'worker'): Promise<ScenarioReport> {
   const reference = new CpuBackend();
   // Four threads whatever the machine reports, so the pool is real even on one core.
   const backend = new WasmBackend({ threads: 4, minParallelFlops: 0 });
-  const rt = backend.context.rt;
+  const rt = wasmContext(backend).rt;
   // Dispatch at once: in a browser the workers start only after this thread yields, so the
   // runtime must go on without them instead of waiting for them.
   const earlyError = maxAbsDiff(matmulOn(backend, 96, 1), matmulOn(reference, 96, 1));

@@ -81,6 +81,7 @@ export class WasmBackend implements Backend {
       rt, heap, arena: new Arena(rt, heap), store: new TensorStore(rt, heap, inHeap),
       minParallelFlops: opts.minParallelFlops ?? PARALLEL_MIN_FLOPS,
     };
+    contexts.set(this, this.ctx);
   }
 
   /** Pool size including the calling thread (1 without shared memory or workers; see `ready`). */
@@ -133,7 +134,7 @@ export class WasmBackend implements Backend {
       const store = this.ctx.store;
       store.track();
       try {
-        const out = fast(this, inputs, attrs as never);
+        const out = fast(this.ctx, inputs, attrs as never);
         store.untrack(false);
         if (out) return out;
       } catch (err) {
@@ -152,49 +153,48 @@ export class WasmBackend implements Backend {
   dispose(): void {
     this.ctx.rt.dispose();
   }
-
-  /** @internal */
-  operand(t: TensorInfo): Operand {
-    return this.ctx.store.operand(t.dataId);
-  }
-
-  /** @internal */
-  get context(): WasmContext {
-    return this.ctx;
-  }
 }
 
+const contexts = new WeakMap<WasmBackend, WasmContext>();
+
+/** A wasm backend's runtime, heap, scratch arena and tensor store (tests and benchmarks: @kwta/core/internal). */
+export function wasmContext(backend: WasmBackend): WasmContext {
+  return contexts.get(backend)!;
+}
+
+const operand = (ctx: WasmContext, t: TensorInfo): Operand => ctx.store.operand(t.dataId);
+
 const GEMM_KERNELS = new Set<KernelName>(['matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter']);
-type Fast = (b: WasmBackend, inputs: readonly TensorInfo[], attrs: never) => TensorInfo[] | null;
+type Fast = (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: never) => TensorInfo[] | null;
 const one = (t: TensorInfo | null): TensorInfo[] | null => (t ? [t] : null);
 
-const FAST: { [K in KernelName]?: (b: WasmBackend, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]) => TensorInfo[] | null } = {
-  matmul: (b, [x, y], attrs) => [matmulWasm(b.context, b.operand(x), x.shape, b.operand(y), y.shape, attrs)],
-  conv2d: (b, [x, w], attrs) => {
+const FAST: { [K in KernelName]?: (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]) => TensorInfo[] | null } = {
+  matmul: (ctx, [x, y], attrs) => [matmulWasm(ctx, operand(ctx, x), x.shape, operand(ctx, y), y.shape, attrs)],
+  conv2d: (ctx, [x, w], attrs) => {
     const [N, , H, W] = x.shape, [F, , KH, KW] = w.shape;
     const OH = convOutSize(H, KH, attrs.stride[0], attrs.pad[0], attrs.dilation[0]);
     const OW = convOutSize(W, KW, attrs.stride[1], attrs.pad[1], attrs.dilation[1]);
-    const o = output(b.context, [N, F, OH, OW], false);
-    conv2dWasm(b.context, b.operand(x), x.shape, b.operand(w), w.shape, attrs, o.out);
+    const o = output(ctx, [N, F, OH, OW], false);
+    conv2dWasm(ctx, operand(ctx, x), x.shape, operand(ctx, w), w.shape, attrs, o.out);
     return [o.info];
   },
-  conv2dBackwardInput: (b, [dy, w], attrs) => {
-    const o = output(b.context, [...attrs.inputShape]);
-    conv2dBackwardInputWasm(b.context, b.operand(dy), b.operand(w), w.shape, attrs, o.out);
+  conv2dBackwardInput: (ctx, [dy, w], attrs) => {
+    const o = output(ctx, [...attrs.inputShape]);
+    conv2dBackwardInputWasm(ctx, operand(ctx, dy), operand(ctx, w), w.shape, attrs, o.out);
     return [o.info];
   },
-  conv2dBackwardFilter: (b, [x, dy], attrs) => {
-    const o = output(b.context, [...attrs.filterShape]);
-    conv2dBackwardFilterWasm(b.context, b.operand(x), x.shape, b.operand(dy), attrs, o.out);
+  conv2dBackwardFilter: (ctx, [x, dy], attrs) => {
+    const o = output(ctx, [...attrs.filterShape]);
+    conv2dBackwardFilterWasm(ctx, operand(ctx, x), x.shape, operand(ctx, dy), attrs, o.out);
     return [o.info];
   },
-  binary: (b, [x, y], { op }) => one(binaryWasm(b.context, op, b.operand(x), x.shape, b.operand(y), y.shape)),
-  unary: (b, [x], { op }) => one(unaryWasm(b.context, op, b.operand(x), x.shape)),
-  reduce: (b, [x], attrs) => one(reduceWasm(b.context, b.operand(x), x.shape, attrs)),
-  topkMask: (b, [x], { k }) => one(topkMaskWasm(b.context, b.operand(x), x.shape, k)),
-  compare: (b, [x, y], { op }) => one(compareWasm(b.context, op, b.operand(x), x.shape, b.operand(y), y.shape)),
-  where: (b, [c, x, y]) => (c.dtype === 'bool'
-    ? one(whereWasm(b.context, b.context.store.mask(c.dataId), c.shape, b.operand(x), x.shape, b.operand(y), y.shape))
+  binary: (ctx, [x, y], { op }) => one(binaryWasm(ctx, op, operand(ctx, x), x.shape, operand(ctx, y), y.shape)),
+  unary: (ctx, [x], { op }) => one(unaryWasm(ctx, op, operand(ctx, x), x.shape)),
+  reduce: (ctx, [x], attrs) => one(reduceWasm(ctx, operand(ctx, x), x.shape, attrs)),
+  topkMask: (ctx, [x], { k }) => one(topkMaskWasm(ctx, operand(ctx, x), x.shape, k)),
+  compare: (ctx, [x, y], { op }) => one(compareWasm(ctx, op, operand(ctx, x), x.shape, operand(ctx, y), y.shape)),
+  where: (ctx, [c, x, y]) => (c.dtype === 'bool'
+    ? one(whereWasm(ctx, ctx.store.mask(c.dataId), c.shape, operand(ctx, x), x.shape, operand(ctx, y), y.shape))
     : null),
 };
 

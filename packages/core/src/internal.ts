@@ -1,0 +1,14 @@
+/**
+ * @kwta/core/internal: engine parts that tests and benchmarks reach into; not the user API and
+ * without its stability promise. The GEMM micro-kernel and its reference, the CPU kernel table,
+ * the gradient rules and tape recipes, and a wasm backend's runtime context.
+ */
+export { gemm, gemmReference, type MatView } from './backends/cpu/gemm.js';
+export { cpuKernels } from './backends/cpu/index.js';
+export type { CpuKernel, CpuKernelTable } from './backends/cpu/types.js';
+export { gradRules, broadcastsInputs, sumToShape, type DiffOp, type OpAttrs, type GradRule, type GradRules } from './autodiff/rules.js';
+export { tapeRecipes, type TapeEntry, type TapeRecipe } from './autodiff/nodes.js';
+export { wasmContext } from './backends/wasm/index.js';
+/** The adjoint ops the backward rules call (conv2dBackwardInput, maxPool2dBackward, scatterAdd, ...). */
+export * from './ops/adjoints.js';
+export type { WasmContext } from './backends/wasm/context.js';
