@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { memory, type Tensor } from '../src/index.js';
-import { makeTrainer } from '../src/testing/index.js';
+import { makeTrainer, withBackend } from '../src/testing/index.js';
+import { BACKENDS } from './backends.js';
 
-describe('leak test', () => {
-  it('1000 forward+backward+update steps keep live tensors and buffers flat', () => {
+describe.each(BACKENDS)('leak test: %s', (_label, make) => {
+  const backend = make();
+  afterAll(() => backend.dispose?.());
+  it('1000 forward+backward+update steps keep live tensors and buffers flat', () => withBackend(backend, () => {
     const trainer = makeTrainer();
     const [w1, w2] = trainer.params, [x] = trainer.inputs;
     const step = trainer.step;
@@ -15,5 +18,6 @@ describe('leak test', () => {
     expect(losses[999]).toBeLessThan(losses[0]);
     const sample = (ts: Tensor[]) => ts.map((t) => t.isDisposed);
     expect(sample([w1, w2, x])).toEqual([false, false, false]);
-  });
+    trainer.dispose();
+  }));
 });

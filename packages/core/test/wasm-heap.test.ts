@@ -9,6 +9,7 @@ import { Heap, TAIL_GUARD, sizeClass } from '../src/backends/wasm/heap.js';
 import type { WasmRuntime } from '../src/backends/wasm/runtime.js';
 import type { WasmData } from '../src/backends/wasm/storage.js';
 import { withBackend } from '../src/testing/index.js';
+import { WASM_CONFIGS } from './wasm-configs.js';
 
 /** A runtime stand-in that only records how far memory was reserved. */
 function fakeRuntime(): WasmRuntime & { reserved: number } {
@@ -72,6 +73,14 @@ describe('wasm heap allocator', () => {
     expect(heap.alloc(1000)).toBe(a);
     heap.release(a);
     expect(() => heap.release(a)).toThrow(/double free/);
+  });
+});
+
+describe.each(WASM_CONFIGS)('wasm backend, %s', (_label, opts) => {
+  it('has the storage this configuration promises', () => {
+    const backend = new WasmBackend(opts);
+    expect(backend.tensorsInWasm).toBe(opts.sharedMemory !== false);
+    backend.dispose();
   });
 });
 
