@@ -1,6 +1,7 @@
 /**
  * @kwta/nn: modules and layers, the k-WTA / LWTA activations and their pattern tools, the
- * paper's models, losses, and safetensors (de)serialization. File I/O lives in `@kwta/nn/node`.
+ * paper's models, losses, safetensors (de)serialization and a safe reader of PyTorch checkpoints
+ * (`torch.save` files). File I/O lives in `@kwta/nn/node`.
  */
 export { Module, type StateDict, type LoadStateDictOptions } from './module.js';
 export { checkInit, defaultUniform, type InitOptions } from './init.js';
@@ -25,3 +26,11 @@ export { Vgg, vgg19, type VggOptions } from './models/vgg.js';
 export { crossEntropy, klDivergence, cwLoss, dlrLoss, type Reduction } from './losses/index.js';
 export { SafetensorsError, MAX_HEADER_BYTES, FILE_DTYPES, type FileDType, type Header, type HeaderEntry } from './safetensors/header.js';
 export { encodeSafetensors, decodeSafetensors, readHeader, loadSafetensorsBytes } from './safetensors/codec.js';
+export { FILE_DTYPES as ELEMENT_TYPES } from './elements.js';
+export { CheckpointError } from './pytorch/errors.js';
+export { type CheckpointLimits } from './pytorch/budget.js';
+export { ALLOWED as CHECKPOINT_GLOBALS } from './pytorch/globals.js';
+export { STORAGE_TYPES, TorchTensor } from './pytorch/storage.js';
+export { readTorchCheckpoint, TorchCheckpoint, WRAPPER_KEYS, type ReadCheckpointOptions } from './pytorch/state-dict.js';
+export { loadTorchCheckpointBytes, loadCheckpointInto, type LoadCheckpointOptions, type LoadReport } from './pytorch/load.js';
+export { type TorchFormat } from './pytorch/torch-file.js';

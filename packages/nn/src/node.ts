@@ -1,14 +1,19 @@
 /**
- * @kwta/nn/node: safetensors files on disk (Node's fs). The header length is checked against the
- * file size, and the header against the model, before the data section is read.
+ * @kwta/nn/node: safetensors and PyTorch checkpoint files on disk (Node's fs). The safetensors
+ * header length is checked against the file size, and the header against the model, before the
+ * data section is read; a checkpoint is read whole and checked as `readTorchCheckpoint` says.
  */
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:buffer';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import type { Tensor } from '@kwta/core';
 import { Module, type StateDict } from './module.js';
 import { applyPlan, decodeEntries, encodeSafetensors, planLoad } from './safetensors/codec.js';
 import { SafetensorsError, checkHeaderLength, parseHeader, type Header } from './safetensors/header.js';
+import { CheckpointError } from './pytorch/errors.js';
+import { loadCheckpointInto, type LoadCheckpointOptions, type LoadReport } from './pytorch/load.js';
+import { readTorchCheckpoint, type ReadCheckpointOptions, type TorchCheckpoint } from './pytorch/state-dict.js';
 
-export { SafetensorsError };
+export { SafetensorsError, CheckpointError };
 
 /** Write a model's state dict (or any named tensors) to `path` in the safetensors format. */
 export function saveSafetensors(path: string, source: Module | StateDict | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
@@ -51,4 +56,16 @@ export function loadSafetensors(path: string): { tensors: StateDict; metadata: R
 export function loadSafetensorsInto(model: Module, path: string, opts: { strict?: boolean } = {}): void {
   const strict = opts.strict ?? true;
   withFile(path, (header, readData) => applyPlan(path, model, planLoad(path, header, model, strict), readData(), strict));
+}
+
+/** Read a `torch.save` file (.pt / .pth, zip or legacy format) from disk; nothing in it is executed. */
+export function readTorchCheckpointFile(path: string, opts: Omit<ReadCheckpointOptions, 'source'> = {}): TorchCheckpoint {
+  const size = statSync(path).size;
+  if (size > constants.MAX_LENGTH) throw new CheckpointError(`${path}: ${size} bytes is more than one buffer can hold (${constants.MAX_LENGTH})`);
+  return readTorchCheckpoint(readFileSync(path), { ...opts, source: path });
+}
+
+/** Load a `torch.save` file into `model` (names, shapes and dtypes checked before decoding). */
+export function loadTorchCheckpoint(model: Module, path: string, opts: Omit<LoadCheckpointOptions, 'source'> = {}): LoadReport {
+  return loadCheckpointInto(model, readTorchCheckpointFile(path, opts), opts.strict ?? true);
 }

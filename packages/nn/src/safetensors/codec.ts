@@ -1,4 +1,6 @@
-import { DTypeError, ShapeError, ValueError, fmtShape, isFloat, makeArray, tensor, type DType, type Tensor, type TypedArray } from '@kwta/core';
+import { ValueError, tensor, type DType, type Tensor, type TypedArray } from '@kwta/core';
+import { contiguousStrides, decodeElements } from '../elements.js';
+import { planAgainstModel } from '../load-plan.js';
 import type { Module, StateDict } from '../module.js';
 import { FILE_DTYPES, SafetensorsError, WRITE_DTYPE, checkHeaderLength, parseHeader, type Header, type HeaderEntry } from './header.js';
 
@@ -51,48 +53,13 @@ export function readHeader(bytes: Uint8Array, source = 'safetensors buffer'): He
   return parseHeader(source, bytes.subarray(8, 8 + n), bytes.length - 8 - n);
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
 /**
  * Decode one entry's bytes (`data` is the data section) into a typed array of `target`. Integer
  * values that do not fit int32 (from I64) are refused rather than wrapped.
  */
 export function decodeEntry(source: string, data: Uint8Array, e: HeaderEntry, target: DType): TypedArray {
-  const { bytes } = FILE_DTYPES[e.fileDType];
-  const n = (e.end - e.begin) / bytes;
-  const view = new DataView(data.buffer, data.byteOffset + e.begin, e.end - e.begin);
-  const out = makeArray(target, n);
-  const f32 = new DataView(new ArrayBuffer(4));
-  for (let i = 0; i < n; i++) {
-    const o = i * bytes;
-    let v: number;
-    switch (e.fileDType) {
-      case 'F64': v = view.getFloat64(o, true); break;
-      case 'F32': v = view.getFloat32(o, true); break;
-      case 'F16': v = halfToFloat(view.getUint16(o, true)); break;
-      case 'BF16': f32.setUint32(0, view.getUint16(o, true) << 16); v = f32.getFloat32(0); break;
-      case 'I64': {
-        const lo = view.getUint32(o, true), hi = view.getInt32(o + 4, true);
-        v = hi * 2 ** 32 + lo;
-        if (v < -(2 ** 31) || v >= 2 ** 31) throw new SafetensorsError(`${source}: tensor '${e.name}' element ${i} = ${v} (I64) does not fit int32`);
-        break;
-      }
-      case 'I32': v = view.getInt32(o, true); break;
-      case 'I16': v = view.getInt16(o, true); break;
-      case 'I8': v = view.getInt8(o); break;
-      case 'U8': v = view.getUint8(o); break;
-      case 'BOOL': v = view.getUint8(o) ? 1 : 0; break;
-    }
-    out[i] = v;
-  }
-  return out;
+  const layout = { shape: e.shape, strides: contiguousStrides(e.shape), offset: 0 };
+  return decodeElements(data.subarray(e.begin, e.end), e.fileDType, target, layout, true, (m) => new SafetensorsError(`${source}: tensor '${e.name}' ${m}`));
 }
 
 /** Decode every tensor of a safetensors buffer (after validating all of the header). */
@@ -113,36 +80,14 @@ export function decodeEntries(source: string, header: Header, data: Uint8Array):
 }
 
 /**
- * Check a validated header against a model's state dict — keys (when strict), shapes and dtype
- * kinds — before any tensor is allocated. Returns the dtype each entry decodes to.
+ * Check a validated header against a model's state dict (keys when strict, shapes, dtype
+ * kinds) before any tensor is allocated. Returns the dtype each used entry decodes to.
  */
 export function planLoad(source: string, header: Header, model: Module, strict: boolean): Map<HeaderEntry, DType> {
-  const own = model.stateDict();
   const byName = new Map(header.entries.map((e) => [e.name, e]));
-  if (strict) {
-    const missing = [...own.keys()].filter((k) => !byName.has(k));
-    const unexpected = [...byName.keys()].filter((k) => !own.has(k));
-    if (missing.length || unexpected.length) {
-      throw new SafetensorsError(
-        `${source}: tensors do not match ${model.constructor.name}` +
-          (missing.length ? `; missing: ${missing.join(', ')}` : '') +
-          (unexpected.length ? `; unexpected: ${unexpected.join(', ')}` : ''),
-      );
-    }
-  }
-  const plan = new Map<HeaderEntry, DType>();
-  for (const [key, target] of own) {
-    const e = byName.get(key);
-    if (!e) continue;
-    if (e.shape.join() !== target.shape.join()) {
-      throw new ShapeError(`${source}: tensor '${key}' has shape ${fmtShape(e.shape)} in the file but ${fmtShape(target.shape)} in ${model.constructor.name}`);
-    }
-    const fileKind = FILE_DTYPES[e.fileDType].dtype;
-    const compatible = fileKind === target.dtype || (isFloat(fileKind) && isFloat(target.dtype));
-    if (!compatible) throw new DTypeError(`${source}: tensor '${key}' is ${e.fileDType} in the file but ${target.dtype} in ${model.constructor.name}`);
-    plan.set(e, target.dtype);
-  }
-  return plan;
+  const info = new Map(header.entries.map((e) => [e.name, { shape: e.shape, dtype: FILE_DTYPES[e.fileDType].dtype, fileType: e.fileDType }]));
+  const plan = planAgainstModel(source, model, info, strict, (m) => new SafetensorsError(m));
+  return new Map([...plan].map(([name, dtype]) => [byName.get(name)!, dtype]));
 }
 
 /** Load a safetensors buffer into `model` (validated in full first; values copied in place). */

@@ -1,23 +1,11 @@
 import { DTypeError, KwtaError, type DType } from '@kwta/core';
+import { FILE_DTYPES, type FileDType } from '../elements.js';
 
 /** A file (or byte buffer) that is not a valid safetensors file, or does not fit the model. */
 export class SafetensorsError extends KwtaError {}
 
-/** The safetensors dtypes we read, their byte widths and the core dtype they become. */
-export const FILE_DTYPES = {
-  F64: { bytes: 8, dtype: 'float64' },
-  F32: { bytes: 4, dtype: 'float32' },
-  F16: { bytes: 2, dtype: 'float32' },
-  BF16: { bytes: 2, dtype: 'float32' },
-  I64: { bytes: 8, dtype: 'int32' },
-  I32: { bytes: 4, dtype: 'int32' },
-  I16: { bytes: 2, dtype: 'int32' },
-  I8: { bytes: 1, dtype: 'int32' },
-  U8: { bytes: 1, dtype: 'int32' },
-  BOOL: { bytes: 1, dtype: 'bool' },
-} as const satisfies Record<string, { bytes: number; dtype: DType }>;
-
-export type FileDType = keyof typeof FILE_DTYPES;
+// The safetensors dtypes we read are the shared element types (F64 ... BOOL) of ../elements.ts.
+export { FILE_DTYPES, type FileDType };
 
 /** What we write for each core dtype. */
 export const WRITE_DTYPE: Record<DType, FileDType> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
