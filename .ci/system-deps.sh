@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: real Fashion-MNIST for the dataset tests, Chromium for
-# the WebGL2 browser tests, PyTorch as the yardstick some cross-checks compare against.
+# the WebGL2 browser tests, PyTorch (python3-torch, at /usr/bin/python3) as the yardstick the
+# cross-checks compare against; the checkpoint tests run it to write .pth files at test time.
 # Installs what is missing when run as root (CI, fresh machines); otherwise says what to install.
 set -euo pipefail
-packages=(dataset-fashion-mnist chromium)
+packages=(dataset-fashion-mnist chromium python3-torch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

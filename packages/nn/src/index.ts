@@ -23,6 +23,10 @@ export { ResNet, BasicBlock, resnet18, type ResNetOptions } from './models/resne
 export { DenseNet, DenseBottleneck, DenseTransition, densenet121, type DenseNetOptions } from './models/densenet.js';
 export { WideResNet, WideBasicBlock, wideResNet, type WideResNetOptions } from './models/wideresnet.js';
 export { Vgg, vgg19, type VggOptions } from './models/vgg.js';
+export {
+  sparseResNet18, sparseResNet34, sparseDenseNet121, sparseWideResNet, sparseMnistCnn,
+  type SparseFunc, type KwtaRepoOptions, type SparseWideResNetOptions, type SparseMnistCnnOptions,
+} from './models/kwta-repo.js';
 export { crossEntropy, klDivergence, cwLoss, dlrLoss, type Reduction } from './losses/index.js';
 export { SafetensorsError, MAX_HEADER_BYTES, FILE_DTYPES, type FileDType, type Header, type HeaderEntry } from './safetensors/header.js';
 export { encodeSafetensors, decodeSafetensors, readHeader, loadSafetensorsBytes } from './safetensors/codec.js';

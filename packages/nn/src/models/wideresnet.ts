@@ -25,16 +25,16 @@ export class WideBasicBlock extends Module {
   readonly conv2: Conv2d;
   readonly convShortcut: Conv2d | null;
 
-  constructor(inPlanes: number, outPlanes: number, stride: number, dropRate: number, activation: ActivationFactory, init: InitOptions) {
+  constructor(inPlanes: number, outPlanes: number, stride: number, dropRate: number, activation: ActivationFactory, init: InitOptions, bias = false) {
     super();
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(inPlanes, { dtype: init.dtype }));
     this.relu1 = this.registerModule('relu1', activation());
-    this.conv1 = this.registerModule('conv1', new Conv2d(inPlanes, outPlanes, 3, { ...init, stride, padding: 1, bias: false }));
+    this.conv1 = this.registerModule('conv1', new Conv2d(inPlanes, outPlanes, 3, { ...init, stride, padding: 1, bias }));
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(outPlanes, { dtype: init.dtype }));
     this.relu2 = this.registerModule('relu2', activation());
     this.dropout = dropRate > 0 ? this.registerModule('dropout', new Dropout({ p: dropRate, gen: init.gen.fork() })) : null;
-    this.conv2 = this.registerModule('conv2', new Conv2d(outPlanes, outPlanes, 3, { ...init, padding: 1, bias: false }));
-    this.convShortcut = inPlanes === outPlanes ? null : this.registerModule('convShortcut', new Conv2d(inPlanes, outPlanes, 1, { ...init, stride, bias: false }));
+    this.conv2 = this.registerModule('conv2', new Conv2d(outPlanes, outPlanes, 3, { ...init, padding: 1, bias }));
+    this.convShortcut = inPlanes === outPlanes ? null : this.registerModule('convShortcut', new Conv2d(inPlanes, outPlanes, 1, { ...init, stride, bias }));
   }
 
   forward(x: Tensor): Tensor {
@@ -54,6 +54,11 @@ export interface WideResNetOptions extends ModelOptions {
   /** Dropout between the two convolutions of each block (default 0). */
   dropRate?: number;
   inChannels?: number;
+  /**
+   * Biases on every convolution (default false, as the reference WideResNet; the kWTA code's
+   * SparseWideResNet defaults to true, and its checkpoints then carry `conv1.bias` etc.).
+   */
+  bias?: boolean;
 }
 
 /**
@@ -82,12 +87,13 @@ export class WideResNet extends Module {
     const n = (depth - 4) / 6;
     const ch = [16, 16 * k, 32 * k, 64 * k];
     const init = { gen, dtype };
+    const bias = opts.bias ?? false;
     const group = (inPlanes: number, outPlanes: number, stride: number) => {
       const layer = new Sequential();
-      for (let i = 0; i < n; i++) layer.append(new WideBasicBlock(i === 0 ? inPlanes : outPlanes, outPlanes, i === 0 ? stride : 1, dropRate, activation, init));
+      for (let i = 0; i < n; i++) layer.append(new WideBasicBlock(i === 0 ? inPlanes : outPlanes, outPlanes, i === 0 ? stride : 1, dropRate, activation, init, bias));
       return new NetworkBlock(layer);
     };
-    this.conv1 = this.registerModule('conv1', new Conv2d(opts.inChannels ?? 3, ch[0], 3, { ...init, padding: 1, bias: false }));
+    this.conv1 = this.registerModule('conv1', new Conv2d(opts.inChannels ?? 3, ch[0], 3, { ...init, padding: 1, bias }));
     this.block1 = this.registerModule('block1', group(ch[0], ch[1], 1));
     this.block2 = this.registerModule('block2', group(ch[1], ch[2], 2));
     this.block3 = this.registerModule('block3', group(ch[2], ch[3], 2));

@@ -3,7 +3,7 @@ import type { ByteBudget } from './budget.js';
 import { CheckpointError } from './errors.js';
 import { storageTypeOf } from './globals.js';
 import { unpickle } from './pickle.js';
-import { StorageRef } from './storage.js';
+import { STORAGE_TYPES, StorageRef } from './storage.js';
 import { PyDict, PyList, PyTuple, describe, type PyValue } from './values.js';
 import { ZipArchive, looksLikeZip } from './zip.js';
 
@@ -58,7 +58,10 @@ function readZip(bytes: Uint8Array, source: string, budget: ByteBudget): TorchFi
     persistentLoad(pid) {
       const { typeName, key, numel } = storagePid(pid, false, fail);
       const member = `${prefix}data/${key}`;
-      if (!zip.has(member)) throw fail(`storage '${key}' has no member '${member}'`);
+      const record = zip.members.get(member);
+      if (!record) throw fail(`storage '${key}' has no member '${member}'`);
+      const nbytes = numel * FILE_DTYPES[STORAGE_TYPES[typeName].type].bytes;
+      if (record.size !== nbytes) throw fail(`storage '${key}' should hold ${numel} ${STORAGE_TYPES[typeName].dtype} elements (${nbytes} bytes) but '${member}' has ${record.size} bytes`);
       // One StorageRef per key and type: a storage viewed as two dtypes (PyTorch 2) gets two.
       const id = `${key}\u0000${typeName}`;
       let s = storages.get(id);
