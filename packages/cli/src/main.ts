@@ -10,6 +10,8 @@ import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
 import { EXPERIMENTS, runExperiment } from './commands/experiment/index.js';
 import { runTrain } from './commands/train.js';
+import { formatConvert, runConvert } from './commands/convert.js';
+import { addWeightsOptions, weightsFromOptions } from './weights.js';
 import { CliError, DATASET_HELP, MODELS, parseNumber, parsePositiveInt } from './spec.js';
 
 type Opts = Record<string, unknown>;
@@ -99,10 +101,10 @@ program.command('train')
   });
 
 for (const name of ['eval', 'attack']) {
-  program.command(name)
-    .description(name === 'eval' ? 'attack a trained run and report clean, per-attack and worst-case accuracy' : 'alias of eval')
+  addWeightsOptions(program.command(name)
+    .description(name === 'eval' ? 'attack a trained run (or --weights from PyTorch) and report clean, per-attack and worst-case accuracy' : 'alias of eval')
     .option('--config <file>', 'JSON file with any of these options')
-    .requiredOption('--run <dir>', 'run directory written by kwta train')
+    .option('--run <dir>', 'run directory written by kwta train'))
     .option('--attacks <list>', `comma-separated: ${ATTACK_NAMES.join(', ')}`, 'pgd,eot,bpda,square')
     .option('--eps <x>', 'L-inf radius', String(DEFAULT_ATTACK_SETTINGS.eps))
     .option('--steps <n>', 'steps of PGD/MIM/BPDA/CW-Linf', String(DEFAULT_ATTACK_SETTINGS.steps))
@@ -114,7 +116,7 @@ for (const name of ['eval', 'attack']) {
     .option('--batch-size <n>', 'examples per attack batch', '100')
     .option('--no-checks', 'skip the gradient-masking checks')
     .option('--seed <n>', 'seed', '1')
-    .option('--out <file>', 'where to write the JSON (default <run>/eval.json)')
+    .option('--out <file>', 'where to write the JSON (default <run>/eval.json, or <weights>.eval.json)')
     .option('--quiet', 'no progress output')
     .option('--json', 'print the result as JSON')
     .action((_o: Opts, cmd: Command) => {
@@ -123,7 +125,7 @@ for (const name of ['eval', 'attack']) {
       if (samples.length !== 3) throw new CliError(`--eot-samples needs initial,max,doubleEvery, got '${String(o.eotSamples)}'`);
       const eps = nonNeg('eps', o.eps, 0.3);
       const summary = runEval({
-        run: String(o.run), attacks: list(o.attacks), eps, steps: parsePositiveInt('steps', o.steps as string),
+        run: o.run as string | undefined, weights: weightsFromOptions(o), attacks: list(o.attacks), eps, steps: parsePositiveInt('steps', o.steps as string),
         stepSize: nonNeg('step-size', o.stepSize, 0.03), eotSteps: parsePositiveInt('eot-steps', o.eotSteps as string),
         eotSamples: samples as [number, number, number], queries: parsePositiveInt('queries', o.queries as string),
         examples: parsePositiveInt('examples', o.examples as string), batchSize: parsePositiveInt('batch-size', o.batchSize as string),
@@ -132,6 +134,19 @@ for (const name of ['eval', 'attack']) {
       console.log(o.json ? JSON.stringify(summary, null, 2) : formatEvalTable([summary]));
     });
 }
+
+program.command('convert')
+  .description('write a PyTorch checkpoint (torch.save .pt/.pth, read without executing it) as safetensors')
+  .argument('<in>', 'torch.save file (zip or legacy format; a state dict, or one under state_dict/model/...)')
+  .argument('<out>', 'safetensors file to write')
+  .option('--key <path>', 'where the state dict sits in the checkpoint (e.g. state_dict or ema.model)')
+  .option('--rename <rules>', "rename names by prefix, 'from=to,...'")
+  .option('--keep-prefix', "keep DataParallel's 'module.' prefix")
+  .option('--json', 'print the summary as JSON')
+  .action((input: string, output: string, o: Opts) => {
+    const summary = runConvert({ input, output, key: o.key as string | undefined, rename: o.rename as string | undefined, keepPrefix: !!o.keepPrefix });
+    console.log(o.json ? JSON.stringify(summary, null, 2) : formatConvert(summary));
+  });
 
 program.command('report')
   .description('table, verdicts and SVG plots from one or more evaluations')

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
  */
 export const TORCH_PYTHON = '/usr/bin/python3';
 
-const script = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const script = (name: string) => (isAbsolute(name) ? name : fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)));
 
 /**
- * Run a fixture script (test/fixtures/NAME) with PyTorch into a fresh temporary folder and
+ * Run a fixture script (test/fixtures/NAME, or an absolute path) with PyTorch into a fresh temporary folder and
  * return the folder; `cleanup` removes it.
  */
 export function writeTorchFixtures(name: string, args: string[] = []): { dir: string; cleanup: () => void } {

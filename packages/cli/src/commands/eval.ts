@@ -5,10 +5,13 @@ import { batchToTensors, gatherBatch, take } from '@kwta/datasets';
 import { buildAttacks, type AttackSettings } from '../attacks.js';
 import { progressBar, type Bar } from '../progress.js';
 import { loadRun, writeJson, type RunConfig } from '../run-dir.js';
-import { activationLabel, loadDataset, parseActivation } from '../spec.js';
+import { CliError, activationLabel, loadDataset, parseActivation } from '../spec.js';
+import { loadWeights, type WeightsSpec } from '../weights.js';
 
 export interface EvalCommandOptions extends AttackSettings {
-  run: string;
+  /** A run directory written by `kwta train`, or (instead) weights trained elsewhere. */
+  run?: string;
+  weights?: WeightsSpec;
   attacks: string[];
   examples: number;
   batchSize: number;
@@ -31,7 +34,9 @@ export interface EvalSummary {
 /** `kwta eval`: clean accuracy, accuracy under each attack, worst case, masking checks. */
 export function runEval(o: EvalCommandOptions): EvalSummary {
   const started = Date.now();
-  const { config, model } = loadRun(o.run);
+  if (!o.weights && !o.run) throw new CliError('eval needs a run directory or weights');
+  const { config, model } = o.weights ? loadWeights(o.weights, (n) => { if (!o.quiet) console.error(`note: ${n}`); }) : loadRun(o.run!);
+  const source = o.weights?.path ?? o.run!;
   const label = `${config.model} ${activationLabel(parseActivation(config.activation))} ${config.method}`;
   const slice = take(loadDataset(config.dataset, 'test'), o.examples);
   const attacks = buildAttacks(o.attacks, model, o);
@@ -54,10 +59,10 @@ export function runEval(o: EvalCommandOptions): EvalSummary {
   labels.dispose();
   const { attacks: names, examples, eps, steps, stepSize, eotSteps, eotSamples, queries } = o;
   const summary: EvalSummary = {
-    run: o.run, label, config, settings: { attacks: names, examples, eps, steps, stepSize, eotSteps, eotSamples, queries },
+    run: source, label, config, settings: { attacks: names, examples, eps, steps, stepSize, eotSteps, eotSamples, queries },
     report, seconds: (Date.now() - started) / 1000,
   };
-  writeJson(o.out ?? join(o.run, 'eval.json'), summary);
+  writeJson(o.out ?? (o.weights ? `${o.weights.path}.eval.json` : join(source, 'eval.json')), summary);
   model.dispose();
   return summary;
 }

@@ -1,0 +1,129 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Generator } from '@kwta/core';
+import {
+  sparseDenseNet121, sparseResNet18, sparseResNet34, sparseWideResNet, type Module, type ReadCheckpointOptions, type SparseFunc,
+} from '@kwta/nn';
+import { loadSafetensorsInto, loadTorchCheckpoint } from '@kwta/nn/node';
+import type { Command } from 'commander';
+import type { RunConfig } from './run-dir.js';
+import { CliError, MODELS, buildModel, loadDataset, parseActivation, parsePositiveInt, type ActivationSpec, type ModelName } from './spec.js';
+
+/**
+ * `kwta eval --weights FILE`: evaluate weights trained elsewhere, from a PyTorch checkpoint
+ * (`torch.save`, .pt/.pth, read without executing anything) or a safetensors file. The model is
+ * one of ours (`--model resnet18 ...`, names as PyTorch's kuangliu/kWTA code) or one of the kWTA
+ * repository's sparse models, whose k-WTA layers sit where its code puts them.
+ */
+export const REPO_MODELS = ['sp-resnet18', 'sp-resnet34', 'sp-densenet121', 'sp-wrn'] as const;
+type RepoModel = (typeof REPO_MODELS)[number];
+
+export interface WeightsSpec {
+  path: string;
+  model: string;
+  activation: string;
+  dataset: string;
+  /** Key path of the state dict inside a wrapper (dot-separated), for .pth files. */
+  key?: string;
+  /** Prefix renames 'from=to,...' applied to the checkpoint's names. */
+  rename?: string;
+  /** Hidden width of mnist-cnn / mlp (as `kwta train --hidden`). */
+  hidden?: number;
+  seed: number;
+}
+
+/** kwta:<gamma> is the repository's 'vol' (cross-channel) k-WTA, kwta-channel:<gamma> its 'reg'. */
+function repoSparsity(model: string, a: ActivationSpec): { sparseFunc: SparseFunc; sparsity: number } {
+  if (a.kind === 'kwta') return { sparseFunc: 'vol', sparsity: a.gamma };
+  if (a.kind === 'kwta-channel') return { sparseFunc: 'reg', sparsity: a.gamma };
+  throw new CliError(`--model ${model} is a k-WTA model of the kWTA repository: give --activation kwta:<gamma> (its 'vol') or kwta-channel:<gamma> (its 'reg')`);
+}
+
+function buildRepoModel(name: RepoModel, a: ActivationSpec, gen: Generator, numClasses: number): Module {
+  const opts = { gen, numClasses, ...repoSparsity(name, a) };
+  switch (name) {
+    case 'sp-resnet18': return sparseResNet18(opts);
+    case 'sp-resnet34': return sparseResNet34(opts);
+    case 'sp-densenet121': return sparseDenseNet121(opts);
+    case 'sp-wrn': return sparseWideResNet(opts);
+  }
+}
+
+export function parseRename(spec: string | undefined): Record<string, string> | undefined {
+  if (!spec) return undefined;
+  const rules: Record<string, string> = {};
+  for (const rule of spec.split(',').map((r) => r.trim()).filter(Boolean)) {
+    const eq = rule.indexOf('=');
+    if (eq <= 0) throw new CliError(`--rename '${rule}': expected from=to (a name prefix and its replacement)`);
+    rules[rule.slice(0, eq)] = rule.slice(eq + 1);
+  }
+  return rules;
+}
+
+export function checkpointOptions(o: { key?: string; rename?: string }): Omit<ReadCheckpointOptions, 'source'> {
+  return { ...(o.key ? { key: o.key.split('.') } : {}), rename: parseRename(o.rename) };
+}
+
+/** safetensors starts with an 8-byte header length then '{'; anything else is tried as torch.save. */
+function isSafetensors(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(9);
+    return readSync(fd, head, 0, 9, 0) === 9 && head[8] === 0x7b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Build the model, load the weights by name (strict), and describe it as a run would. */
+export function loadWeights(w: WeightsSpec, notes: (line: string) => void = () => {}): { config: RunConfig; model: Module } {
+  const known = [...MODELS, ...REPO_MODELS] as readonly string[];
+  if (!known.includes(w.model)) throw new CliError(`--model '${w.model}' is not known (expected ${known.join(', ')})`);
+  const activation = parseActivation(w.activation);
+  const probe = loadDataset(w.dataset, 'test', 1);
+  const [, inChannels, inputSize] = probe.shape;
+  const { numClasses } = probe;
+  const model = (REPO_MODELS as readonly string[]).includes(w.model)
+    ? buildRepoModel(w.model as RepoModel, activation, new Generator(w.seed), numClasses)
+    : buildModel({ name: w.model as ModelName, activation, hidden: w.hidden, seed: w.seed, inChannels, inputSize, numClasses });
+  try {
+    if (isSafetensors(w.path)) loadSafetensorsInto(model, w.path, { strict: true });
+    else for (const n of loadTorchCheckpoint(model, w.path, checkpointOptions(w)).notes) notes(n);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  model.eval();
+  const config: RunConfig = {
+    model: w.model as ModelName, activation: w.activation, dataset: w.dataset, method: `weights ${basename(w.path)}`, seed: w.seed, hidden: w.hidden,
+    inChannels, inputSize, numClasses, weights: w.path,
+  };
+  return { config, model };
+}
+
+/** The options `kwta eval` takes for --weights (kept here so eval's own list stays as it is). */
+export function addWeightsOptions(cmd: Command): Command {
+  return cmd
+    .option('--weights <file>', 'evaluate weights from a PyTorch checkpoint (.pt/.pth) or .safetensors instead of --run')
+    .option('--model <name>', `with --weights: ${[...MODELS, ...REPO_MODELS].join(', ')} (sp-*: the kWTA repository's sparse models)`)
+    .option('--activation <spec>', 'with --weights: relu | kwta:<gamma> | kwta-channel:<gamma> | kwta-k:<k> | lwta:<group>')
+    .option('--dataset <spec>', 'with --weights: the test set (e.g. cifar10:<dir>)')
+    .option('--key <path>', 'with --weights: where the state dict sits in the checkpoint (e.g. state_dict or ema.model)')
+    .option('--rename <rules>', "with --weights: rename checkpoint names by prefix, 'from=to,...' (e.g. fc.=linear.)")
+    .option('--hidden <n>', 'with --weights: hidden width of mnist-cnn / mlp');
+}
+
+/** The WeightsSpec of parsed options, or undefined without --weights; --run and --weights exclude each other. */
+export function weightsFromOptions(o: Record<string, unknown>): WeightsSpec | undefined {
+  if (!o.weights) {
+    if (!o.run) throw new CliError('kwta eval needs --run <dir> (a kwta train run) or --weights <file> with --model, --activation and --dataset');
+    return undefined;
+  }
+  if (o.run) throw new CliError('give either --run or --weights, not both');
+  for (const k of ['model', 'activation', 'dataset'] as const) if (!o[k]) throw new CliError(`--weights needs --${k}`);
+  return {
+    path: String(o.weights), model: String(o.model), activation: String(o.activation), dataset: String(o.dataset),
+    key: o.key as string | undefined, rename: o.rename as string | undefined, seed: Number(o.seed ?? 1),
+    hidden: o.hidden === undefined ? undefined : parsePositiveInt('hidden', o.hidden as string),
+  };
+}
