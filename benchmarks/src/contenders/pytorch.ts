@@ -111,15 +111,33 @@ export interface PytorchFiles {
 }
 
 /**
- * A PyTorch contender: `script` (in benchmarks/python) runs in its own process, serving 'step'
- * and 'loss' requests; a timed run is one 'step' round trip (the pipe adds microseconds to
- * steps of hundreds of milliseconds). Outputs: the loss of the first step and the loss after it.
- * `info` receives the script's ready line (torch version, threads, BLAS).
+ * What a script serves: `run` is the timed request; `outputs` asks for what the agreement
+ * check compares (through `ask`, one request line per reply line).
+ */
+export interface TorchProtocol {
+  run: string;
+  outputs(ask: (request: string) => Promise<Record<string, unknown>>): Promise<Float32Array[]>;
+}
+
+/** Training-step scripts: 'step' is timed; outputs are the loss of one step and the loss after it. */
+export const STEP_PROTOCOL: TorchProtocol = {
+  run: 'step',
+  async outputs(ask) {
+    return [Float32Array.of(Number((await ask('step')).loss), Number((await ask('loss')).loss))];
+  },
+};
+
+/**
+ * A PyTorch contender: `script` (in benchmarks/python) runs in its own process, serving requests
+ * (by default STEP_PROTOCOL's 'step' and 'loss'); a timed run is one `protocol.run` round trip
+ * (the pipe adds microseconds to runs of tens to hundreds of milliseconds). `info` receives the
+ * script's ready line (torch version, threads, BLAS).
  */
 export function pytorchContender(
   script: string, input: () => PytorchFiles, info?: (ready: Record<string, unknown>) => void,
-  opts: { name?: string; blas?: TorchBlas } = {},
+  opts: { name?: string; blas?: TorchBlas; protocol?: TorchProtocol } = {},
 ): Contender {
+  const protocol = opts.protocol ?? STEP_PROTOCOL;
   return {
     name: opts.name ?? 'pytorch',
     async prepare(): Promise<Prepared> {
@@ -145,13 +163,12 @@ export function pytorchContender(
       } finally {
         rmSync(dir, { recursive: true, force: true }); // the script has read its inputs
       }
-      const loss = async (req: string) => Number((await server.next(req)).loss);
       return {
         async run() {
-          await server.next('step');
+          await server.next(protocol.run);
         },
-        async outputs() {
-          return [Float32Array.of(await loss('step'), await loss('loss'))];
+        outputs() {
+          return protocol.outputs((req) => server.next(req));
         },
         dispose() {
           server.close();

@@ -3,6 +3,7 @@ import { conv2dSuite } from './conv2d.js';
 import { matmulSuite } from './matmul.js';
 import { overheadActivationsSuite } from './overhead-activations.js';
 import { overheadTrainSuite } from './overhead-train.js';
+import { pthLoadSuite } from './pth-load.js';
 import { wasmElementwiseSuite } from './wasm-elementwise.js';
 import { wasmKwtaReluSuite } from './wasm-kwta-relu.js';
 import { wasmMatmulSuite } from './wasm-matmul.js';
@@ -18,6 +19,7 @@ export const SUITES: Record<string, Suite> = {
   [wasmElementwiseSuite.name]: wasmElementwiseSuite,
   [overheadActivationsSuite.name]: overheadActivationsSuite,
   [overheadTrainSuite.name]: overheadTrainSuite,
+  [pthLoadSuite.name]: pthLoadSuite,
 };
 
 /**

@@ -70,22 +70,23 @@ export const contiguousStrides = (shape: readonly number[]): number[] => {
 
 /**
  * Decode a tensor's elements from `bytes` (laid out as `layout` says; the caller has checked
- * that every addressed element lies inside `bytes`) into a fresh array of `target`, in row-major
- * order. `fail` builds the error for an I64 value that does not fit int32.
+ * that every addressed element lies inside `bytes`) into an array of `target`, in row-major
+ * order. Contiguous, aligned, little-endian float32 comes back as a view into `bytes` (no copy:
+ * the caller's `tensor()` copies it); everything else in a fresh array. `fail` builds the error
+ * for an I64 value that does not fit int32.
  */
 export function decodeElements(bytes: Uint8Array, type: FileDType, target: DType, layout: ElementLayout, littleEndian: boolean, fail: (message: string) => Error): TypedArray {
   const { shape, strides, offset } = layout;
   const n = shape.reduce((a, b) => a * b, 1);
   const width = FILE_DTYPES[type].bytes;
-  const out = makeArray(target, n);
-  if (n === 0) return out;
   const dense = contiguousStrides(shape);
   const contiguous = shape.every((d, i) => d === 1 || strides[i] === dense[i]);
-  // Fast path: native-order float32 in place, copied with one typed-array view.
-  if (contiguous && type === 'F32' && target === 'float32' && littleEndian && (bytes.byteOffset + offset * 4) % 4 === 0) {
-    out.set(new Float32Array(bytes.buffer, bytes.byteOffset + offset * 4, n));
-    return out;
+  // Fast path: little-endian float32 in place, as a typed-array view (the engine is little-endian).
+  if (n > 0 && contiguous && type === 'F32' && target === 'float32' && littleEndian && (bytes.byteOffset + offset * 4) % 4 === 0) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset + offset * 4, n);
   }
+  const out = makeArray(target, n);
+  if (n === 0) return out;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = READERS[type];
   const rank = shape.length;

@@ -4,6 +4,7 @@
  * data section is read; a checkpoint is read whole and checked as `readTorchCheckpoint` says.
  */
 import { constants } from 'node:buffer';
+import * as zlib from 'node:zlib';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import type { Tensor } from '@kwta/core';
 import { Module, type StateDict } from './module.js';
@@ -62,7 +63,7 @@ export function loadSafetensorsInto(model: Module, path: string, opts: { strict?
 export function readTorchCheckpointFile(path: string, opts: Omit<ReadCheckpointOptions, 'source'> = {}): TorchCheckpoint {
   const size = statSync(path).size;
   if (size > constants.MAX_LENGTH) throw new CheckpointError(`${path}: ${size} bytes is more than one buffer can hold (${constants.MAX_LENGTH})`);
-  return readTorchCheckpoint(readFileSync(path), { ...opts, source: path });
+  return readTorchCheckpoint(readFileSync(path), { crc32: zlib.crc32, ...opts, source: path });
 }
 
 /** Load a `torch.save` file into `model` (names, shapes and dtypes checked before decoding). */

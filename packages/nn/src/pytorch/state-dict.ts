@@ -23,6 +23,11 @@ export interface ReadCheckpointOptions {
    * undefined to drop the entry.
    */
   rename?: Readonly<Record<string, string>> | ((name: string) => string | undefined);
+  /**
+   * The CRC-32 used to verify zip members (default: a TypeScript one that runs anywhere; the
+   * Node entry passes zlib's native `crc32`, checked against it in the tests).
+   */
+  crc32?: (data: Uint8Array) => number;
 }
 
 /** Keys under which training scripts commonly store the model's state dict, tried in order. */
@@ -120,7 +125,7 @@ function renamer(rename: ReadCheckpointOptions['rename']): (name: string) => str
 export function readTorchCheckpoint(bytes: Uint8Array, opts: ReadCheckpointOptions = {}): TorchCheckpoint {
   const source = opts.source ?? 'checkpoint';
   const budget = ByteBudget.forFile(source, bytes.length, opts.limits);
-  const file = readTorchFile(bytes, source, budget);
+  const file = readTorchFile(bytes, source, budget, opts.crc32);
   const notes: string[] = [];
   const dict = locate(file.root, source, opts.key, notes);
   let names = [...dict.map.keys()] as string[];

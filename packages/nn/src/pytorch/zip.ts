@@ -65,7 +65,7 @@ export class ZipArchive {
   readonly members = new Map<string, ZipMember>();
   private readonly r: Reader;
 
-  constructor(readonly bytes: Uint8Array, readonly source: string, private readonly budget: ByteBudget) {
+  constructor(readonly bytes: Uint8Array, readonly source: string, private readonly budget: ByteBudget, private readonly checksum: (data: Uint8Array) => number = crc32) {
     this.r = new Reader(bytes, (m) => this.error(m));
     const { entries, cdOffset, cdSize } = this.endRecord();
     this.readDirectory(entries, cdOffset, cdSize);
@@ -201,7 +201,7 @@ export class ZipArchive {
       this.budget.take(m.size, `inflating zip member '${name}'`);
       data = inflateRaw(raw, m.size, (msg) => this.error(`member '${name}': ${msg}`));
     }
-    const crc = crc32(data);
+    const crc = this.checksum(data) >>> 0;
     if (crc !== m.crc) throw this.error(`member '${name}' is corrupt: CRC-32 ${hex(crc)} but the directory records ${hex(m.crc)}`);
     return data;
   }
