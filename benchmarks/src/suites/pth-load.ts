@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ function checkpoint(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'kwta-bench-pth-'));
   const script = FIXTURE_SCRIPT.find((p) => existsSync(p));
   if (!script) throw new Error(`pth-load: ${FIXTURE_SCRIPT[0]} not found`);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   execFileSync(torch.python, [script, dir], { stdio: 'pipe', timeout: 300_000 });
   written = path.join(dir, 'spresnet18.pth');
   return written;
