@@ -1,4 +1,4 @@
-import { makeArray, type DType, type TypedArray } from '@kwta/core';
+import { makeArray, sizeOf, stridesOf, type DType, type TypedArray } from '@kwta/core';
 
 /**
  * Element types of tensors in files (safetensors' names; PyTorch's storages map onto the same
@@ -58,16 +58,6 @@ export interface ElementLayout {
   offset: number;
 }
 
-export const contiguousStrides = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-};
-
 /**
  * Decode a tensor's elements from `bytes` (laid out as `layout` says; the caller has checked
  * that every addressed element lies inside `bytes`) into an array of `target`, in row-major
@@ -77,9 +67,9 @@ export const contiguousStrides = (shape: readonly number[]): number[] => {
  */
 export function decodeElements(bytes: Uint8Array, type: FileDType, target: DType, layout: ElementLayout, littleEndian: boolean, fail: (message: string) => Error): TypedArray {
   const { shape, strides, offset } = layout;
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   const width = FILE_DTYPES[type].bytes;
-  const dense = contiguousStrides(shape);
+  const dense = stridesOf(shape);
   const contiguous = shape.every((d, i) => d === 1 || strides[i] === dense[i]);
   // Fast path: little-endian float32 in place, as a typed-array view (the engine is little-endian).
   if (n > 0 && contiguous && type === 'F32' && target === 'float32' && littleEndian && (bytes.byteOffset + offset * 4) % 4 === 0) {

@@ -13,6 +13,15 @@ export interface CraftedMember {
   claimCrc?: number;
 }
 
+function record(size: number, fields: [number, number, 2 | 4][]): Buffer {
+  const b = Buffer.alloc(size);
+  for (const [at, v, n] of fields) {
+    if (n === 2) b.writeUInt16LE(v, at);
+    else b.writeUInt32LE(v, at);
+  }
+  return b;
+}
+
 export function writeZip(members: CraftedMember[]): Uint8Array {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
@@ -22,35 +31,16 @@ export function writeZip(members: CraftedMember[]): Uint8Array {
     const body = m.deflate ? deflateRawSync(m.data) : Buffer.from(m.data);
     const crc = m.claimCrc ?? crc32(m.data);
     const size = m.claimSize ?? m.data.length;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(m.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(m.deflate ? 8 : 0, 10);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(body.length, 20);
-    cd.writeUInt32LE(size, 24);
-    cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(offset, 42);
+    const method = m.deflate ? 8 : 0;
+    // [offset, value, bytes] of each field; everything else stays zero.
+    const local = record(30, [[0, 0x04034b50, 4], [4, 20, 2], [8, method, 2], [14, crc, 4], [18, body.length, 4], [22, size, 4], [26, name.length, 2]]);
+    const cd = record(46, [[0, 0x02014b50, 4], [4, 20, 2], [6, 20, 2], [10, method, 2], [16, crc, 4], [20, body.length, 4], [24, size, 4], [28, name.length, 2], [42, offset, 4]]);
     parts.push(local, name, body);
     central.push(cd, name);
     offset += 30 + name.length + body.length;
   }
   const cdBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(cdBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
+  const end = record(22, [[0, 0x06054b50, 4], [8, members.length, 2], [10, members.length, 2], [12, cdBytes.length, 4], [16, offset, 4]]);
   return new Uint8Array(Buffer.concat([...parts, cdBytes, end]));
 }
 

@@ -1,5 +1,5 @@
-import { ValueError, tensor, type DType, type Tensor, type TypedArray } from '@kwta/core';
-import { contiguousStrides, decodeElements } from '../elements.js';
+import { ValueError, stridesOf, tensor, type DType, type Tensor, type TypedArray } from '@kwta/core';
+import { decodeElements } from '../elements.js';
 import { planAgainstModel } from '../load-plan.js';
 import type { Module, StateDict } from '../module.js';
 import { FILE_DTYPES, SafetensorsError, WRITE_DTYPE, checkHeaderLength, parseHeader, type Header, type HeaderEntry } from './header.js';
@@ -58,7 +58,7 @@ export function readHeader(bytes: Uint8Array, source = 'safetensors buffer'): He
  * values that do not fit int32 (from I64) are refused rather than wrapped.
  */
 export function decodeEntry(source: string, data: Uint8Array, e: HeaderEntry, target: DType): TypedArray {
-  const layout = { shape: e.shape, strides: contiguousStrides(e.shape), offset: 0 };
+  const layout = { shape: e.shape, strides: stridesOf(e.shape), offset: 0 };
   return decodeElements(data.subarray(e.begin, e.end), e.fileDType, target, layout, true, (m) => new SafetensorsError(`${source}: tensor '${e.name}' ${m}`));
 }
 
