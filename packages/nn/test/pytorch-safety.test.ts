@@ -25,10 +25,10 @@ const time = (f: () => void) => {
 };
 
 /** {'w': _rebuild_tensor_v2(<FloatStorage '0' of `numel`>, 0, size, stride, False, OrderedDict())} as protocol 2. */
-function tensorPickle(numel: number, size: number[], stride: number[]): Uint8Array {
+function tensorPickle(numel: number, size: number[], stride: number[], key: Uint8Array = str('w')): Uint8Array {
   const tuple = (xs: number[]) => ['(', ...xs.map((x) => pickleBytes('J', u32(x))), 't'];
   return pickleBytes(
-    '\x80\x02}', str('w'), 'ctorch._utils\n_rebuild_tensor_v2\n(',
+    '\x80\x02}', key, 'ctorch._utils\n_rebuild_tensor_v2\n(',
     '(', str('storage'), 'ctorch\nFloatStorage\n', str('0'), str('cpu'), 'J', u32(numel), 'tQ',
     'K\x00', ...tuple(size), ...tuple(stride), '\x89ccollections\nOrderedDict\n)R', 'tR', 's.',
   );
@@ -81,6 +81,9 @@ describe('crafted pickles', () => {
     // A storage whose record is shorter than the pickle declares.
     refuse(torchZip(tensorPickle(1000, [1000], [1]), { 0: new Uint8Array(4) }), /storage '0' should hold 1000 float32 elements \(4000 bytes\) but 'archive\/data\/0' has 4 bytes/);
     refuse(torchZip(tensorPickle(6, [2, 3], [3, 1])), /storage '0' has no member 'archive\/data\/0'/);
+    // Python 2 str keys (SHORT_BINSTRING) are ISO-8859-1, byte for byte (0x80 is U+0080, not the euro sign).
+    const py2 = torchZip(tensorPickle(6, [2, 3], [3, 1], pickleBytes('U\x02w\x80')), { 0: new Uint8Array(24) });
+    expect([...readTorchCheckpoint(py2).entries.keys()]).toEqual(['w\u0080']);
     refuse(torchZip(tensorPickle(6, [3, 3], [3, 1]), { 0: new Uint8Array(24) }), /reaches element 8, past the storage's 6/);
   });
 });

@@ -21,6 +21,16 @@ export interface PickleContext {
   persistentLoad?: (pid: PyValue) => PyValue;
 }
 
+/**
+ * ISO-8859-1, byte for byte (TextDecoder's 'latin1' label is windows-1252, which differs at
+ * 0x80-0x9f): GLOBAL names and Python 2 strings.
+ */
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+}
+
 /** Integers wider than this many bytes are refused (the legacy magic number needs 10). */
 const MAX_LONG_BYTES = 16;
 
@@ -74,7 +84,7 @@ class Unpickler {
   private line(): string {
     const end = this.bytes.indexOf(0x0a, this.pos);
     if (end < 0) throw this.fail('GLOBAL name runs past the end of the pickle');
-    const s = new TextDecoder('latin1').decode(this.bytes.subarray(this.pos, end));
+    const s = latin1(this.bytes.subarray(this.pos, end));
     this.pos = end + 1;
     return s;
   }
@@ -172,8 +182,8 @@ class Unpickler {
     0x8c: () => this.push(this.utf8(this.u8())), // SHORT_BINUNICODE
     0x8d: () => this.push(this.utf8(this.u64())), // BINUNICODE8
     // Python 2 str: bytes that pickle decodes as latin-1 by default.
-    0x54: () => this.push(new TextDecoder('latin1').decode(this.raw(this.i32(), 'string'))), // BINSTRING T
-    0x55: () => this.push(new TextDecoder('latin1').decode(this.raw(this.u8(), 'string'))), // SHORT_BINSTRING U
+    0x54: () => this.push(latin1(this.raw(this.i32(), 'string'))), // BINSTRING T
+    0x55: () => this.push(latin1(this.raw(this.u8(), 'string'))), // SHORT_BINSTRING U
     0x42: () => this.push(new PyBytes(this.raw(this.u32(), 'bytes'))), // BINBYTES B
     0x43: () => this.push(new PyBytes(this.raw(this.u8(), 'bytes'))), // SHORT_BINBYTES C
     0x8e: () => this.push(new PyBytes(this.raw(this.u64(), 'bytes'))), // BINBYTES8

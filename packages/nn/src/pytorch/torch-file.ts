@@ -2,7 +2,7 @@ import { FILE_DTYPES } from '../elements.js';
 import type { ByteBudget } from './budget.js';
 import { CheckpointError } from './errors.js';
 import { storageTypeOf } from './globals.js';
-import { unpickle } from './pickle.js';
+import { latin1, unpickle } from './pickle.js';
 import { STORAGE_TYPES, StorageRef } from './storage.js';
 import { PyDict, PyList, PyTuple, describe, type PyValue } from './values.js';
 import { ZipArchive, looksLikeZip } from './zip.js';
@@ -142,7 +142,7 @@ function legacyView(view: PyValue, root: StorageRef, fail: (m: string) => Checkp
 export function readTorchFile(bytes: Uint8Array, source: string, budget: ByteBudget, checksum?: (data: Uint8Array) => number): TorchFile {
   if (looksLikeZip(bytes)) return readZip(bytes, source, budget, checksum);
   if (bytes.length > 0 && bytes[0] === 0x80) return readLegacy(bytes, source);
-  if (bytes.length >= 262 && new TextDecoder('latin1').decode(bytes.subarray(257, 262)) === 'ustar') {
+  if (bytes.length >= 262 && latin1(bytes.subarray(257, 262)) === 'ustar') {
     throw new CheckpointError(`${source}: tar-based torch.save files (PyTorch before 0.1.10) are not read`);
   }
   throw new CheckpointError(`${source}: not a torch.save file (${bytes.length} bytes; neither a zip archive nor a pickle)`);
