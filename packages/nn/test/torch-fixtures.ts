@@ -28,7 +28,8 @@ export function writeTorchFixtures(name: string, args: string[] = []): { dir: st
     );
   }
   const dir = mkdtempSync(join(tmpdir(), 'kwta-torch-'));
-  execFileSync(TORCH_PYTHON, [script(name), dir, ...args], { stdio: 'pipe', timeout: 300_000 });
+  // No __pycache__ in the source tree when one fixture script imports another.
+  execFileSync(TORCH_PYTHON, [script(name), dir, ...args], { stdio: 'pipe', timeout: 300_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
