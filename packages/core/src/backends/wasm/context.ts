@@ -54,3 +54,21 @@ export function copyToOutput(ctx: WasmContext, src: number, floats: number, out:
   if (out.addr >= 0 && out.addr + outOffset * 4 === src) return;
   out.values.set(ctx.rt.f32.subarray(src / 4, src / 4 + floats), outOffset);
 }
+
+/**
+ * Scratch for every pool thread: `layout` gives each buffer's size in bytes; returns thread 0's
+ * addresses and the stride between threads (calls mark these arguments `perThread`).
+ */
+export function threadScratch<K extends string>(ctx: WasmContext, threads: number, layout: Record<K, number>): { at: Record<K, number>; stride: number } {
+  const ALIGN = 64;
+  let size = 0;
+  const offsets = {} as Record<K, number>;
+  for (const k of Object.keys(layout) as K[]) {
+    offsets[k] = size;
+    size += Math.ceil(layout[k] / ALIGN) * ALIGN + ALIGN;
+  }
+  const base = ctx.arena.alloc(size * threads);
+  const at = {} as Record<K, number>;
+  for (const k of Object.keys(layout) as K[]) at[k] = base + offsets[k];
+  return { at, stride: size };
+}

@@ -3,7 +3,7 @@ import { convOutSize, type Shape } from '../../shape.js';
 import { GEOMETRY_FIELDS } from './emit/conv.js';
 import { copyOut, packACall, packBCall, type GemmPlan } from './gemm-host.js';
 import { splitRange } from './arena.js';
-import { copyToOutput, place, threadsFor, type WasmContext } from './context.js';
+import { copyToOutput, place, threadScratch, threadsFor, type WasmContext } from './context.js';
 import type { Call, Task } from './runtime.js';
 import type { Operand } from './storage.js';
 
@@ -43,24 +43,6 @@ function panels(ctx: WasmContext, M: number, N: number) {
 /** A GemmPlan-shaped descriptor for the pack-call helpers (no buffers of its own). */
 function shapeOnly(M: number, N: number, K: number): GemmPlan {
   return { M, N, K, mPanels: 0, nPanels: 0, pa: 0, pb: 0, c: 0, ldc: 0 };
-}
-
-/**
- * Scratch for every pool thread: `layout` gives each buffer's size in bytes; returns thread 0's
- * addresses and the stride between threads (calls mark these arguments `perThread`).
- */
-function threadScratch<K extends string>(ctx: WasmContext, threads: number, layout: Record<K, number>): { at: Record<K, number>; stride: number } {
-  const ALIGN = 64;
-  let size = 0;
-  const offsets = {} as Record<K, number>;
-  for (const k of Object.keys(layout) as K[]) {
-    offsets[k] = size;
-    size += Math.ceil(layout[k] / ALIGN) * ALIGN + ALIGN;
-  }
-  const base = ctx.arena.alloc(size * threads);
-  const at = {} as Record<K, number>;
-  for (const k of Object.keys(layout) as K[]) at[k] = base + offsets[k];
-  return { at, stride: size };
 }
 
 /**

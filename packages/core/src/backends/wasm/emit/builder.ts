@@ -149,6 +149,12 @@ export class FnBuilder {
   v128store(offset = 0): this { return this.simd(SIMD.store).memarg(0, offset); }
   load32Splat(offset = 0): this { return this.simd(SIMD.load32Splat).memarg(2, offset); }
   v128zero(): this { this.simd(SIMD.const); for (let i = 0; i < 16; i++) this.code.push(0); return this; }
+  /** v128.const with four i32 lanes (little-endian). */
+  i32x4const(lanes: readonly [number, number, number, number]): this {
+    this.simd(SIMD.const);
+    for (const l of lanes) for (let b = 0; b < 4; b++) this.code.push((l >>> (8 * b)) & 0xff);
+    return this;
+  }
   f32x4splat(): this { return this.simd(SIMD.f32x4Splat); }
   f32x4extract(lane: number): this { return this.simd(SIMD.f32x4ExtractLane).op(lane); }
   f32x4add(): this { return this.simd(SIMD.f32x4Add); }

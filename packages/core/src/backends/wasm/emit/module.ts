@@ -5,12 +5,13 @@ import { DEFAULT_GEMM, emitMicroKernel, emitPack, emitTiles, type GemmShape } fr
 import { COMPARE_KERNELS, WASM_COMPARE_OPS, WHERE_KERNELS, emitCompareScalar, emitWhere } from './mask.js';
 import { emitSumCols, emitSumMid, emitSumRows } from './reduce.js';
 import { emitTopkRows } from './select.js';
+import { SPARSE_KERNELS, emitSparseKernels } from './sparse.js';
 
 /** The exported kernels, in function-index order (the micro-kernel must stay first: tiles call it). */
 export const KERNEL_NAMES = [
   'gemm_micro', 'gemm_tiles', 'packA_rows', 'packA_cols', 'packB_rows', 'packB_cols', 'im2col', 'col2im',
   ...BINARY_KERNELS, ...UNARY_KERNELS, 'sum_rows', 'sum_cols', 'topk_rows',
-  ...COMPARE_KERNELS, ...WHERE_KERNELS, 'sum_mid',
+  ...COMPARE_KERNELS, ...WHERE_KERNELS, 'sum_mid', ...SPARSE_KERNELS,
 ] as const;
 export type WasmKernelName = (typeof KERNEL_NAMES)[number];
 
@@ -41,6 +42,7 @@ export function kernelModuleBytes(gemm: GemmShape, shared: boolean): Uint8Array 
     ...WASM_COMPARE_OPS.map((op) => emitCompareScalar(op)),
     ...WHERE_KERNELS.map((name) => emitWhere(name)),
     emitSumMid(),
+    ...emitSparseKernels(),
   ];
   funcs.forEach((f, i) => {
     if (f.name !== KERNEL_NAMES[i]) throw new Error(`wasm kernel module: function ${i} is ${f.name}, expected ${KERNEL_NAMES[i]}`);

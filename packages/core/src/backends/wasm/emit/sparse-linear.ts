@@ -1,0 +1,159 @@
+import { FnBuilder, type Local } from './builder.js';
+import { emitPack } from './gemm.js';
+
+/**
+ * Output columns per weight panel of the sparse linear forward: the panel (in x SPARSE_PANEL
+ * floats, W's rows interleaved) is the contiguous block each winner reads a row of, and its
+ * SPARSE_PANEL / 4 accumulators stay in registers while a sample's winners stream past.
+ */
+export const SPARSE_PANEL = 16;
+
+/**
+ * sp_pack(src, rs, cs, K, N, Kp, dst, p0, p1): W's rows [0, SPARSE_PANEL) interleaved into one
+ * panel: dst[i·SPARSE_PANEL + t] = W[t, i] (zeros past the last row). The GEMM's panel packer
+ * at the panel width, reading W's rows contiguously.
+ */
+export const emitSparsePack = (): FnBuilder => emitPack('sp_pack', SPARSE_PANEL, false);
+
+/**
+ * sp_pack_full(src, inF, dst): a whole panel (SPARSE_PANEL rows of W from `src`, row pitch inF
+ * floats) interleaved as dst[i·SPARSE_PANEL + t] = W[t, i], by 4 x 4 blocks: four rows' f32x4
+ * loads, transposed with eight shuffles, stored as four panel-row pieces. Four times fewer
+ * memory operations than the scalar packer; the last inF mod 4 columns go one float at a time.
+ */
+export function emitSparsePackFull(): FnBuilder {
+  const f = FnBuilder.i32Params('sp_pack_full', 3);
+  const [src, inF, dst] = [0, 1, 2];
+  const [t, i, in4, s, d, pitch] = Array.from({ length: 6 }, () => f.local());
+  const r = [f.v128(), f.v128(), f.v128(), f.v128()];
+  const lo = [f.v128(), f.v128()];
+  const PANEL_BYTES = SPARSE_PANEL * 4;
+  f.get(inF).i32(-4).and().set(in4);
+  f.get(inF).i32(4).mul().set(pitch);
+  f.forRange(t, () => f.i32(0), () => f.i32(SPARSE_PANEL), () => {
+    // s: row t of W; d: lane t of panel row 0.
+    f.get(src).get(t).get(pitch).mul().add().set(s);
+    f.get(dst).get(t).i32(4).mul().add().set(d);
+    f.forRange(i, () => f.i32(0), () => f.get(in4), () => {
+      r.forEach((v, q) => f.get(s).i32(q).get(pitch).mul().add().v128load().set(v));
+      // [a0 b0 a1 b1], [a2 b2 a3 b3] from rows a, b; the same from c, d; then columns.
+      f.get(r[0]).get(r[1]).f32x4shuffle([0, 4, 1, 5]).set(lo[0]);
+      f.get(r[0]).get(r[1]).f32x4shuffle([2, 6, 3, 7]).set(r[0]);
+      f.get(r[2]).get(r[3]).f32x4shuffle([0, 4, 1, 5]).set(lo[1]);
+      f.get(r[2]).get(r[3]).f32x4shuffle([2, 6, 3, 7]).set(r[2]);
+      f.get(d).get(lo[0]).get(lo[1]).f32x4shuffle([0, 1, 4, 5]).v128store();
+      f.get(d).get(lo[0]).get(lo[1]).f32x4shuffle([2, 3, 6, 7]).v128store(PANEL_BYTES);
+      f.get(d).get(r[0]).get(r[2]).f32x4shuffle([0, 1, 4, 5]).v128store(2 * PANEL_BYTES);
+      f.get(d).get(r[0]).get(r[2]).f32x4shuffle([2, 3, 6, 7]).v128store(3 * PANEL_BYTES);
+      f.inc(s, 16).inc(d, 4 * PANEL_BYTES);
+    }, 4);
+    f.forRange(i, () => f.get(in4), () => f.get(inF), () => {
+      r.forEach((_, q) => {
+        f.get(d).get(s).i32(q).get(pitch).mul().add().f32load().f32store(q * 4);
+      });
+      f.inc(s, 4).inc(d, PANEL_BYTES);
+    });
+  }, 4);
+  return f;
+}
+
+/**
+ * sp_linear_fwd(panel, rowPtr, idx, val, n0, n1, y, ldy): for samples n in [n0, n1),
+ * y[n, 0..SPARSE_PANEL) = Σ over row n's entries (i, v) of v · panel[i, ·], the panel's columns
+ * of x · Wᵀ. Per entry: one splat of v, SPARSE_PANEL / 4 loads of the panel row, as many
+ * multiplies and adds into the register accumulators. ldy: y's row pitch in bytes.
+ */
+export function emitSparseLinearForward(): FnBuilder {
+  const f = FnBuilder.i32Params('sp_linear_fwd', 8);
+  const [panel, rowPtr, idx, val, n0, n1, y, ldy] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const NV = SPARSE_PANEL / 4;
+  const acc: Local[] = Array.from({ length: NV }, () => f.v128());
+  const v = f.v128();
+  const [n, ip, vp, end, row] = Array.from({ length: 5 }, () => f.local());
+  f.forRange(n, () => f.get(n0), () => f.get(n1), () => {
+    for (const a of acc) f.v128zero().set(a);
+    rowRange(f, rowPtr, n, idx, val, ip, vp, end);
+    f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
+      f.get(panel).get(ip).i32load().i32(SPARSE_PANEL * 4).mul().add().set(row);
+      f.get(vp).load32Splat().set(v);
+      acc.forEach((a, q) => f.get(a).get(v).get(row).v128load(16 * q).f32x4mul().f32x4add().set(a));
+      f.inc(ip, 4).inc(vp, 4);
+    });
+    f.get(y).get(n).get(ldy).mul().add().set(row);
+    acc.forEach((a, q) => f.get(row).get(a).v128store(16 * q));
+  });
+  return f;
+}
+
+/** The entries of sparse row `n`: sets `ip`/`vp` to its first index/value address and `end` past its last index. */
+function rowRange(f: FnBuilder, rowPtr: Local, n: Local, idx: Local, val: Local | null, ip: Local, vp: Local | null, end: Local): void {
+  f.get(rowPtr).get(n).i32(4).mul().add().tee(end).i32load().i32(4).mul().set(ip);
+  if (val !== null && vp !== null) f.get(ip).get(val).add().set(vp);
+  f.get(ip).get(idx).add().set(ip);
+  f.get(end).i32load(4).i32(4).mul().get(idx).add().set(end);
+}
+
+/**
+ * The two backward products walk dy by columns (weight rows o), as `transposeRows` lays them out:
+ * column o lists the samples n with an entry dy[n, o]. `body(n, d)` runs once per such entry.
+ */
+function forEachColumnEntry(f: FnBuilder, o: Local, colPtr: Local, colIdx: Local, colVal: Local, body: (n: Local, d: Local) => void): void {
+  const [e, n] = [f.local(), f.local()];
+  const d = f.f32();
+  f.forRange(e, () => f.get(colPtr).get(o).i32(4).mul().add().i32load(), () => f.get(colPtr).get(o).i32(4).mul().add().i32load(4), () => {
+    f.get(colIdx).get(e).i32(4).mul().add().i32load().set(n);
+    f.get(colVal).get(e).i32(4).mul().add().f32load().set(d);
+    body(n, d);
+  });
+}
+
+/**
+ * sp_linear_dw(o0, o1, colPtr, colIdx, colVal, rowPtr, idx, val, dw, inF): rows [o0, o1) of
+ * dW = dyᵀ · x as sums of sparse outer products: row o is zeroed, then every entry dy[n, o] adds
+ * dy[n, o] · x[n, ·] at x's entries (a scatter into one row, which stays in L1). Each row is
+ * owned by one call, so the sums run in a fixed order (samples ascending).
+ */
+export function emitSparseLinearWeightGrad(): FnBuilder {
+  const f = FnBuilder.i32Params('sp_linear_dw', 10);
+  const [o0, o1, colPtr, colIdx, colVal, rowPtr, idx, val, dw, inF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [o, i, row, in4, ip, vp, end, a] = Array.from({ length: 8 }, () => f.local());
+  f.get(inF).i32(-4).and().set(in4);
+  f.forRange(o, () => f.get(o0), () => f.get(o1), () => {
+    f.get(dw).get(o).get(inF).mul().i32(4).mul().add().set(row);
+    f.forRange(i, () => f.i32(0), () => f.get(in4), () => f.get(row).get(i).i32(4).mul().add().v128zero().v128store(), 4);
+    f.forRange(i, () => f.get(in4), () => f.get(inF), () => f.get(row).get(i).i32(4).mul().add().f32const(0).f32store());
+    forEachColumnEntry(f, o, colPtr, colIdx, colVal, (n, d) => {
+      rowRange(f, rowPtr, n, idx, val, ip, vp, end);
+      f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
+        f.get(row).get(ip).i32load().i32(4).mul().add().tee(a);
+        f.get(a).f32load().get(d).get(vp).f32load().f32mul().f32add().f32store();
+        f.inc(ip, 4).inc(vp, 4);
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * sp_linear_dx(o0, o1, colPtr, colIdx, colVal, rowPtr, idx, w, inF, acc): the input gradient
+ * dx = dy · W at x's entries only, from weight rows [o0, o1): every entry dy[n, o] adds
+ * dy[n, o] · W[o, i] to acc[e] for each entry e = (n, i) of x. W is walked row by row (each row
+ * read once, from L1 while the samples using it gather from it); acc (one float per entry of x)
+ * belongs to the caller's group of rows, and the host adds the groups in a fixed order.
+ */
+export function emitSparseLinearInputGrad(): FnBuilder {
+  const f = FnBuilder.i32Params('sp_linear_dx', 10);
+  const [o0, o1, colPtr, colIdx, colVal, rowPtr, idx, w, inF, acc] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [o, wrow, ip, ap, end] = Array.from({ length: 5 }, () => f.local());
+  f.forRange(o, () => f.get(o0), () => f.get(o1), () => {
+    f.get(w).get(o).get(inF).mul().i32(4).mul().add().set(wrow);
+    forEachColumnEntry(f, o, colPtr, colIdx, colVal, (n, d) => {
+      rowRange(f, rowPtr, n, idx, acc, ip, ap, end);
+      f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
+        f.get(ap).get(ap).f32load().get(d).get(wrow).get(ip).i32load().i32(4).mul().add().f32load().f32mul().f32add().f32store();
+        f.inc(ip, 4).inc(ap, 4);
+      });
+    });
+  });
+  return f;
+}
