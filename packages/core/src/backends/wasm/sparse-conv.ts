@@ -1,7 +1,7 @@
 import type { Conv2dAttrs, TensorInfo } from '../../backend.js';
 import { ShapeError } from '../../errors.js';
 import type { Shape } from '../../shape.js';
-import { sparseConvGeometry, type SparseConvGeometry, type Taps } from '../cpu/sparse-conv.js';
+import { sparseConvGeometry, type SparseConvGeometry } from '../cpu/sparse-conv.js';
 import { nnz, type SparseRows } from '../cpu/sparse-rows.js';
 import { splitRange } from './arena.js';
 import { copyToOutput, output, place, threadScratch, threadsFor, type WasmContext } from './context.js';
@@ -30,17 +30,30 @@ interface Prepared {
   stride: number;
 }
 
-/** A tap table in wasm memory: start offsets, then (tap · tapBytes, out · outBytes) pairs. */
-function placeTaps(ctx: WasmContext, t: Taps, tapBytes: number, outBytes: number): { start: number; tab: number } {
-  const start = ctx.arena.alloc(t.start.length * 4);
-  ctx.rt.i32.set(t.start, start / 4);
-  const tab = ctx.arena.alloc(Math.max(8, t.tap.length * 8));
+/**
+ * The tap table in wasm memory: for each position s = h·W + w of an input plane, the pairs
+ * (filter-tap offset, output-pixel offset) in bytes of the channels-last buffers, at entries
+ * start[s] .. start[s+1]: the row taps of h times the column taps of w.
+ */
+function placeTaps(ctx: WasmContext, g: SparseConvGeometry, F4: number): { start: number; taps: number } {
+  const { rows, cols, H, W, KW, OW } = g;
+  const start = ctx.arena.alloc((H * W + 1) * 4);
+  const taps = ctx.arena.alloc(Math.max(8, rows.tap.length * cols.tap.length * 8));
   const view = ctx.rt.i32;
-  for (let a = 0; a < t.tap.length; a++) {
-    view[tab / 4 + 2 * a] = t.tap[a] * tapBytes;
-    view[tab / 4 + 2 * a + 1] = t.out[a] * outBytes;
+  let n = 0;
+  for (let h = 0, s = 0; h < H; h++) {
+    for (let w = 0; w < W; w++, s++) {
+      view[start / 4 + s] = n;
+      for (let a = rows.start[h]; a < rows.start[h + 1]; a++) {
+        for (let b = cols.start[w]; b < cols.start[w + 1]; b++, n++) {
+          view[taps / 4 + 2 * n] = (rows.tap[a] * KW + cols.tap[b]) * F4 * 4;
+          view[taps / 4 + 2 * n + 1] = (rows.out[a] * OW + cols.out[b]) * F4 * 4;
+        }
+      }
+    }
   }
-  return { start, tab };
+  view[start / 4 + H * W] = n;
+  return { start, taps };
 }
 
 /** Taps a winner reaches on average: the dense work's share per winner, for the pool threshold. */
@@ -52,11 +65,9 @@ function prepare(ctx: WasmContext, op: string, x: SparseRows, xShape: Shape, wSh
   const g = sparseConvGeometry(op, x, xShape, wShape, attrs);
   const F4 = Math.ceil(g.F / 4) * 4, P = g.OH * g.OW, CKK = g.C * g.KH * g.KW;
   ctx.arena.reset();
-  const rows = placeTaps(ctx, g.rows, g.KW * F4 * 4, g.OW * F4 * 4);
-  const cols = placeTaps(ctx, g.cols, F4 * 4, F4 * 4);
+  const t = placeTaps(ctx, g, F4);
   const fields: Record<(typeof SPARSE_CONV_FIELDS)[number], number> = {
-    plane: g.H * g.W, W: g.W, F: g.F, F4, P, chanBytes: g.KH * g.KW * F4 * 4,
-    hStart: rows.start, hTab: rows.tab, wStart: cols.start, wTab: cols.tab, CHW: g.C * g.H * g.W,
+    plane: g.H * g.W, F: g.F, F4, P, chanBytes: g.KH * g.KW * F4 * 4, tapStart: t.start, taps: t.taps, CHW: g.C * g.H * g.W,
   };
   const block = ctx.arena.alloc(SPARSE_CONV_FIELDS.length * 4);
   SPARSE_CONV_FIELDS.forEach((name, i) => { ctx.rt.i32[block / 4 + i] = fields[name]; });
@@ -107,7 +118,7 @@ const MAX_GROUPS = 8;
 /**
  * dW [F, C, KH, KW] from sparse x and dense dy: the images are cut into at most MAX_GROUPS
  * fixed groups, each summing its images in order into its own channels-last accumulator; the
- * host adds the groups in order while turning them back into [F, C·KH·KW].
+ * groups are added in order (`sum_cols`) and turned back into [F, C·KH·KW].
  */
 export function sparseConv2dBackwardFilterWasm(ctx: WasmContext, x: SparseRows, xShape: Shape, dy: Operand, filterShape: Shape, attrs: Conv2dAttrs): TensorInfo {
   const p = prepare(ctx, 'sparseConv2dBackwardFilter', x, xShape, filterShape, attrs);
@@ -124,14 +135,14 @@ export function sparseConv2dBackwardFilterWasm(ctx: WasmContext, x: SparseRows, 
     return calls;
   });
   ctx.rt.run(tasks, p.stride, Math.min(p.threads, groups.length));
-  const view = ctx.rt.f32, dst = out.values;
-  for (let f = 0; f < F; f++) {
-    for (let r = 0; r < CKK; r++) {
-      let s = 0;
-      for (let j = 0; j < groups.length; j++) s += view[dwc / 4 + j * CKK * F4 + r * F4 + f];
-      dst[f * CKK + r] = s;
-    }
+  // The groups summed in order (in float64), then [C·KH·KW, F4] back to [F, C·KH·KW].
+  let sum = dwc;
+  if (groups.length > 1) {
+    sum = ctx.arena.alloc(CKK * F4 * 4);
+    ctx.rt.run([[{ fn: 'sum_cols', args: [dwc, sum, groups.length, CKK * F4, CKK * F4] }]], 0, 1);
   }
+  const view = ctx.rt.f32, dst = out.values;
+  for (let r = 0, i = sum / 4; r < CKK; r++, i += F4) for (let f = 0; f < F; f++) dst[f * CKK + r] = view[i + f];
   return info;
 }
 

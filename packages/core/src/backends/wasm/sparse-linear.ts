@@ -12,8 +12,8 @@ import type { Operand } from './storage.js';
 /**
  * Host side of a linear layer whose input x [N, in] is sparse rows (a k-WTA's winners), W in
  * PyTorch's layout [out, in]. The forward reads W once per call: each task takes a range of
- * SPARSE_PANEL-row panels of W, interleaves one at a time into its thread's scratch (`sp_pack`,
- * 4·in·SPARSE_PANEL bytes, which stays in L2) and runs every sample's winners against it
+ * SPARSE_PANEL-row panels of W, interleaves one at a time into its thread's scratch
+ * (4·in·SPARSE_PANEL bytes, which stays in L2) and runs every sample's winners against it
  * (`sp_linear_fwd`). The backward products walk dy by columns (one weight row at a time).
  */
 
@@ -33,12 +33,12 @@ export interface PackedWeight {
   release(): void;
 }
 
-/** Interleave panel p of W into `dst` (argument 2 for a full panel, 6 for the last, partial one: `dstArg`). */
-function packCall(wPtr: number, out: number, inF: number, p: number, dst: number): Call & { dstArg: number } {
+/** Interleave panel p of W into `dst` (the forward kernel does the same per panel when not given packed weights). */
+function packCall(wPtr: number, out: number, inF: number, p: number, dst: number): Call {
   const src = wPtr + p * SPARSE_PANEL * inF * 4;
-  if ((p + 1) * SPARSE_PANEL <= out) return { fn: 'sp_pack_full', args: [src, inF, dst], dstArg: 2 };
+  if ((p + 1) * SPARSE_PANEL <= out) return { fn: 'sp_pack_full', args: [src, inF, dst] };
   // Wᵀ [in x out] from row p·SPARSE_PANEL of W: element (i, t) at W[p·SPARSE_PANEL + t, i].
-  return { fn: 'sp_pack', args: [src, 1, inF, inF, out - p * SPARSE_PANEL, inF, dst, 0, 1], dstArg: 6 };
+  return { fn: 'sp_pack', args: [src, 1, inF, inF, out - p * SPARSE_PANEL, inF, dst, 0, 1] };
 }
 
 /**
@@ -54,10 +54,7 @@ export function packLinearWeight(ctx: WasmContext, w: Operand, out: number, inF:
   const threads = threadsFor(ctx, out * inF * PACK_WORK);
   const tasks: Task[] = ranges(panels, threads).map(([p0, p1]) => {
     const calls: Task = [];
-    for (let p = p0; p < p1; p++) {
-      const { fn, args } = packCall(wPtr, out, inF, p, addr + p * inF * SPARSE_PANEL * 4);
-      calls.push({ fn, args });
-    }
+    for (let p = p0; p < p1; p++) calls.push(packCall(wPtr, out, inF, p, addr + p * inF * SPARSE_PANEL * 4));
     return calls;
   });
   ctx.rt.run(tasks, 0, threads);
@@ -74,7 +71,7 @@ export function sparseLinearWasm(ctx: WasmContext, x: SparseRows, w: Operand, ou
   if (N * out === 0) return info;
   ctx.arena.reset();
   const xs = placeRows(ctx, x);
-  const wPtr = packed ? -1 : place(ctx, w);
+  const wPtr = packed ? 0 : place(ctx, w);
   // Whole panels write straight into a heap output; else into padded scratch, copied out.
   const inPlace = out % SPARSE_PANEL === 0 && y.addr >= 0;
   const ldy = inPlace ? out : panels * SPARSE_PANEL;
@@ -82,20 +79,11 @@ export function sparseLinearWasm(ctx: WasmContext, x: SparseRows, w: Operand, ou
   const threads = threadsFor(ctx, 2 * nnz(x) * out + (packed ? 0 : out * inF * PACK_WORK));
   const panelBytes = inF * SPARSE_PANEL * 4;
   const { at, stride } = threadScratch(ctx, packed ? 1 : threads, { panel: packed ? 0 : panelBytes });
-  const forward = (panel: number, p: number): Call => ({
-    fn: 'sp_linear_fwd', args: [panel, xs.rowPtr, xs.indices, xs.values, 0, N, yPtr + p * SPARSE_PANEL * 4, ldy * 4],
-  });
-  const tasks: Task[] = ranges(panels, threads).map(([p0, p1]) => {
-    const calls: Task = [];
-    for (let p = p0; p < p1; p++) {
-      if (packed) calls.push(forward(packed.addr + p * panelBytes, p));
-      else {
-        const { fn, args, dstArg } = packCall(wPtr, out, inF, p, at.panel);
-        calls.push({ fn, args, perThread: [dstArg] }, { ...forward(at.panel, p), perThread: [0] });
-      }
-    }
-    return calls;
-  });
+  const tasks: Task[] = ranges(panels, threads).map(([p0, p1]) => [{
+    fn: 'sp_linear_fwd',
+    args: [wPtr, inF, out, p0, p1, packed ? packed.addr : at.panel, packed ? 1 : 0, xs.rowPtr, xs.indices, xs.values, N, yPtr, ldy * 4],
+    perThread: packed ? [] : [5],
+  }]);
   ctx.rt.run(tasks, packed ? 0 : stride, threads);
   copyOut(ctx, yPtr, ldy, N, out, y, 0);
   return info;
@@ -133,14 +121,19 @@ export function sparseLinearWeightGradWasm(ctx: WasmContext, dy: SparseRows, x: 
   return info;
 }
 
-/** Most groups of weight rows whose partial input gradients are summed (a fixed split: same bits on any thread count). */
+/**
+ * Groups of weight rows whose partial input gradients are summed: a split fixed by the shape
+ * (same bits on any thread count), at most 8 and at least ROWS_PER_GROUP rows each, since every
+ * group zeroes, fills and adds one float per entry of x.
+ */
 const MAX_GROUPS = 8;
+const ROWS_PER_GROUP = 256;
 
 /**
  * The input gradient dx = dy · W at x's entries only, as a dense [N, in] tensor (zeros
  * elsewhere: the k-WTA before this layer keeps only its winners' gradient). The weight rows are
- * cut into at most MAX_GROUPS fixed groups; each accumulates one float per entry of x, and the
- * groups are summed in order (`sum_cols`, in float64) before the entries are scattered.
+ * cut into fixed groups; each accumulates one float per entry of x, and the groups are summed in
+ * order (`sum_cols`, in float64) before the entries are scattered.
  */
 export function sparseLinearInputGradWasm(ctx: WasmContext, dy: SparseRows, w: Operand, x: SparseRows): TensorInfo {
   checkRows('sparseLinearInputGrad', dy, x);
@@ -150,7 +143,7 @@ export function sparseLinearInputGradWasm(ctx: WasmContext, dy: SparseRows, w: O
   if (x.rows * inF === 0) return info;
   ctx.arena.reset();
   const cols = placeColumns(ctx, dy), xs = placeRows(ctx, x), wPtr = place(ctx, w);
-  const groups = splitRange(out, Math.max(1, Math.min(out, MAX_GROUPS))).filter(([a, b]) => b > a);
+  const groups = splitRange(out, Math.max(1, Math.min(MAX_GROUPS, Math.floor(out / ROWS_PER_GROUP)))).filter(([a, b]) => b > a);
   const acc = ctx.arena.zeros(Math.max(1, groups.length * n));
   const perSample = x.rows === 0 ? 0 : n / x.rows;
   const threads = Math.min(threadsFor(ctx, 2 * nnz(dy) * perSample), Math.max(1, groups.length));

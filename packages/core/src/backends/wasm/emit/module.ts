@@ -42,7 +42,7 @@ export function kernelModuleBytes(gemm: GemmShape, shared: boolean): Uint8Array 
     ...WASM_COMPARE_OPS.map((op) => emitCompareScalar(op)),
     ...WHERE_KERNELS.map((name) => emitWhere(name)),
     emitSumMid(),
-    ...emitSparseKernels(),
+    ...emitSparseKernels((name) => KERNEL_NAMES.indexOf(name)),
   ];
   funcs.forEach((f, i) => {
     if (f.name !== KERNEL_NAMES[i]) throw new Error(`wasm kernel module: function ${i} is ${f.name}, expected ${KERNEL_NAMES[i]}`);

@@ -57,30 +57,55 @@ export function emitSparsePackFull(): FnBuilder {
   return f;
 }
 
+/** Indices of the functions a kernel calls (the module's order). */
+export type FunctionIndex = (name: 'sp_pack' | 'sp_pack_full') => number;
+
 /**
- * sp_linear_fwd(panel, rowPtr, idx, val, n0, n1, y, ldy): for samples n in [n0, n1),
- * y[n, 0..SPARSE_PANEL) = Σ over row n's entries (i, v) of v · panel[i, ·], the panel's columns
- * of x · Wᵀ. Per entry: one splat of v, SPARSE_PANEL / 4 loads of the panel row, as many
- * multiplies and adds into the register accumulators. ldy: y's row pitch in bytes.
+ * sp_linear_fwd(w, inF, out, p0, p1, panel, packed, rowPtr, idx, val, N, y, ldy): output
+ * panels [p0, p1) of y = x · Wᵀ (SPARSE_PANEL columns each) for all N samples. Per panel: unless
+ * `packed`, W's rows p·SPARSE_PANEL.. are interleaved into the scratch `panel` (sp_pack_full, or
+ * sp_pack for the last, partial one), which then stays in L2 while every sample's entries
+ * stream past; with `packed` the panels are read from `panel` (all of W interleaved ahead of
+ * time). Per entry (i, v): one splat of v, SPARSE_PANEL / 4 loads of panel row i, as many
+ * multiplies and adds into register accumulators. y: column 0 of row 0, row pitch ldy bytes.
  */
-export function emitSparseLinearForward(): FnBuilder {
-  const f = FnBuilder.i32Params('sp_linear_fwd', 8);
-  const [panel, rowPtr, idx, val, n0, n1, y, ldy] = [0, 1, 2, 3, 4, 5, 6, 7];
+export function emitSparseLinearForward(index: FunctionIndex): FnBuilder {
+  const f = FnBuilder.i32Params('sp_linear_fwd', 13);
+  const [w, inF, out, p0, p1, panel, packed, rowPtr, idx, val, N, y, ldy] = Array.from({ length: 13 }, (_, i) => i);
   const NV = SPARSE_PANEL / 4;
   const acc: Local[] = Array.from({ length: NV }, () => f.v128());
   const v = f.v128();
-  const [n, ip, vp, end, row] = Array.from({ length: 5 }, () => f.local());
-  f.forRange(n, () => f.get(n0), () => f.get(n1), () => {
-    for (const a of acc) f.v128zero().set(a);
-    rowRange(f, rowPtr, n, idx, val, ip, vp, end);
-    f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
-      f.get(panel).get(ip).i32load().i32(SPARSE_PANEL * 4).mul().add().set(row);
-      f.get(vp).load32Splat().set(v);
-      acc.forEach((a, q) => f.get(a).get(v).get(row).v128load(16 * q).f32x4mul().f32x4add().set(a));
-      f.inc(ip, 4).inc(vp, 4);
+  const [p, base, src, n, ip, vp, end, row] = Array.from({ length: 8 }, () => f.local());
+  const panelBytes = () => f.get(inF).i32(SPARSE_PANEL * 4).mul();
+  f.forRange(p, () => f.get(p0), () => f.get(p1), () => {
+    f.ifThen(() => f.get(packed), () => {
+      f.get(panel).get(p);
+      panelBytes();
+      f.mul().add().set(base);
+    }, () => {
+      f.get(panel).set(base);
+      f.get(w).get(p);
+      panelBytes();
+      f.mul().add().set(src);
+      f.ifThen(() => f.get(p).i32(1).add().i32(SPARSE_PANEL).mul().get(out).leS(), () => {
+        f.get(src).get(inF).get(base).call(index('sp_pack_full'));
+      }, () => {
+        // Wᵀ [in x out] from row p·SPARSE_PANEL: element (i, t) at W[p·SPARSE_PANEL + t, i].
+        f.get(src).i32(1).get(inF).get(inF).get(out).get(p).i32(SPARSE_PANEL).mul().sub().get(inF).get(base).i32(0).i32(1).call(index('sp_pack'));
+      });
     });
-    f.get(y).get(n).get(ldy).mul().add().set(row);
-    acc.forEach((a, q) => f.get(row).get(a).v128store(16 * q));
+    f.forRange(n, () => f.i32(0), () => f.get(N), () => {
+      for (const a of acc) f.v128zero().set(a);
+      rowRange(f, rowPtr, n, idx, val, ip, vp, end);
+      f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
+        f.get(base).get(ip).i32load().i32(SPARSE_PANEL * 4).mul().add().set(row);
+        f.get(vp).load32Splat().set(v);
+        acc.forEach((a, q) => f.get(a).get(v).get(row).v128load(16 * q).f32x4mul().f32x4add().set(a));
+        f.inc(ip, 4).inc(vp, 4);
+      });
+      f.get(y).get(n).get(ldy).mul().add().get(p).i32(SPARSE_PANEL * 4).mul().add().set(row);
+      acc.forEach((a, q) => f.get(row).get(a).v128store(16 * q));
+    });
   });
   return f;
 }
