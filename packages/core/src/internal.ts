@@ -1,7 +1,8 @@
 /**
  * @kwta/core/internal: engine parts that tests and benchmarks reach into; not the user API and
  * without its stability promise. The GEMM micro-kernel and its reference, the CPU kernel table,
- * the gradient rules and tape recipes, and a wasm backend's runtime context.
+ * the gradient rules and tape recipes, a wasm backend's runtime context, and the sparse-input
+ * kernels with their cost model (issue 14 phase 1: not yet called by the ops).
  */
 export { gemm, gemmReference, type MatView } from './backends/cpu/gemm.js';
 export { cpuKernels } from './backends/cpu/index.js';
@@ -12,3 +13,4 @@ export { wasmContext } from './backends/wasm/index.js';
 /** The adjoint ops the backward rules call (conv2dBackwardInput, maxPool2dBackward, scatterAdd, ...). */
 export * from './ops/adjoints.js';
 export type { WasmContext } from './backends/wasm/context.js';
+export * from './sparse.js';

@@ -1,0 +1,17 @@
+/**
+ * The kernels for layers whose input is a k-WTA's winners (issue 14, phase 1), exported through
+ * @kwta/core/internal: the standalone kernels, their TypeScript references and the cost model
+ * that will pick them, so tests and benchmarks can drive them directly. Not yet wired into the
+ * ops, which will call them without any public API change.
+ */
+export * from './backends/cpu/sparse-rows.js';
+export * from './backends/cpu/sparse-linear.js';
+export * from './backends/cpu/sparse-conv.js';
+export { extractWinnersWasm, densifyWasm, type RowsInWasm, type PlacedRows } from './backends/wasm/sparse-rows.js';
+export { packLinearWeight, sparseLinearWasm, sparseLinearWeightGradWasm, sparseLinearInputGradWasm, type PackedWeight } from './backends/wasm/sparse-linear.js';
+export { sparseConv2dWasm, sparseConv2dBackwardFilterWasm, sparseConv2dBackwardInputWasm } from './backends/wasm/sparse-conv.js';
+export { SPARSE_PANEL } from './backends/wasm/emit/sparse-linear.js';
+export {
+  SPARSE_PASSES, WASM_SPARSE_RATES, crossoverDensity, estimateMs, featuresOf, passWork, sparsePays,
+  type ConvLayer, type LinearLayer, type PassWork, type SparseLayer, type SparsePass, type SparseRates,
+} from './backends/sparse-cost.js';
