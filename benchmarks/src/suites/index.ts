@@ -4,6 +4,8 @@ import { matmulSuite } from './matmul.js';
 import { overheadActivationsSuite } from './overhead-activations.js';
 import { overheadTrainSuite } from './overhead-train.js';
 import { pthLoadSuite } from './pth-load.js';
+import { sparseCrossoverSuite } from './sparse-crossover.js';
+import { sparseKernelsSuite } from './sparse-kernels.js';
 import { wasmElementwiseSuite } from './wasm-elementwise.js';
 import { wasmKwtaReluSuite } from './wasm-kwta-relu.js';
 import { wasmMatmulSuite } from './wasm-matmul.js';
@@ -20,16 +22,20 @@ export const SUITES: Record<string, Suite> = {
   [overheadActivationsSuite.name]: overheadActivationsSuite,
   [overheadTrainSuite.name]: overheadTrainSuite,
   [pthLoadSuite.name]: pthLoadSuite,
+  [sparseKernelsSuite.name]: sparseKernelsSuite,
+  [sparseCrossoverSuite.name]: sparseCrossoverSuite,
 };
 
 /**
  * Named groups of suites; `pnpm bench` runs 'core'. 'wasm': issue 8's targets for the
- * WebAssembly SIMD path; 'overhead': issue 7's k-WTA-against-ReLU costs.
+ * WebAssembly SIMD path; 'overhead': issue 7's k-WTA-against-ReLU costs; 'sparse': issue 14's
+ * sparse-input kernels and the crossover behind their cost model.
  */
 export const GROUPS: Record<string, string[]> = {
   core: ['matmul', 'conv2d'],
   wasm: ['wasm-matmul', 'wasm-mnist-train', 'wasm-kwta-relu', 'wasm-elementwise'],
   overhead: ['overhead-activations', 'overhead-train'],
+  sparse: ['sparse-kernels', 'sparse-crossover'],
 };
 
 /** Expand suite and group names into suites, in order, without duplicates. */

@@ -11,6 +11,7 @@ export { extractWinnersWasm, densifyWasm, type RowsInWasm, type PlacedRows } fro
 export { packLinearWeight, sparseLinearWasm, sparseLinearWeightGradWasm, sparseLinearInputGradWasm, type PackedWeight } from './backends/wasm/sparse-linear.js';
 export { sparseConv2dWasm, sparseConv2dBackwardFilterWasm, sparseConv2dBackwardInputWasm } from './backends/wasm/sparse-conv.js';
 export { SPARSE_PANEL } from './backends/wasm/emit/sparse-linear.js';
+export type { Operand } from './backends/wasm/storage.js';
 export {
   SPARSE_PASSES, WASM_SPARSE_RATES, crossoverDensity, estimateMs, featuresOf, passWork, sparsePays,
   type ConvLayer, type LinearLayer, type PassWork, type SparseLayer, type SparsePass, type SparseRates,
