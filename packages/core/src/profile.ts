@@ -24,18 +24,33 @@ export interface KernelProfile<T> {
   kernels: KernelStat[];
 }
 
+export interface ProfileOptions {
+  /**
+   * Key kernels by their input shapes too (and matmul's transposes), e.g.
+   * `matmul tB float32 [64,3136] [20000,3136]`: tells the layers of a network apart.
+   */
+  byShape?: boolean;
+}
+
+/** ` tA tB [2,3] [3,4]`: what tells two calls of one kernel apart in a by-shape profile. */
+function shapeSuffix(attrs: unknown, inputs: readonly { shape: readonly number[] }[]): string {
+  const a = attrs as { transposeA?: boolean; transposeB?: boolean };
+  const flags = `${a.transposeA ? ' tA' : ''}${a.transposeB ? ' tB' : ''}`;
+  return `${flags} ${inputs.map((t) => `[${t.shape.join(',')}]`).join(' ')}`;
+}
+
 /**
  * Run `fn` and report where the time went, kernel by kernel (like tfjs's `tf.profile`): what a
  * user needs to see why a step is slow. Timing is wall clock around each synchronous kernel
  * call. Profiles do not nest; the previous observer is restored afterwards.
  */
-export function profileKernels<T>(fn: () => T): KernelProfile<T> {
+export function profileKernels<T>(fn: () => T, opts: ProfileOptions = {}): KernelProfile<T> {
   const stats = new Map<string, KernelStat>();
   const prev = engine.kernelObserver;
   engine.kernelObserver = (kernel, attrs, inputs, ms) => {
     const op = (attrs as { op?: string }).op;
     const dtype = inputs[0]?.dtype ?? 'float32';
-    const key = `${kernel}${op ? `:${op}` : ''} ${dtype}`;
+    const key = `${kernel}${op ? `:${op}` : ''} ${dtype}${opts.byShape ? shapeSuffix(attrs, inputs) : ''}`;
     let s = stats.get(key);
     if (!s) stats.set(key, (s = { key, kernel, dtype, calls: 0, ms: 0, maxElements: 0 }));
     s.calls++;

@@ -19,6 +19,19 @@ describe('profileKernels', () => {
     for (let i = 1; i < p.kernels.length; i++) expect(p.kernels[i - 1].ms).toBeGreaterThanOrEqual(p.kernels[i].ms);
   });
 
+  it('by shape: one entry per kernel and input shapes (matmul with its transposes)', () => {
+    const p = profileKernels(() => tidy(() => {
+      const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+      matmul(x, x, { transposeB: true });
+      matmul(x, x, { transposeA: true });
+      relu(x);
+      relu(tensor([1, 2], [2]));
+    }), { byShape: true });
+    expect(p.kernels.map((k) => k.key).sort()).toEqual([
+      'matmul float32 tA [2,3] [2,3]', 'matmul float32 tB [2,3] [2,3]', 'unary:relu float32 [2,3]', 'unary:relu float32 [2]',
+    ]);
+  });
+
   it('stops observing afterwards, also when fn throws', () => {
     expect(() => profileKernels(() => { matmul(tensor([1, 2], [1, 2]), tensor([1, 2, 3], [3, 1])); })).toThrow(/matmul/);
     const p = profileKernels(() => 1);
