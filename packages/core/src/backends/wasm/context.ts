@@ -30,6 +30,11 @@ export function chunks(n: number, parts: number): [number, number][] {
   return splitRange(n, Math.min(n, parts)).filter(([a, b]) => b > a);
 }
 
+/** [0, n) as the pool's tasks: whole on one thread, else TASKS_PER_THREAD chunks per thread. */
+export function poolRanges(n: number, threads: number): [number, number][] {
+  return threads === 1 ? [[0, n]] : chunks(n, threads * TASKS_PER_THREAD);
+}
+
 /**
  * The wasm address of an operand: heap storage is used in place; a host array is copied into
  * scratch (after `arena.reset()`). `guard` is the readable margin the kernel needs around it,

@@ -2,7 +2,7 @@ import type { TensorInfo } from '../../backend.js';
 import { ShapeError } from '../../errors.js';
 import { nnz, transposeRows, type SparseRows } from '../cpu/sparse-rows.js';
 import { splitRange } from './arena.js';
-import { TASKS_PER_THREAD, chunks, copyToOutput, output, place, threadScratch, threadsFor, type WasmContext } from './context.js';
+import { copyToOutput, output, place, poolRanges, threadScratch, threadsFor, type WasmContext } from './context.js';
 import { SPARSE_PANEL } from './emit/sparse-linear.js';
 import { copyOut } from './gemm-host.js';
 import type { Call, Task } from './runtime.js';
@@ -19,11 +19,6 @@ import type { Operand } from './storage.js';
 
 /** Flop-equivalents per weight element of the panel packing (a strided copy). */
 const PACK_WORK = 4;
-
-/** A pool split of `n` units into ranges (one range on one thread). */
-function ranges(n: number, threads: number): [number, number][] {
-  return threads === 1 ? [[0, n]] : chunks(n, threads * TASKS_PER_THREAD);
-}
 
 /** W's panels, interleaved ahead of time (see `packLinearWeight`): a cache for weights that do not change between calls. */
 export interface PackedWeight {
@@ -52,7 +47,7 @@ export function packLinearWeight(ctx: WasmContext, w: Operand, out: number, inF:
   ctx.arena.reset();
   const wPtr = place(ctx, w);
   const threads = threadsFor(ctx, out * inF * PACK_WORK);
-  const tasks: Task[] = ranges(panels, threads).map(([p0, p1]) => {
+  const tasks: Task[] = poolRanges(panels, threads).map(([p0, p1]) => {
     const calls: Task = [];
     for (let p = p0; p < p1; p++) calls.push(packCall(wPtr, out, inF, p, addr + p * inF * SPARSE_PANEL * 4));
     return calls;
@@ -79,7 +74,7 @@ export function sparseLinearWasm(ctx: WasmContext, x: SparseRows, w: Operand, ou
   const threads = threadsFor(ctx, 2 * nnz(x) * out + (packed ? 0 : out * inF * PACK_WORK));
   const panelBytes = inF * SPARSE_PANEL * 4;
   const { at, stride } = threadScratch(ctx, packed ? 1 : threads, { panel: packed ? 0 : panelBytes });
-  const tasks: Task[] = ranges(panels, threads).map(([p0, p1]) => [{
+  const tasks: Task[] = poolRanges(panels, threads).map(([p0, p1]) => [{
     fn: 'sp_linear_fwd',
     args: [wPtr, inF, out, p0, p1, packed ? packed.addr : at.panel, packed ? 1 : 0, xs.rowPtr, xs.indices, xs.values, N, yPtr, ldy * 4],
     perThread: packed ? [] : [5],
@@ -113,7 +108,7 @@ export function sparseLinearWeightGradWasm(ctx: WasmContext, dy: SparseRows, x: 
   const dwPtr = dw.addr >= 0 ? dw.addr : ctx.arena.alloc(out * inF * 4);
   const perSample = x.rows === 0 ? 0 : nnz(x) / x.rows;
   const threads = threadsFor(ctx, 2 * nnz(dy) * perSample + out * inF);
-  const tasks: Task[] = ranges(out, threads).map(([o0, o1]) => [{
+  const tasks: Task[] = poolRanges(out, threads).map(([o0, o1]) => [{
     fn: 'sp_linear_dw', args: [o0, o1, cols.rowPtr, cols.indices, cols.values, xs.rowPtr, xs.indices, xs.values, dwPtr, inF],
   }]);
   ctx.rt.run(tasks, 0, threads);

@@ -1,7 +1,7 @@
 import type { TensorInfo } from '../../backend.js';
 import { DTypeError, ValueError } from '../../errors.js';
 import { fixedRowPtr, nnz, winnersFromMask, type SparseRows } from '../cpu/sparse-rows.js';
-import { TASKS_PER_THREAD, chunks, output, place, threadsFor, type WasmContext } from './context.js';
+import { output, place, poolRanges, threadsFor, type WasmContext } from './context.js';
 import { compactTable } from './emit/select.js';
 import type { Task } from './runtime.js';
 import type { Operand } from './storage.js';
@@ -77,8 +77,7 @@ export function extractWinnersWasm(ctx: WasmContext, x: Operand, mask: { values:
   const table = ctx.arena.alloc(256);
   new Uint8Array(ctx.rt.memory.buffer, table, 256).set(COMPACT_TABLE);
   const threads = threadsFor(ctx, rows * cols * EXTRACT_WORK);
-  const ranges = threads === 1 ? [[0, rows]] : chunks(rows, threads * TASKS_PER_THREAD);
-  const tasks: Task[] = ranges.map(([r0, r1]) => [{
+  const tasks: Task[] = poolRanges(rows, threads).map(([r0, r1]) => [{
     fn: 'sp_extract', args: [px + r0 * cols * 4, pm + r0 * cols, r1 - r0, cols, pRow + r0 * 4, pIdx, pVal, counts + r0 * 4, table],
   }]);
   ctx.rt.run(tasks, 0, threads);
@@ -107,8 +106,7 @@ export function densifyInto(ctx: WasmContext, s: SparseRows, p: PlacedRows, valu
   const size = s.rows * s.cols;
   const dst = out.addr >= 0 ? out.addr : ctx.arena.alloc(size * 4);
   const threads = threadsFor(ctx, (size + nnz(s)) * EXTRACT_WORK);
-  const ranges = threads === 1 ? [[0, s.rows]] : chunks(s.rows, threads * TASKS_PER_THREAD);
-  const tasks: Task[] = ranges.map(([r0, r1]) => [{
+  const tasks: Task[] = poolRanges(s.rows, threads).map(([r0, r1]) => [{
     fn: 'sp_densify', args: [r1 - r0, s.cols, p.rowPtr + r0 * 4, p.indices, values, dst + r0 * s.cols * 4],
   }]);
   ctx.rt.run(tasks, 0, threads);

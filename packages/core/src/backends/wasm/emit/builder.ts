@@ -54,6 +54,19 @@ export class FnBuilder {
     return this.local(F64);
   }
 
+  /**
+   * Load an Int32 block (a struct of `names.length` fields at byte address `ptr`) into fresh
+   * locals, one per field: how kernels take a geometry as one pointer instead of many arguments.
+   */
+  loadFields<K extends string>(ptr: Local, names: readonly K[]): Record<K, Local> {
+    const out = {} as Record<K, Local>;
+    names.forEach((name, i) => {
+      out[name] = this.local();
+      this.get(ptr).i32load(i * 4).set(out[name]);
+    });
+    return out;
+  }
+
   def(): FunctionDef {
     return { name: this.name, params: this.params, locals: this.locals, code: this.code };
   }

@@ -7,15 +7,6 @@ import { FnBuilder, type Local } from './builder.js';
 export const GEOMETRY_FIELDS = ['C', 'H', 'W', 'KH', 'KW', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'OH', 'OW'] as const;
 type Field = (typeof GEOMETRY_FIELDS)[number];
 
-function loadGeometry(f: FnBuilder, g: Local): Record<Field, Local> {
-  const out = {} as Record<Field, Local>;
-  GEOMETRY_FIELDS.forEach((name, i) => {
-    out[name] = f.local();
-    f.get(g).i32load(i * 4).set(out[name]);
-  });
-  return out;
-}
-
 /**
  * The output columns [lo, hi) of one kernel row whose input column iw0 + ow*sw lies in [0, W)
  * (the rest read padding): lo = ceil(-iw0 / sw) when iw0 < 0, hi = ceil((W - iw0) / sw), both
@@ -51,7 +42,7 @@ const SPREAD_HIGH = [2, 4, 3, 4] as const;
 function emitUnfold(kind: 'im2col' | 'col2im'): FnBuilder {
   const f = FnBuilder.i32Params(kind, 4);
   const [img, gp, cols, ld] = [0, 1, 2, 3];
-  const g = loadGeometry(f, gp);
+  const g = f.loadFields(gp, GEOMETRY_FIELDS);
   const [c, i, j, oh, k, plane, rowPtr, o, ih, iw0, lo, hi, blocks, tail, p, q, step] = Array.from({ length: 17 }, () => f.local());
   const gather = kind === 'im2col';
   const zeros = (n: () => void) => f.forRange(k, () => f.i32(0), n, () => {

@@ -13,15 +13,6 @@ type Field = (typeof SPARSE_CONV_FIELDS)[number];
 export const SPARSE_CONV_KERNELS = ['sp_conv_fwd', 'sp_conv_dw', 'sp_conv_dx'] as const;
 type Kind = (typeof SPARSE_CONV_KERNELS)[number];
 
-function loadFields(f: FnBuilder, g: Local): Record<Field, Local> {
-  const out = {} as Record<Field, Local>;
-  SPARSE_CONV_FIELDS.forEach((name, i) => {
-    out[name] = f.local();
-    f.get(g).i32load(i * 4).set(out[name]);
-  });
-  return out;
-}
-
 /**
  * Between an image [F, P] (img) and its channels-last form [P, F4] (cl), one filter plane at a
  * time: img is walked contiguously, cl with a stride of F4 floats. Into cl, the padding lanes
@@ -64,7 +55,7 @@ function transposeImage(f: FnBuilder, g: Record<Field, Local>, img: Local, cl: L
 function emitSparseConv(kind: Kind): FnBuilder {
   const f = FnBuilder.i32Params(kind, 8);
   const [gp, idx, val, count, weights, cl, img, dx] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const g = loadFields(f, gp);
+  const g = f.loadFields(gp, SPARSE_CONV_FIELDS);
   const [e, ix, base, a, a1, wr, yr, q, t, n4] = Array.from({ length: 10 }, () => f.local());
   const v = f.v128();
   // dx: four partial dot products (independent add chains), summed in a fixed order.
