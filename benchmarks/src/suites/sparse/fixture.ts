@@ -10,7 +10,7 @@ import type { Contender, Prepared } from '../../harness/types.js';
 /**
  * One pass of a layer whose input is a k-WTA's output, on the wasm backend (2 threads), as the
  * dense path runs it (the backend's matmul / conv kernels on the dense k-WTA output) and as the
- * sparse path does (the kernels of @kwta/core/sparse on its winners). Kernels only: no tensors,
+ * sparse path does (core's sparse kernels on its winners). Kernels only: no tensors,
  * no tape, so the ratio is the kernels' own.
  */
 
