@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Generator, ShapeError, ValueError, type DType } from '../src/index.js';
 import { sparseConv2d, sparseConv2dBackwardFilter, sparseConv2dBackwardInput, convTaps } from '../src/backends/cpu/sparse-conv.js';
 import { sparseLinear, sparseLinearInputGrad, sparseLinearWeightGrad } from '../src/backends/cpu/sparse-linear.js';
-import { densify, nonzeroRows, transposeRows, winnersFromMask } from '../src/backends/cpu/sparse-rows.js';
+import { densify, nonzeroRows, transposeRows, winnersFromMask, type SparseRows } from '../src/backends/cpu/sparse-rows.js';
 import {
   F32_TOL, F64_TOL, FC, ROW_KINDS, atEntries, convCase, convOutputSize, denseConv, denseMatmul, kOf, kwta, relError, rows, type RowKind,
 } from './sparse-cases.js';
@@ -107,6 +107,21 @@ describe('TypeScript sparse kernels against the dense CPU kernels', () => {
   it('linear, float32', () => checkLinear('float32', F32_TOL));
   it('conv2d, float64: forward, filter gradient, input gradient at the winners; any stride, padding, dilation', () => checkConv('float64', F64_TOL));
   it('conv2d, float32', () => checkConv('float32', F32_TOL));
+
+  it('refuse malformed sparse rows, naming the kernel, the argument and the entry', () => {
+    const w = new Float32Array(6);
+    const rows = (rowPtr: number[], indices: number[]): SparseRows => ({ rows: 2, cols: 3, rowPtr: Int32Array.from(rowPtr), indices: Int32Array.from(indices), values: new Float32Array(indices.length) });
+    expect(() => sparseLinear(rows([0, 1, 2], [0, 3]), w, 2)).toThrow(/sparseLinear: x row 1 has index 3 at entry 1; indices must ascend strictly within \[0, 3\)/);
+    expect(() => sparseLinear(rows([0, 2, 2], [1, 1]), w, 2)).toThrow(ValueError);
+    expect(() => sparseLinear(rows([0, 2, 1], [1, 2]), w, 2)).toThrow(/x.rowPtr decreases at row 1/);
+    expect(() => sparseLinear(rows([1, 1, 2], [0, 1]), w, 2)).toThrow(/x.rowPtr must hold 3 offsets starting at 0/);
+    expect(() => sparseLinear(rows([0, 1, 3], [0, 1]), w, 2)).toThrow(/x has 3 entries by its rowPtr, but 2 indices/);
+    expect(() => sparseLinearWeightGrad(rows([0, 1, 1], [-1]), rows([0, 0, 0], []))).toThrow(/sparseLinearWeightGrad: dy row 0 has index -1/);
+    expect(() => sparseConv2d(rows([0, 1, 2], [2, 2]), [2, 1, 1, 3], new Float32Array(1), [1, 1, 1, 1], { stride: [1, 1], pad: [0, 0], dilation: [1, 1] }))
+      .not.toThrow();
+    expect(() => sparseConv2d(rows([0, 2, 2], [2, 0]), [2, 1, 1, 3], new Float32Array(1), [1, 1, 1, 1], { stride: [1, 1], pad: [0, 0], dilation: [1, 1] }))
+      .toThrow(/sparseConv2d: x row 0 has index 0 at entry 1/);
+  });
 
   it('name the kernel and the shapes on bad input', () => {
     const x = kwta(new Float32Array(6), 2, 3, 1).winners;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { Generator, ValueError, type TensorInfo } from '../src/index.js';
+import { DTypeError, Generator, ValueError, type TensorInfo } from '../src/index.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
 import { nonzeroRows, winnersFromMask, type SparseRows } from '../src/backends/cpu/sparse-rows.js';
 import type { FloatArray } from '../src/backends/cpu/types.js';
@@ -81,6 +81,19 @@ for (const [label, opts] of WASM_CONFIGS) {
       expect(() => extractWinnersWasm(ctx, backend.operand(x), ctx.store.mask(mask.dataId), 2, 5, 2)).toThrow(/row 1 has 3 winners, expected k = 2/);
       backend.free(x.dataId);
       backend.free(mask.dataId);
+      expect(held()).toEqual(start);
+    });
+
+    it('refuses malformed sparse rows from the caller before any kernel runs, leaking nothing', () => {
+      const start = held();
+      const wi = upload(new Float32Array(6), [2, 3]);
+      const bad: SparseRows = { rows: 2, cols: 3, rowPtr: Int32Array.of(0, 1, 2), indices: Int32Array.of(0, 7), values: new Float32Array(2) };
+      expect(() => sparseLinearWasm(ctx, bad, backend.operand(wi), 2)).toThrow(/sparseLinear: x row 1 has index 7/);
+      expect(() => sparseLinearInputGradWasm(ctx, bad, backend.operand(wi), bad)).toThrow(/sparseLinearInputGrad: dy row 1 has index 7/);
+      expect(() => densifyWasm(ctx, bad)).toThrow(ValueError);
+      expect(() => sparseConv2dWasm(ctx, bad, [2, 1, 1, 3], backend.operand(wi), [6, 1, 1, 1], { stride: [1, 1], pad: [0, 0], dilation: [1, 1] })).toThrow(/sparseConv2d: x row 1/);
+      expect(() => sparseLinearWasm(ctx, { ...bad, indices: Int32Array.of(0, 1), values: new Float64Array(2) }, backend.operand(wi), 2)).toThrow(DTypeError);
+      backend.free(wi.dataId);
       expect(held()).toEqual(start);
     });
 

@@ -2,7 +2,7 @@ import type { Conv2dAttrs } from '../../backend.js';
 import { ShapeError } from '../../errors.js';
 import type { Shape } from '../../shape.js';
 import { convOutSize } from './conv.js';
-import { nnz, type SparseRows } from './sparse-rows.js';
+import { checkSparseRows, nnz, type SparseRows } from './sparse-rows.js';
 import type { FloatArray } from './types.js';
 
 /**
@@ -37,7 +37,7 @@ export function convTaps(inSize: number, k: number, stride: number, pad: number,
   return { start, tap: Int32Array.from(tap), out: Int32Array.from(out) };
 }
 
-/** Sizes of a sparse convolution, checked against the sparse input. */
+/** Sizes of a sparse convolution, checked against the sparse input's (the rows themselves are the caller's to check). */
 export interface SparseConvGeometry {
   N: number; C: number; H: number; W: number; F: number; KH: number; KW: number; OH: number; OW: number;
   rows: Taps;
@@ -81,6 +81,7 @@ function toDtypeOf(like: FloatArray, v: Float64Array): FloatArray {
 
 /** y [N, F, OH, OW] = conv2d(x, W): each winner adds its value times the filter weights it meets. */
 export function sparseConv2d(x: SparseRows, xShape: Shape, w: FloatArray, wShape: Shape, attrs: Conv2dAttrs): FloatArray {
+  checkSparseRows('sparseConv2d', 'x', x);
   const g = sparseConvGeometry('sparseConv2d', x, xShape, wShape, attrs);
   const { C, F, KH, KW, OH, OW } = g;
   const y = new Float64Array(g.N * F * OH * OW);
@@ -95,6 +96,7 @@ export function sparseConv2d(x: SparseRows, xShape: Shape, w: FloatArray, wShape
 
 /** dW [F, C, KH, KW] = Σₙ dy[n] ⋆ x[n] over x's winners. */
 export function sparseConv2dBackwardFilter(x: SparseRows, xShape: Shape, dy: FloatArray, filterShape: Shape, attrs: Conv2dAttrs): FloatArray {
+  checkSparseRows('sparseConv2dBackwardFilter', 'x', x);
   const g = sparseConvGeometry('sparseConv2dBackwardFilter', x, xShape, filterShape, attrs);
   const { C, F, KH, KW, OH, OW } = g;
   const dw = new Float64Array(F * C * KH * KW);
@@ -109,6 +111,7 @@ export function sparseConv2dBackwardFilter(x: SparseRows, xShape: Shape, dy: Flo
 
 /** The input gradient only at x's winners: one value per entry of x, in x's order. */
 export function sparseConv2dBackwardInput(dy: FloatArray, w: FloatArray, wShape: Shape, x: SparseRows, xShape: Shape, attrs: Conv2dAttrs): FloatArray {
+  checkSparseRows('sparseConv2dBackwardInput', 'x', x);
   const g = sparseConvGeometry('sparseConv2dBackwardInput', x, xShape, wShape, attrs);
   const { C, F, KH, KW, OH, OW } = g;
   const dx = new Float64Array(nnz(x));

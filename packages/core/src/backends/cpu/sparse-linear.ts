@@ -1,5 +1,5 @@
 import { ShapeError } from '../../errors.js';
-import { nnz, transposeRows, type SparseRows } from './sparse-rows.js';
+import { checkSparseRows, nnz, transposeRows, type SparseRows } from './sparse-rows.js';
 import type { FloatArray } from './types.js';
 
 /**
@@ -16,8 +16,16 @@ function checkWeight(op: string, w: FloatArray, out: number, inF: number): void 
   if (w.length !== out * inF) throw new ShapeError(`${op}: weight has ${w.length} elements, expected [${out}, ${inF}]`);
 }
 
+/** dy and x of one backward product: both well-formed, one row per sample each. */
+export function checkPair(op: string, dy: SparseRows, x: SparseRows): void {
+  checkSparseRows(op, 'dy', dy);
+  checkSparseRows(op, 'x', x);
+  if (dy.rows !== x.rows) throw new ShapeError(`${op}: dy has ${dy.rows} rows, x has ${x.rows}`);
+}
+
 /** y [N, out] = x · Wᵀ: y[n, o] = Σ over row n's entries (i, v) of v · W[o, i]. */
 export function sparseLinear(x: SparseRows, w: FloatArray, out: number): FloatArray {
+  checkSparseRows('sparseLinear', 'x', x);
   checkWeight('sparseLinear', w, out, x.cols);
   const y = newLike(w, x.rows * out);
   // Weight row outer: each row of W is read once for the whole batch.
@@ -38,7 +46,7 @@ export function sparseLinear(x: SparseRows, w: FloatArray, out: number): FloatAr
  * winners), so the work is Σₙ nnz(dy row n) · nnz(x row n).
  */
 export function sparseLinearWeightGrad(dy: SparseRows, x: SparseRows): FloatArray {
-  if (dy.rows !== x.rows) throw new ShapeError(`sparseLinearWeightGrad: dy has ${dy.rows} rows, x has ${x.rows}`);
+  checkPair('sparseLinearWeightGrad', dy, x);
   const cols = transposeRows(dy);
   const dw = newLike(x.values, dy.cols * x.cols);
   const acc = new Float64Array(x.cols);
@@ -58,7 +66,7 @@ export function sparseLinearWeightGrad(dy: SparseRows, x: SparseRows): FloatArra
  * the rest in its backward pass): one value per entry of x, in x's order.
  */
 export function sparseLinearInputGrad(dy: SparseRows, w: FloatArray, x: SparseRows): FloatArray {
-  if (dy.rows !== x.rows) throw new ShapeError(`sparseLinearInputGrad: dy has ${dy.rows} rows, x has ${x.rows}`);
+  checkPair('sparseLinearInputGrad', dy, x);
   checkWeight('sparseLinearInputGrad', w, dy.cols, x.cols);
   const dx = newLike(x.values, nnz(x));
   for (let n = 0; n < x.rows; n++) {

@@ -18,6 +18,33 @@ export interface SparseRows {
   values: FloatArray;
 }
 
+/**
+ * Refuse sparse rows a kernel would misread: row pointers that do not start at 0, run backwards
+ * or past the arrays, or a row whose indices are not strictly ascending within [0, cols). The
+ * kernels index memory with these numbers, so a bad entry would be a silent wrong answer (or,
+ * in wasm, a write into another tensor). `name`: the argument, for the message.
+ */
+export function checkSparseRows(op: string, name: string, s: SparseRows): void {
+  const { rows, cols, rowPtr, indices, values } = s;
+  if (!(Number.isInteger(rows) && rows >= 0 && Number.isInteger(cols) && cols >= 0)) {
+    throw new ShapeError(`${op}: ${name} must be rows x cols with non-negative integers, got ${rows} x ${cols}`);
+  }
+  if (rowPtr.length !== rows + 1 || rowPtr[0] !== 0) {
+    throw new ShapeError(`${op}: ${name}.rowPtr must hold ${rows + 1} offsets starting at 0, got ${rowPtr.length} starting at ${rowPtr[0]}`);
+  }
+  const n = rowPtr[rows];
+  if (indices.length < n || values.length < n) {
+    throw new ShapeError(`${op}: ${name} has ${n} entries by its rowPtr, but ${indices.length} indices and ${values.length} values`);
+  }
+  for (let r = 0; r < rows; r++) {
+    if (rowPtr[r + 1] < rowPtr[r]) throw new ValueError(`${op}: ${name}.rowPtr decreases at row ${r} (${rowPtr[r]} then ${rowPtr[r + 1]})`);
+    for (let e = rowPtr[r], prev = -1; e < rowPtr[r + 1]; prev = indices[e++]) {
+      const i = indices[e];
+      if (!(i > prev && i < cols)) throw new ValueError(`${op}: ${name} row ${r} has index ${i} at entry ${e}; indices must ascend strictly within [0, ${cols})`);
+    }
+  }
+}
+
 /** Entries stored (rowPtr[rows]). */
 export function nnz(s: SparseRows): number {
   return s.rowPtr[s.rows];

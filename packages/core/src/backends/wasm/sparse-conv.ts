@@ -7,7 +7,7 @@ import { splitRange } from './arena.js';
 import { copyToOutput, output, place, threadScratch, threadsFor, type WasmContext } from './context.js';
 import { SPARSE_CONV_FIELDS } from './emit/sparse-conv.js';
 import type { Task } from './runtime.js';
-import { placeRows, type PlacedRows } from './sparse-rows.js';
+import { checkRowsFromHost, placeRows, type PlacedRows } from './sparse-rows.js';
 import type { Operand } from './storage.js';
 
 /**
@@ -62,6 +62,7 @@ function tapsPerWinner(g: SparseConvGeometry): number {
 }
 
 function prepare(ctx: WasmContext, op: string, x: SparseRows, xShape: Shape, wShape: Shape, attrs: Conv2dAttrs): Prepared {
+  checkRowsFromHost(op, 'x', x);
   const g = sparseConvGeometry(op, x, xShape, wShape, attrs);
   const F4 = Math.ceil(g.F / 4) * 4, P = g.OH * g.OW, CKK = g.C * g.KH * g.KW;
   ctx.arena.reset();

@@ -6,7 +6,7 @@ import { copyToOutput, output, place, poolRanges, threadScratch, threadsFor, typ
 import { SPARSE_PANEL } from './emit/sparse-linear.js';
 import { copyOut } from './gemm-host.js';
 import type { Call, Task } from './runtime.js';
-import { densifyInto, placeRows } from './sparse-rows.js';
+import { checkRowsFromHost, densifyInto, placeRows } from './sparse-rows.js';
 import type { Operand } from './storage.js';
 
 /**
@@ -58,6 +58,7 @@ export function packLinearWeight(ctx: WasmContext, w: Operand, out: number, inF:
 
 /** y [N, out] = x · Wᵀ for sparse rows x; `packed`: W's panels interleaved ahead of time (else per call, per task). */
 export function sparseLinearWasm(ctx: WasmContext, x: SparseRows, w: Operand, out: number, packed?: PackedWeight): TensorInfo {
+  checkRowsFromHost('sparseLinear', 'x', x);
   const N = x.rows, inF = x.cols;
   if (w.values.length !== out * inF) throw new ShapeError(`sparseLinear: weight has ${w.values.length} elements, expected [${out}, ${inF}]`);
   if (packed && (packed.out !== out || packed.inF !== inF)) throw new ShapeError(`sparseLinear: packed weight is [${packed.out}, ${packed.inF}], expected [${out}, ${inF}]`);
@@ -90,6 +91,8 @@ function placeColumns(ctx: WasmContext, dy: SparseRows) {
 }
 
 function checkRows(op: string, dy: SparseRows, x: SparseRows): void {
+  checkRowsFromHost(op, 'dy', dy);
+  checkRowsFromHost(op, 'x', x);
   if (dy.rows !== x.rows) throw new ShapeError(`${op}: dy has ${dy.rows} rows, x has ${x.rows}`);
 }
 

@@ -1,6 +1,6 @@
 import type { TensorInfo } from '../../backend.js';
 import { DTypeError, ValueError } from '../../errors.js';
-import { fixedRowPtr, nnz, winnersFromMask, type SparseRows } from '../cpu/sparse-rows.js';
+import { checkSparseRows, fixedRowPtr, nnz, winnersFromMask, type SparseRows } from '../cpu/sparse-rows.js';
 import { output, place, poolRanges, threadsFor, type WasmContext } from './context.js';
 import { compactTable } from './emit/select.js';
 import type { Task } from './runtime.js';
@@ -23,9 +23,17 @@ export interface RowsInWasm extends SparseRows {
   release(): void;
 }
 
+/**
+ * Check sparse rows from the caller (`checkSparseRows`); rows a wasm kernel made (`at` set) were
+ * checked when they were made and are trusted, so the hot path pays nothing.
+ */
+export function checkRowsFromHost(op: string, name: string, s: SparseRows): void {
+  if (!(s.values instanceof Float32Array)) throw new DTypeError(`${op}: ${name}.values must be float32 on the wasm backend`);
+  if (!(s as Partial<RowsInWasm>).at) checkSparseRows(op, name, s);
+}
+
 /** The addresses a kernel reads sparse rows at: in place when they are in the heap, else copied into scratch. */
 export function placeRows(ctx: WasmContext, s: SparseRows): PlacedRows {
-  if (!(s.values instanceof Float32Array)) throw new DTypeError('wasm sparse kernels: values must be float32');
   const at = (s as Partial<RowsInWasm>).at;
   if (at) return at;
   const ints = (a: Int32Array) => {
@@ -33,7 +41,8 @@ export function placeRows(ctx: WasmContext, s: SparseRows): PlacedRows {
     ctx.rt.i32.set(a, p / 4);
     return p;
   };
-  return { rowPtr: ints(s.rowPtr), indices: ints(s.indices), values: ctx.arena.put(s.values) };
+  // Float32 values: checked by `checkRowsFromHost` before any kernel places rows.
+  return { rowPtr: ints(s.rowPtr), indices: ints(s.indices), values: ctx.arena.put(s.values as Float32Array) };
 }
 
 /** Flop-equivalents per element of an extraction pass (streaming, like an elementwise kernel). */
@@ -93,6 +102,7 @@ export function extractWinnersWasm(ctx: WasmContext, x: Operand, mask: { values:
 
 /** The dense [rows, cols] float32 tensor of sparse rows (zeros elsewhere), rows split across the pool. */
 export function densifyWasm(ctx: WasmContext, s: SparseRows): TensorInfo {
+  checkRowsFromHost('densify', 's', s);
   const { info, out } = output(ctx, [s.rows, s.cols], false);
   if (s.rows * s.cols === 0) return info;
   ctx.arena.reset();
