@@ -119,6 +119,23 @@ function rowRange(f: FnBuilder, rowPtr: Local, n: Local, idx: Local, val: Local 
 }
 
 /**
+ * for (; ip < end; ip += 4, other += 4) body(byte offset), four entries per iteration while four
+ * are left: `body(o)` handles the entry at ip + o (and other + o).
+ */
+function entries4(f: FnBuilder, ip: Local, other: Local, end: Local, body: (o: number) => void): void {
+  const end4 = f.local();
+  f.get(end).i32(12).sub().set(end4);
+  f.whileLoop(() => f.get(ip).get(end4).ltU(), () => {
+    for (let o = 0; o < 16; o += 4) body(o);
+    f.inc(ip, 16).inc(other, 16);
+  });
+  f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
+    body(0);
+    f.inc(ip, 4).inc(other, 4);
+  });
+}
+
+/**
  * The two backward products walk dy by columns (weight rows o), as `transposeRows` lays them out:
  * column o lists the samples n with an entry dy[n, o]. `body(n, d)` runs once per such entry.
  */
@@ -149,10 +166,9 @@ export function emitSparseLinearWeightGrad(): FnBuilder {
     f.forRange(i, () => f.get(in4), () => f.get(inF), () => f.get(row).get(i).i32(4).mul().add().f32const(0).f32store());
     forEachColumnEntry(f, o, colPtr, colIdx, colVal, (n, d) => {
       rowRange(f, rowPtr, n, idx, val, ip, vp, end);
-      f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
-        f.get(row).get(ip).i32load().i32(4).mul().add().tee(a);
-        f.get(a).f32load().get(d).get(vp).f32load().f32mul().f32add().f32store();
-        f.inc(ip, 4).inc(vp, 4);
+      entries4(f, ip, vp, end, (off) => {
+        f.get(row).get(ip).i32load(off).i32(4).mul().add().tee(a);
+        f.get(a).f32load().get(d).get(vp).f32load(off).f32mul().f32add().f32store();
       });
     });
   });
@@ -174,9 +190,8 @@ export function emitSparseLinearInputGrad(): FnBuilder {
     f.get(w).get(o).get(inF).mul().i32(4).mul().add().set(wrow);
     forEachColumnEntry(f, o, colPtr, colIdx, colVal, (n, d) => {
       rowRange(f, rowPtr, n, idx, acc, ip, ap, end);
-      f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
-        f.get(ap).get(ap).f32load().get(d).get(wrow).get(ip).i32load().i32(4).mul().add().f32load().f32mul().f32add().f32store();
-        f.inc(ip, 4).inc(ap, 4);
+      entries4(f, ip, ap, end, (off) => {
+        f.get(ap).get(ap).f32load(off).get(d).get(wrow).get(ip).i32load(off).i32(4).mul().add().f32load().f32mul().f32add().f32store(off);
       });
     });
   });
