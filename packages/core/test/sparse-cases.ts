@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { Generator, cpuKernels, type Conv2dAttrs, type DType } from '../src/index.js';
-import { convOutSize } from '../src/backends/cpu/conv.js';
+import { Generator, type Conv2dAttrs, type DType } from '../src/index.js';
+import { cpuKernels } from '../src/internal.js';
+import { convOutSize } from '../src/shape.js';
 import { winnersFromMask, type SparseRows } from '../src/backends/cpu/sparse-rows.js';
 import type { FloatArray } from '../src/backends/cpu/types.js';
 

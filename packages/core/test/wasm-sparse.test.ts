@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DTypeError, Generator, ValueError, type TensorInfo } from '../src/index.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
+import { wasmContext } from '../src/internal.js';
 import { nonzeroRows, winnersFromMask, type SparseRows } from '../src/backends/cpu/sparse-rows.js';
 import type { FloatArray } from '../src/backends/cpu/types.js';
 import { extractWinnersWasm, densifyWasm, type RowsInWasm } from '../src/backends/wasm/sparse-rows.js';
@@ -25,7 +26,8 @@ function masked(dense: ArrayLike<number>, mask: Uint8Array): number[] {
 for (const [label, opts] of WASM_CONFIGS) {
   describe(`wasm sparse kernels against the dense CPU kernels (${label}, pool forced)`, () => {
     const backend = new WasmBackend({ ...opts, minParallelFlops: 0 });
-    const ctx = backend.context;
+    const ctx = wasmContext(backend);
+    const operand = (t: TensorInfo) => ctx.store.operand(t.dataId);
     afterAll(() => backend.dispose());
 
     const upload = (values: Float32Array | Uint8Array, shape: number[], dtype: 'float32' | 'bool' = 'float32'): TensorInfo => {
@@ -48,7 +50,7 @@ for (const [label, opts] of WASM_CONFIGS) {
       if (!inWasm) return { ...winnersFromMask(x, kwta(x, N, D, k).mask, N, D, k), release: () => {} };
       const xi = upload(x, [N, D]);
       const [mask] = backend.run('topkMask', [xi], { k });
-      const rowsOut = extractWinnersWasm(ctx, backend.operand(xi), ctx.store.mask(mask.dataId), N, D, k);
+      const rowsOut = extractWinnersWasm(ctx, operand(xi), ctx.store.mask(mask.dataId), N, D, k);
       backend.free(xi.dataId);
       backend.free(mask.dataId);
       return rowsOut;
@@ -77,8 +79,8 @@ for (const [label, opts] of WASM_CONFIGS) {
       const start = held();
       const x = upload(new Float32Array(10), [2, 5]);
       const mask = upload(Uint8Array.of(1, 1, 0, 0, 0, 1, 1, 1, 0, 0), [2, 5], 'bool');
-      expect(() => extractWinnersWasm(ctx, backend.operand(x), ctx.store.mask(mask.dataId), 2, 5, 2)).toThrow(ValueError);
-      expect(() => extractWinnersWasm(ctx, backend.operand(x), ctx.store.mask(mask.dataId), 2, 5, 2)).toThrow(/row 1 has 3 winners, expected k = 2/);
+      expect(() => extractWinnersWasm(ctx, operand(x), ctx.store.mask(mask.dataId), 2, 5, 2)).toThrow(ValueError);
+      expect(() => extractWinnersWasm(ctx, operand(x), ctx.store.mask(mask.dataId), 2, 5, 2)).toThrow(/row 1 has 3 winners, expected k = 2/);
       backend.free(x.dataId);
       backend.free(mask.dataId);
       expect(held()).toEqual(start);
@@ -88,11 +90,11 @@ for (const [label, opts] of WASM_CONFIGS) {
       const start = held();
       const wi = upload(new Float32Array(6), [2, 3]);
       const bad: SparseRows = { rows: 2, cols: 3, rowPtr: Int32Array.of(0, 1, 2), indices: Int32Array.of(0, 7), values: new Float32Array(2) };
-      expect(() => sparseLinearWasm(ctx, bad, backend.operand(wi), 2)).toThrow(/sparseLinear: x row 1 has index 7/);
-      expect(() => sparseLinearInputGradWasm(ctx, bad, backend.operand(wi), bad)).toThrow(/sparseLinearInputGrad: dy row 1 has index 7/);
+      expect(() => sparseLinearWasm(ctx, bad, operand(wi), 2)).toThrow(/sparseLinear: x row 1 has index 7/);
+      expect(() => sparseLinearInputGradWasm(ctx, bad, operand(wi), bad)).toThrow(/sparseLinearInputGrad: dy row 1 has index 7/);
       expect(() => densifyWasm(ctx, bad)).toThrow(ValueError);
-      expect(() => sparseConv2dWasm(ctx, bad, [2, 1, 1, 3], backend.operand(wi), [6, 1, 1, 1], { stride: [1, 1], pad: [0, 0], dilation: [1, 1] })).toThrow(/sparseConv2d: x row 1/);
-      expect(() => sparseLinearWasm(ctx, { ...bad, indices: Int32Array.of(0, 1), values: new Float64Array(2) }, backend.operand(wi), 2)).toThrow(DTypeError);
+      expect(() => sparseConv2dWasm(ctx, bad, [2, 1, 1, 3], operand(wi), [6, 1, 1, 1], { stride: [1, 1], pad: [0, 0], dilation: [1, 1] })).toThrow(/sparseConv2d: x row 1/);
+      expect(() => sparseLinearWasm(ctx, { ...bad, indices: Int32Array.of(0, 1), values: new Float64Array(2) }, operand(wi), 2)).toThrow(DTypeError);
       backend.free(wi.dataId);
       expect(held()).toEqual(start);
     });
@@ -114,7 +116,7 @@ for (const [label, opts] of WASM_CONFIGS) {
           if (gOut === null) dyRows = nonzeroRows(dyRaw, N, out);
           else ({ dense: dyDense, winners: dyRows } = kwta(dyRaw, N, out, kOf(gOut, out)));
           const wi = upload(w, [out, inF]);
-          const wOp = backend.operand(wi);
+          const wOp = operand(wi);
 
           const y = take(sparseLinearWasm(ctx, xs, wOp, out));
           expect(relError(y, denseMatmul(x.dense, [N, inF], w, [out, inF], false, true))).toBeLessThanOrEqual(F32_TOL);
@@ -148,9 +150,9 @@ for (const [label, opts] of WASM_CONFIGS) {
         const want = denseConv(c, x.dense, w, dy);
         const xShape = [c.N, c.C, c.H, c.W], wShape = [c.F, c.C, c.KH, c.KW];
         const wi = upload(w, wShape), dyi = upload(dy, [c.N, c.F, OH, OW]);
-        expect(relError(take(sparseConv2dWasm(ctx, xs, xShape, backend.operand(wi), wShape, c.attrs)), want.y)).toBeLessThanOrEqual(F32_TOL);
-        expect(relError(take(sparseConv2dBackwardFilterWasm(ctx, xs, xShape, backend.operand(dyi), wShape, c.attrs)), want.dw)).toBeLessThanOrEqual(F32_TOL);
-        const dx = take(sparseConv2dBackwardInputWasm(ctx, backend.operand(dyi), backend.operand(wi), wShape, xs, xShape, c.attrs));
+        expect(relError(take(sparseConv2dWasm(ctx, xs, xShape, operand(wi), wShape, c.attrs)), want.y)).toBeLessThanOrEqual(F32_TOL);
+        expect(relError(take(sparseConv2dBackwardFilterWasm(ctx, xs, xShape, operand(dyi), wShape, c.attrs)), want.dw)).toBeLessThanOrEqual(F32_TOL);
+        const dx = take(sparseConv2dBackwardInputWasm(ctx, operand(dyi), operand(wi), wShape, xs, xShape, c.attrs));
         expect(relError(dx, masked(want.dx, x.mask))).toBeLessThanOrEqual(F32_TOL);
         backend.free(wi.dataId);
         backend.free(dyi.dataId);
@@ -165,7 +167,7 @@ for (const [label, opts] of WASM_CONFIGS) {
       const N = 4, D = 64, k = 6;
       const x = winners(rows32(new Generator(1), N, D, ['random']), N, D, k, true);
       const wi = upload(rows32(new Generator(2), 96, D, ['random']), [96, D]);
-      take(sparseLinearWasm(ctx, x, backend.operand(wi), 96));
+      take(sparseLinearWasm(ctx, x, operand(wi), 96));
       expect(spy.mock.calls.some(([tasks, , threads]) => tasks.length > 1 && (threads ?? 2) > 1 && tasks.some((t) => t.some((c) => c.fn === 'sp_linear_fwd')))).toBe(true);
       spy.mockRestore();
       backend.free(wi.dataId);

@@ -1,5 +1,5 @@
 import type { Conv2dAttrs } from '../backend.js';
-import { convOutSize } from './cpu/conv.js';
+import { convOutSize } from '../shape.js';
 import { convTaps } from './cpu/sparse-conv.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Conv2dAttrs } from '../../backend.js';
 import { ShapeError } from '../../errors.js';
 import type { Shape } from '../../shape.js';
-import { convOutSize } from './conv.js';
+import { convOutSize } from '../../shape.js';
 import { checkSparseRows, nnz, type SparseRows } from './sparse-rows.js';
 import type { FloatArray } from './types.js';
 
