@@ -4,10 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GpuJsBackend, SELECTION_CHUNK } from '../src/index.js';
 import { TEST_MODES } from './modes.js';
+import { SPECIAL } from './suites.js';
 
-/** Values that stress an order-preserving key: both zeros, denormals, extremes, infinities, ties. */
-const SPECIAL = [0, -0, 1e-45, -1e-45, 1e-40, -1e-40, 1.1754943508222875e-38, 3.4028234663852886e38, -3.4028234663852886e38,
-  Infinity, -Infinity, 1, -1, 1.0000001, 0.99999994, 2, 0.5, 1e-20, 1e20];
 
 const valueArb = fc.oneof(
   fc.constantFrom(...SPECIAL),

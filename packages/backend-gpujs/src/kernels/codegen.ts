@@ -79,9 +79,10 @@ export function dot(p: string, strides: readonly number[], base = ''): string {
   return terms.length ? terms.join(' + ') : '0';
 }
 
-/** A kernel source: `function (a0, a1, ...) { body }`. */
-export function kernelSource(nArgs: number, body: string): string {
-  const args = Array.from({ length: nArgs }, (_, i) => `a${i}`).join(', ');
+/** A kernel source: `function (a0, a1, ...) { body }`, with offsets `ofs0, ofs1, ...` after the operands if asked. */
+export function kernelSource(nArgs: number, body: string, withOffsets = false): string {
+  const names = (p: string) => Array.from({ length: nArgs }, (_, i) => `${p}${i}`);
+  const args = [...names('a'), ...(withOffsets ? names('ofs') : [])].join(', ');
   return `function (${args}) {\n${body}\n}`;
 }
 
