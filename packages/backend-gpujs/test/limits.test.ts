@@ -1,31 +1,15 @@
-import { CpuBackend, getBackend, memory, setBackend } from '@kwta/core';
+import { CpuBackend, memory } from '@kwta/core';
 import { checkAgainstReference, conformanceCases, makeTrainer } from '@kwta/core/testing';
 import { describe, expect, it } from 'vitest';
 import { GpuJsBackend, tolerances, type GpuJsMode } from '../src/index.js';
 import { TEST_MODES } from './modes.js';
+import { makeWideTrainer, trainOn } from './scenarios.js';
 import { runSuites } from './suites.js';
 
 // A texture side of 12 holds (12 - 1)^2 = 121 elements: most tensors of the suites then span
 // several textures and most launches are cut (src/split/), on the same code path a real GPU takes
 // for tensors beyond MAX_TEXTURE_SIZE^2 or 2^24 elements.
 const SIDE = 12;
-
-function trainLosses(backend: GpuJsBackend, steps: number): { losses: number[]; textures: number[] } {
-  const prev = getBackend();
-  setBackend(backend);
-  try {
-    const trainer = makeTrainer();
-    const losses: number[] = [], textures: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      losses.push(trainer.step());
-      textures.push(backend.liveTextures);
-    }
-    trainer.dispose();
-    return { losses, textures };
-  } finally {
-    setBackend(prev);
-  }
-}
 
 describe.each(TEST_MODES)('texture side forced to 12 (121 elements a texture): gpujs %s mode', (mode: GpuJsMode) => {
   it('conformance and gradient suites pass, cut into pieces, with every texture released', () => {
@@ -43,7 +27,7 @@ describe.each(TEST_MODES)('texture side forced to 12 (121 elements a texture): g
   it('training steps give the losses of an unlimited backend, with device buffers flat', () => {
     const limited = new GpuJsBackend({ mode, selection: 'kernels', strict: true, maxTextureSize: SIDE });
     const free = new GpuJsBackend({ mode, selection: 'kernels', strict: true });
-    const a = trainLosses(limited, 30), b = trainLosses(free, 30);
+    const a = trainOn(limited, makeTrainer, 30), b = trainOn(free, makeTrainer, 30);
     expect(limited.cutLaunches).toBeGreaterThan(0);
     expect(free.cutLaunches).toBe(0);
     a.losses.forEach((l, i) => expect(Math.abs(l - b.losses[i])).toBeLessThan(10 * tolerances[mode].rtol));
@@ -64,5 +48,16 @@ describe('texture side forced to 4 (9 elements a texture): the deepest cuts', ()
     if (planes) expect(() => checkAgainstReference(c, 1, backend, reference, tolerances.cpu)).toThrow(/plane|cannot be cut to fit this device/);
     else expect(checkAgainstReference(c, 1, backend, reference, tolerances.cpu)).toBeNull();
     expect(backend.liveTextures).toBe(0);
+  });
+});
+
+describe.each(TEST_MODES)('texture side forced to 256: gpujs %s mode', (mode: GpuJsMode) => {
+  it('a k-WTA MLP whose weights span several textures trains as on the CPU backend', () => {
+    const backend = new GpuJsBackend({ mode, selection: 'kernels', strict: true, maxTextureSize: 256 });
+    const run = trainOn(backend, makeWideTrainer, 5);
+    const cpu = trainOn(new CpuBackend(), makeWideTrainer, 5);
+    expect(backend.cutLaunches).toBeGreaterThan(0);
+    run.losses.forEach((l, i) => expect(Math.abs(l - cpu.losses[i])).toBeLessThan(1e-3));
+    expect(new Set(run.textures.slice(1)).size).toBe(1);
   });
 });

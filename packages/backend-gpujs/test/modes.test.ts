@@ -1,6 +1,6 @@
 import { BackendError, DisposedError, ValueError, gather, setBackend, getBackend, tensor, tidy } from '@kwta/core';
 import { describe, expect, it } from 'vitest';
-import { GpuJsBackend, availableModes } from '../src/index.js';
+import { ContextLostError, EXACT_INDEX_LIMIT, GpuJsBackend, availableModes, missingCapabilities, requireCapabilities, type Capabilities } from '../src/index.js';
 
 describe('modes', () => {
   it('runs in exactly the mode asked for and says so', () => {
@@ -69,5 +69,47 @@ describe('storage', () => {
     } finally {
       setBackend(prev);
     }
+  });
+});
+
+describe('capabilities', () => {
+  const gpu: Capabilities = {
+    mode: 'webgl2', renderer: 'test GPU', vendor: 'v', version: 'WebGL 2.0', shadingLanguage: 'GLSL ES 3.00',
+    maxTextureSize: 4096, maxTextureImageUnits: 16, floatTextures: true, floatRenderTargets: true,
+    highpFloat: { precision: 23, rangeMin: 127, rangeMax: 127 }, integerDivisionAccurate: true,
+  };
+
+  it('a device with float32 textures, float render targets and highp passes', () => {
+    expect(missingCapabilities(gpu)).toEqual([]);
+    expect(() => requireCapabilities(gpu)).not.toThrow();
+  });
+
+  it('a device without float render targets or highp is refused, saying what is missing and what to use', () => {
+    const old = { ...gpu, floatRenderTargets: false, highpFloat: { precision: 10, rangeMin: 15, rangeMax: 15 }, maxTextureImageUnits: 4 };
+    expect(missingCapabilities(old)).toHaveLength(3);
+    expect(() => requireCapabilities(old)).toThrow(BackendError);
+    expect(() => requireCapabilities(old)).toThrow(/float32 render targets.*highp float.*10-bit.*texture units.*Use mode "cpu" or "webasm"/);
+    expect(() => requireCapabilities({ ...gpu, floatTextures: false, highpFloat: null })).toThrow(/float32 textures.*gives none/);
+  });
+
+  it('reports the cpu modes as they are: no texture limit in cpu, the 2^24 exact-index limit in webasm, denormals kept', () => {
+    const cpu = new GpuJsBackend({ mode: 'cpu' });
+    expect(cpu.capabilities.textureCapacity).toBe(Infinity);
+    expect(cpu.capabilities.denormals).toBe('kept');
+    expect(new GpuJsBackend({ mode: 'webasm' }).capabilities.textureCapacity).toBe(EXACT_INDEX_LIMIT);
+    expect(new GpuJsBackend({ mode: 'cpu', maxTextureSize: 256 }).capabilities.textureCapacity).toBe(255 * 255);
+  });
+
+  it('refuses a texture side below 2 or not an integer', () => {
+    expect(() => new GpuJsBackend({ mode: 'cpu', maxTextureSize: 1 })).toThrow(ValueError);
+    expect(() => new GpuJsBackend({ mode: 'cpu', maxTextureSize: 2.5 })).toThrow(/maxTextureSize/);
+  });
+
+  it('cpu modes have no WebGL context to lose: recover() does nothing', () => {
+    const b = new GpuJsBackend({ mode: 'cpu' });
+    expect(b.context).toBeNull();
+    expect(b.contextLost).toBe(false);
+    expect(b.recover()).toBe(false);
+    expect(new ContextLostError('x')).toBeInstanceOf(BackendError);
   });
 });

@@ -80,12 +80,13 @@ function unit(g: Generator, n: number): number[] {
 
 /**
  * k-WTA selection on `backend` against the CPU backend's winners, exactly (the radix kernels
- * compare integer keys, so any difference is a bug, or flushed denormals where marked).
+ * compare integer keys, so any difference is a bug, or flushed denormals where marked). The
+ * first workload is a k-WTA batch of `kwtaRows` x 16384 at gamma 0.1.
  */
-export function selectionChecks(backend: Backend): SelectionCheck[] {
+export function selectionChecks(backend: Backend, kwtaRows = 64): SelectionCheck[] {
   const g = new Generator(2020);
   const workloads: { name: string; shape: [number, number]; k: number; values: number[] }[] = [
-    { name: 'k-WTA normal', shape: [64, 16384], k: 1638, values: unit(g, 64 * 16384).map((u, i) => Math.fround(Math.tan((u - 0.5) * 3) * (1 + (i % 5)))) },
+    { name: 'k-WTA normal', shape: [kwtaRows, 16384], k: 1638, values: unit(g, kwtaRows * 16384).map((u, i) => Math.fround(Math.tan((u - 0.5) * 3) * (1 + (i % 5)))) },
     { name: 'heavy ties (integers 0..3)', shape: [32, 4096], k: 410, values: unit(g, 32 * 4096).map((u) => Math.floor(u * 4)) },
     { name: 'signed zeros, extremes, infinities', shape: [16, 1024], k: 100, values: unit(g, 16 * 1024).map((u) => SPECIAL.filter((v) => !DENORMAL(v))[Math.floor(u * 15)]) },
     { name: 'denormals', shape: [8, 256], k: 32, values: unit(g, 8 * 256).map((u) => SPECIAL[Math.floor(u * SPECIAL.length)] * (u < 0.5 ? 1 : 1e-3)) },

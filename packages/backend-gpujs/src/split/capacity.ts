@@ -3,7 +3,7 @@
  *
  * Two limits meet here. gpu.js lays a buffer of n elements out as a near-square texture
  * (utils.closestSquareDimensions), whose sides must stay within MAX_TEXTURE_SIZE: every
- * n <= (side - 1)^2 fits (checked exhaustively for sides up to 400 in test/capacity.test.ts).
+ * n <= (side - 1)^2 fits (checked exhaustively for sides up to 200 in test/capacity.test.ts).
  * And shaders do index arithmetic in float32, exact only below 2^24: a flat index past that
  * would silently read the wrong element. Every kernel launch is planned so that each operand,
  * result and temporary stays within this capacity (src/split/), which keeps both true.

@@ -1,62 +1,58 @@
-// Bundled by test/browser.test.ts and loaded into Chromium: runs the core conformance suite and a
-// few training steps on the webgl2 mode, and reports back through window.__kwta.
-import { CpuBackend, Generator, memory, randn, setBackend, tidy, topkMask } from '@kwta/core';
-import { checkAgainstReference, conformanceCases, makeTrainer, withBackend } from '@kwta/core/testing';
-import { GpuJsBackend, availableModes, tolerances } from '../../src/index.js';
+// Bundled by test/browser.test.ts and loaded into Chromium: each scenario runs on the WebGL
+// modes in the page and returns a plain report, which the test asserts on.
+import { CpuBackend, memory } from '@kwta/core';
+import { makeTrainer } from '@kwta/core/testing';
+import { GpuJsBackend, availableModes, tolerances, type GpuJsMode } from '../../src/index.js';
+import { contextLossScenario, makeWideTrainer, trainOn } from '../scenarios.js';
+import { runSuites, selectionChecks } from '../suites.js';
 
-interface Report {
-  available: string[];
-  mode: string;
-  fallbacks: readonly string[];
-  cases: number;
-  failures: string[];
-  losses: number[];
-  liveBefore: { tensors: number; textures: number };
-  liveAfter: { tensors: number; textures: number };
-  compiledKernels: number;
-  ms: number;
-}
+const gl = (mode: GpuJsMode, maxTextureSize?: number) => new GpuJsBackend({ mode, selection: 'kernels', strict: true, maxTextureSize });
 
-function run(): Report {
-  const t0 = performance.now();
-  const available = availableModes();
-  const backend = new GpuJsBackend({ mode: 'webgl2', strict: true });
-  const reference = new CpuBackend();
-  const failures: string[] = [];
-  const cases = conformanceCases();
-  for (const c of cases) {
+const scenarios: Record<string, () => unknown> = {
+  /** The whole conformance and gradient suites with per-kernel errors, and exact k-WTA winners. */
+  suites: () => {
+    const backend = gl('webgl2');
+    const report = runSuites(backend, tolerances.webgl2, [1], [1, 2]);
+    return { available: availableModes(), mode: backend.mode, capabilities: backend.capabilities, fallbacks: backend.fallbacks, report, selection: selectionChecks(backend, 16) };
+  },
+  /** The WebGL1 kernels (what headless-gl runs) on the conformance suite. */
+  webgl1: () => {
+    const backend = gl('webgl');
+    return { mode: backend.mode, fallbacks: backend.fallbacks, report: runSuites(backend, tolerances.webgl, [1], []) };
+  },
+  /** 20 steps of the small k-WTA CNN: loss goes down, textures stay flat, nothing ran elsewhere. */
+  training: () => {
+    const backend = gl('webgl2');
+    const run = trainOn(backend, makeTrainer, 20);
+    return { ...run, fallbacks: backend.fallbacks, compiledKernels: backend.compiledKernels, tensorsAfter: memory().numTensors };
+  },
+  /** Texture side forced to 12: both suites through cut launches, and training as without the limit. */
+  limit12: () => {
+    const backend = gl('webgl2', 12);
+    const report = runSuites(backend, tolerances.webgl2, [1], [1]);
+    const limited = gl('webgl2', 12);
+    return {
+      capacity: backend.capabilities.textureCapacity, report, cut: backend.cutLaunches, texturesAfter: backend.liveTextures,
+      limited: trainOn(limited, makeTrainer, 10), free: trainOn(gl('webgl2'), makeTrainer, 10), limitedCut: limited.cutLaunches,
+    };
+  },
+  /** Texture side forced to 256: a k-WTA MLP whose weights and activations span several textures. */
+  limit256: () => {
+    const backend = gl('webgl2', 256);
+    return { run: trainOn(backend, makeWideTrainer, 5), cpu: trainOn(new CpuBackend(), makeWideTrainer, 5), cut: backend.cutLaunches };
+  },
+  /** WEBGL_lose_context in the middle of training, then recovery. */
+  contextLoss: () => contextLossScenario(gl('webgl2')),
+};
+
+const w = window as unknown as { __kwta: { ready: boolean; run(name: string): { result?: unknown; error?: string } } };
+w.__kwta = {
+  ready: true,
+  run: (name) => {
     try {
-      const err = checkAgainstReference(c, 1, backend, reference, tolerances.webgl2);
-      if (err) failures.push(err);
+      return { result: scenarios[name]() };
     } catch (e) {
-      failures.push(`${c.name}: threw ${(e as Error).message.split('\n')[0]}`);
+      return { error: String((e as Error).stack ?? e) };
     }
-  }
-  // A k-WTA-sized selection (rows of 16384, 128 chunks, large textures) must match the CPU exactly.
-  const bigMask = (b: CpuBackend | GpuJsBackend) => withBackend(b, () => tidy(() => Array.from(topkMask(randn([16, 16384], new Generator(3)), 1638).dataSync())));
-  const big = bigMask(backend), bigRef = bigMask(reference);
-  if (big.some((v, i) => v !== bigRef[i])) failures.push('topkMask [16, 16384] k=1638 differs from the CPU backend');
-  setBackend(backend);
-  const trainer = makeTrainer();
-  const losses = [trainer.step()];
-  const live = () => ({ tensors: memory().numTensors, textures: backend.liveTextures });
-  const liveBefore = live();
-  for (let i = 0; i < 19; i++) losses.push(trainer.step());
-  const liveAfter = live();
-  trainer.dispose();
-  return {
-    available, mode: backend.mode, fallbacks: backend.fallbacks, cases: cases.length, failures, losses,
-    liveBefore, liveAfter, compiledKernels: backend.compiledKernels, ms: performance.now() - t0,
-  };
-}
-
-const w = window as unknown as { __kwta: { done: boolean; report?: Report; error?: string } };
-w.__kwta = { done: false };
-// Start after load so the page has settled before the main thread is busy for a while.
-window.addEventListener('load', () => setTimeout(() => {
-  try {
-    w.__kwta = { done: true, report: run() };
-  } catch (e) {
-    w.__kwta = { done: true, error: String((e as Error).stack ?? e) };
-  }
-}, 0));
+  },
+};
