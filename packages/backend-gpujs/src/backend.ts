@@ -247,13 +247,14 @@ export class GpuJsBackend implements Backend {
    * where the CPU orders them (README, Precision). One tiny kernel at start.
    */
   private probeDenormals(): 'kept' | 'flushed' {
-    const values = Float32Array.of(1e-40, -3e-42);
-    const x = { segs: this.upload(values).segs, shape: [2], dtype: 'float32' as const };
+    // Large and small denormals, down to the smallest (2^-149): some GPUs keep only part of the range.
+    const values = Float32Array.of(1e-40, -3e-42, 2 ** -149, -(2 ** -148));
+    const x = { segs: this.upload(values).segs, shape: [values.length], dtype: 'float32' as const };
     const [sum] = this.splitter.run('binary', [x, x], { op: 'add' });
     try {
       // Doubling a denormal is exact, so anything but 2x is a flush (to zero, at storage or in arithmetic).
       const v = this.splitter.download(sum);
-      return v[0] === 2 * values[0] && v[1] === 2 * values[1] ? 'kept' : 'flushed';
+      return values.every((u, i) => v[i] === 2 * u) ? 'kept' : 'flushed';
     } finally {
       [...x.segs, ...sum.segs].forEach((s) => this.device.release(s.buf));
     }

@@ -79,10 +79,13 @@ export function dot(p: string, strides: readonly number[], base = ''): string {
   return terms.length ? terms.join(' + ') : '0';
 }
 
-/** A kernel source: `function (a0, a1, ...) { body }`, with offsets `ofs0, ofs1, ...` after the operands if asked. */
-export function kernelSource(nArgs: number, body: string, withOffsets = false): string {
-  const names = (p: string) => Array.from({ length: nArgs }, (_, i) => `${p}${i}`);
-  const args = [...names('a'), ...(withOffsets ? names('ofs') : [])].join(', ');
+/**
+ * A kernel source: `function (a0, a1, ...) { body }`, with offsets `ofs0, ofs1, ...` after the
+ * operands if asked, then `nNumbers` number parameters `num0, num1, ...`.
+ */
+export function kernelSource(nArgs: number, body: string, withOffsets = false, nNumbers = 0): string {
+  const names = (p: string, n = nArgs) => Array.from({ length: n }, (_, i) => `${p}${i}`);
+  const args = [...names('a'), ...(withOffsets ? names('ofs') : []), ...names('num', nNumbers)].join(', ');
   return `function (${args}) {\n${body}\n}`;
 }
 

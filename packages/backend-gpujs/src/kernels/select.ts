@@ -26,6 +26,9 @@ const PASSES = 8;
 
 const POW2 = (e: number) => `${2 ** e}.0`;
 
+/** 2^126 and 2^23: a denormal times both is its 23-bit mantissa (keySource). */
+const DENORMAL_SCALE = [2 ** 126, 2 ** 23];
+
 /** Exponent search by exact power-of-two steps: x ends in [1, 2) with x * 2^e = a. */
 function exponentSearch(): string {
   const up = [64, 32, 16, 8, 4, 2, 1].map((s) => `if (x >= ${s > 32 ? `${POW2(32)} * ${POW2(s - 32)}` : POW2(s)}) { x = x * ${s > 32 ? `${2 ** -32} * ${2 ** -(s - 32)}` : `${2 ** -s}`}; e = e + ${s}.0; }`);
@@ -42,7 +45,9 @@ function keySource(half: 'hi' | 'lo'): string {
     'let bad = 0.0;',
     'if (!(a >= 0.0)) { bad = 1.0; }',
     'else if (a > 3.4028234663852886e38) { E = 255.0; }',
-    'else if (a < 1.1754943508222875e-38) { M = a * 8.507059173023462e37 * 8388608.0; }',
+    // Denormals: M = a * 2^149 in two steps, by uniforms (num0 = 2^126, num1 = 2^23). As literals
+    // a shader compiler may fold them into one constant, 2^149, which overflows: 0 * inf = NaN.
+    'else if (a < 1.1754943508222875e-38) { M = a * num0 * num1; }',
     'else {',
     '  let x = a;',
     '  let e = 0.0;',
@@ -214,8 +219,8 @@ export function radixTopkMask(device: Device, x: DevTensor, k: number): DevTenso
   const tmp = (t: DevTensor) => (temps.push(t), t);
   try {
     if (k >= n) return launch(device, 'topkMask all', x.shape, 'bool', [], 'return 1.0;');
-    const hi = tmp(launch(device, 'topk key hi', x.shape, 'float32', [x], keySource('hi')));
-    const lo = tmp(launch(device, 'topk key lo', x.shape, 'float32', [x], keySource('lo')));
+    const hi = tmp(launch(device, 'topk key hi', x.shape, 'float32', [x], keySource('hi'), DENORMAL_SCALE));
+    const lo = tmp(launch(device, 'topk key lo', x.shape, 'float32', [x], keySource('lo'), DENORMAL_SCALE));
     const init = new Float32Array(rows * 3);
     for (let r = 0; r < rows; r++) init[r * 3 + 2] = k;
     let state = tmp({ buf: device.upload(init), shape: [rows * 3], dtype: 'float32' });
