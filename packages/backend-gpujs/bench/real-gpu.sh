@@ -32,10 +32,12 @@ cjs=/opt/kwta-run/real-gpu.cjs
 
 say "Xvfb, Mesa and X libraries into /opt/kwta-x; libraries used only where the system lacks them"
 xroot=/opt/kwta-x
+rm -rf /opt/kwta-x-lib
 mkdir -p "$xroot" /opt/kwta-x-lib /var/lib/xkb
 tar -xJf "$carry/xroot.tar.xz" -C "$xroot"
-for so in "$xroot"/usr/lib/x86_64-linux-gnu/*.so.*; do
+for so in "$xroot"/usr/lib/x86_64-linux-gnu/*.so.* "$xroot"/lib/x86_64-linux-gnu/*.so.*; do
   name=$(basename "$so")
+  [[ $name =~ \.so\.[0-9]+$ ]] || continue   # sonames only (libX11.so.6, not libX11.so.6.4.0)
   ldconfig -p | grep -q "^\s*$name " || ln -sf "$so" /opt/kwta-x-lib/
 done
 # Compiled-in paths of Xvfb (its keymap compiler, Mesa's DRI drivers): link ours where missing.
@@ -63,12 +65,15 @@ for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$d" ] && export
 say "Xvfb :99"
 "$xroot/usr/bin/Xvfb" :99 -screen 0 1280x1024x24 -nolisten tcp -xkbdir "$xroot/usr/share/X11/xkb" > "$out/xvfb.txt" 2>&1 &
 xvfb=$!
-export DISPLAY=:99
+export DISPLAY=:99 XDG_RUNTIME_DIR=/tmp/kwta-xdg
+mkdir -p -m 700 $XDG_RUNTIME_DIR
 sleep 2
 kill -0 $xvfb 2>/dev/null || { say "Xvfb did not start:"; cat "$out/xvfb.txt"; }
 
 # headless-gl attempts, best first: NVIDIA's GLX; Mesa's zink (GL on NVIDIA's Vulkan); llvmpipe.
-attempts=("nvidia-glx:__GLX_VENDOR_LIBRARY_NAME=nvidia" "zink:__GLX_VENDOR_LIBRARY_NAME=mesa GALLIUM_DRIVER=zink MESA_LOADER_DRIVER_OVERRIDE=zink" "llvmpipe:__GLX_VENDOR_LIBRARY_NAME=mesa GALLIUM_DRIVER=llvmpipe")
+# zink runs under Mesa's software GLX path (Xvfb has no DRI3) and renders with Vulkan: checked
+# here on lavapipe, where it reports "zink (llvmpipe ...)".
+attempts=("nvidia-glx:__GLX_VENDOR_LIBRARY_NAME=nvidia" "zink:__GLX_VENDOR_LIBRARY_NAME=mesa LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=zink" "llvmpipe:__GLX_VENDOR_LIBRARY_NAME=mesa GALLIUM_DRIVER=llvmpipe")
 chosen=""
 : > "$out/probes.txt"
 for a in "${attempts[@]}"; do
@@ -93,7 +98,7 @@ else
 fi
 
 chromium_bin=${KWTA_CHROMIUM:-/usr/bin/chromium}
-if [ -x "$chromium_bin" ] && [ -d "$root/node_modules/playwright-core" ] && [ $SECONDS -lt 420 ]; then
+if [ -x "$chromium_bin" ] && [ -d "$root/packages/backend-gpujs/node_modules/playwright-core" ] && [ $SECONDS -lt 420 ]; then
   say "Chromium with the GPU"
   (cd "$root/packages/backend-gpujs" && timeout $((540 - SECONDS)) $node bench/real-gpu/chromium.mjs --out "$out" --deadline-s $((480 - SECONDS)))
 else

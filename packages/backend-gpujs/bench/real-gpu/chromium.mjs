@@ -2,7 +2,7 @@
 // esbuild and playwright-core, and a Chromium binary):
 //   node bench/real-gpu/chromium.mjs --out DIR [--quick] [--deadline-s N]
 // Tries ANGLE on Vulkan, then on EGL, and keeps the first that reaches a hardware renderer (else
-// the last, marked as software). Writes DIR/real-gpu-chromium.json and .md.
+// the last, marked as software, and then only a quick run). Writes DIR/real-gpu-chromium.json and .md.
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -32,7 +32,6 @@ const server = createServer((req, res) => {
   else res.writeHead(200, { ...headers, 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/main.js"></script>');
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/?${quick ? 'quick&' : ''}deadline-s=${arg('deadline-s') ?? 'Infinity'}`;
 
 async function renderer(browser) {
   const page = await browser.newPage();
@@ -53,7 +52,7 @@ for (const attempt of ATTEMPTS) {
     browser = await chromium.launch({ executablePath, headless: true, args: [...BASE, ...attempt.args] });
     const r = await renderer(browser);
     console.error(`chromium ${attempt.name}: ${r}`);
-    chosen = { attempt, browser };
+    chosen = { attempt, browser, software: SOFTWARE.test(r) };
     if (!SOFTWARE.test(r)) break;
     if (attempt !== ATTEMPTS[ATTEMPTS.length - 1]) await browser.close();
   } catch (e) {
@@ -69,6 +68,7 @@ if (!chosen) {
 try {
   const page = await chosen.browser.newPage();
   page.on('console', (m) => console.error(`page: ${m.text()}`));
+  const url = `http://127.0.0.1:${server.address().port}/?${quick || chosen.software ? 'quick&' : ''}deadline-s=${arg('deadline-s') ?? 'Infinity'}`;
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => window.__realGpu?.done, null, { timeout: 0, polling: 1000 });
   const r = await page.evaluate(() => window.__realGpu);
