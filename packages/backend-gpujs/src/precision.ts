@@ -1,5 +1,5 @@
 import {
-  cpuKernels, type Backend, type DataId, type DType, type KernelAttrs, type KernelName, type MemoryInfo, type TensorInfo, type TypedArray,
+  runReferenceKernel, type Backend, type DataId, type DType, type KernelAttrs, type KernelName, type MemoryInfo, type TensorInfo, type TypedArray,
 } from '@kwta/core';
 
 /** How far one kernel's results strayed from the CPU backend's on the same inputs. */
@@ -63,8 +63,7 @@ export class KernelErrorProbe implements Backend {
   run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[] {
     const outs = this.target.run(kernel, inputs, attrs);
     const host = inputs.map((t) => ({ values: this.target.read(t.dataId), shape: t.shape, dtype: t.dtype }));
-    const impl = cpuKernels[kernel] as unknown as (i: typeof host, a: KernelAttrs[K]) => typeof host;
-    const want = impl(host, attrs);
+    const want = runReferenceKernel(kernel, host, attrs);
     const key = kernelLabel(kernel, attrs);
     let s = this.stats.get(key);
     if (!s) this.stats.set(key, (s = { kernel: key, calls: 0, maxError: 0, mismatches: 0, worstAt: '' }));

@@ -1,9 +1,8 @@
 // The suites a gpu.js mode is judged by, as functions: vitest (Node modes), the browser test
 // (webgl2 on SwiftShader) and bench/real-gpu (a real GPU) all run these same ones.
 import { CpuBackend, Generator, tensor, tidy, topk, topkMask, type Backend } from '@kwta/core';
-import { checkAgainstReference, conformanceCases, gradCases, withBackend } from '@kwta/core/testing';
+import { checkAgainstReference, compareGradients, conformanceCases, gradCases, withBackend } from '@kwta/core/testing';
 import { KernelErrorProbe, type KernelError, type ModeTolerance } from '../src/index.js';
-import { compareGradients } from './gradcompare.js';
 
 export interface SuiteReport {
   /** Conformance checks run (cases x seeds) and the ones outside the mode's tolerance. */

@@ -1,4 +1,4 @@
-import { BackendError, cpuKernels, fmtShape, type BinaryOp, type DType, type KernelAttrs, type KernelName, type TypedArray } from '@kwta/core';
+import { BackendError, runReferenceKernel, fmtShape, type BinaryOp, type DType, type KernelAttrs, type KernelName, type TypedArray } from '@kwta/core';
 import type { Device, DeviceBuffer } from '../device.js';
 import { deviceKernels } from '../kernels/index.js';
 import { f, sizeOf } from '../kernels/codegen.js';
@@ -77,9 +77,8 @@ export class Splitter implements SplitContext {
 
   /** The CPU backend's kernel on host copies (used where a row cannot fit one texture). */
   onHost<K extends KernelName>(kernel: K, inputs: Paged[], attrs: KernelAttrs[K]): Paged[] {
-    const args = inputs.map((t) => ({ values: this.download(t) as TypedArray, shape: t.shape as readonly number[], dtype: t.dtype }));
-    const impl = cpuKernels[kernel] as unknown as (i: typeof args, a: KernelAttrs[K]) => typeof args;
-    return impl(args, attrs).map((o) => {
+    const args = inputs.map((t) => ({ values: this.download(t) as TypedArray, shape: t.shape, dtype: t.dtype }));
+    return runReferenceKernel(kernel, args, attrs).map((o) => {
       const segs = this.device.uploadPages(Float32Array.from(o.values), this.capacity);
       segs.forEach((s) => this.owned.add(s.buf));
       return { segs, shape: [...o.shape], dtype: o.dtype };

@@ -1,6 +1,5 @@
-import type { KernelAttrs, KernelName } from '@kwta/core';
+import { convOutSize, type KernelAttrs, type KernelName } from '@kwta/core';
 import { broadcastShape } from '../kernels/elementwise.js';
-import { convOut } from '../kernels/linalg.js';
 
 type ShapeRule<K extends KernelName> = (inputs: readonly number[][], attrs: KernelAttrs[K]) => number[][];
 
@@ -9,13 +8,13 @@ const broadcast: ShapeRule<KernelName> = (xs) => [broadcastShape(xs)];
 const given = (s: readonly number[]) => [[...s]];
 
 function conv([x, w]: readonly number[][], a: KernelAttrs['conv2d']): number[][] {
-  const oh = convOut(x[2], w[2], a.stride[0], a.pad[0], a.dilation[0]);
-  const ow = convOut(x[3], w[3], a.stride[1], a.pad[1], a.dilation[1]);
+  const oh = convOutSize(x[2], w[2], a.stride[0], a.pad[0], a.dilation[0]);
+  const ow = convOutSize(x[3], w[3], a.stride[1], a.pad[1], a.dilation[1]);
   return [[x[0], w[0], oh, ow]];
 }
 
 function pool([x]: readonly number[][], a: KernelAttrs['maxPool2d']): number[] {
-  return [x[0], x[1], convOut(x[2], a.kernel[0], a.stride[0], a.pad[0], 1), convOut(x[3], a.kernel[1], a.stride[1], a.pad[1], 1)];
+  return [x[0], x[1], convOutSize(x[2], a.kernel[0], a.stride[0], a.pad[0], 1), convOutSize(x[3], a.kernel[1], a.stride[1], a.pad[1], 1)];
 }
 
 function matmul([a, b]: readonly number[][], t: KernelAttrs['matmul']): number[][] {
