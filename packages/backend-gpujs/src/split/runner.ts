@@ -142,6 +142,8 @@ export class Splitter implements SplitContext {
   /** End of a top-level run: the results leave this run's ownership, everything else is released. */
   private settle(outs: readonly Paged[]): void {
     const keep = new Set(outs.flatMap((o) => o.segs.map((s) => s.buf)));
+    // A result sharing a buffer it does not own (a view of an input) would be freed twice later.
+    if ([...keep].some((b) => !this.owned.has(b))) throw new BackendError('gpujs backend: internal error: a split rule returned a view of its input as a result');
     for (const buf of this.owned) if (!keep.has(buf)) this.device.release(buf);
     this.owned = new Set();
   }
