@@ -10,6 +10,7 @@ export * from './backend.js';
 export { CpuBackend, runReferenceKernel, type CpuArray } from './backends/cpu/index.js';
 export { Tensor, type NestedArray, type Storage } from './tensor.js';
 export { tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend } from './engine.js';
+export { countCorrect, accuracy } from './metrics.js';
 export { profileKernels, type KernelProfile, type KernelStat, type ProfileOptions } from './profile.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
 export * from './ops/index.js';

@@ -1,71 +1,10 @@
-import { ValueError, add, mul, noGrad, reshape, sigmoid, slice, sub, topk, kWinners, type Tensor } from '@kwta/core';
+import { ValueError } from '@kwta/core';
 import type { Attack } from '../attack.js';
 import { PGD, type PgdConfig } from './pgd.js';
 
-/**
- * y = exact(x) + (smooth(x) - stopGradient(smooth(x))): the value is exactly exact(x) (the added
- * term is s - s = 0), the gradient is smooth's. This is BPDA's tool (Athalye, Carlini & Wagner
- * 2018): keep a non-differentiable layer's forward, give the backward pass a smooth
- * approximation.
- */
-export function straightThrough(exact: (x: Tensor) => Tensor, smooth: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
-  return (x) => {
-    const e = noGrad(() => exact(x));
-    const s = smooth(x);
-    return add(e, sub(s, s.detach()));
-  };
-}
-
-export interface KwtaSurrogateOptions {
-  /**
-   * Width of the sigmoid gate, relative to each row's spread (std of its activations); small
-   * values approach the hard k-WTA gradient, large ones approach a linear layer. Default 0.25.
-   */
-  temperature?: number;
-}
-
-/**
- * The smooth stand-in for k-WTA: x * sigmoid((x - t) / T), with t the midpoint between the k-th
- * and (k+1)-th largest activations of the row (held constant) and T = temperature * std(row).
- * Winners pass (gate near 1), losers are gated off, and units near the threshold — exactly the
- * ones whose swaps make k-WTA discontinuous — get a gradient that says which way to push them.
- */
-export function kwtaSmooth(x: Tensor, k: number, opts: KwtaSurrogateOptions = {}): Tensor {
-  const tau = opts.temperature ?? 0.25;
-  if (!(tau > 0)) throw new ValueError(`kwtaSmooth: temperature must be > 0, got ${tau}`);
-  if (x.rank < 2) throw new ValueError(`kwtaSmooth: input must be [N, ...features], got ${x.describe()}`);
-  const n = x.shape[0];
-  const rows = reshape(x, [n, -1]);
-  const width = rows.shape[1];
-  if (!Number.isInteger(k) || k < 1 || k > width) throw new ValueError(`kwtaSmooth: k must be an integer in [1, ${width}], got ${k}`);
-  const { threshold, scale } = noGrad(() => {
-    const top = topk(rows, Math.min(k + 1, width)).values;
-    const kth = slice(top, [0, k - 1], [n, 1]);
-    const next = k < width ? slice(top, [0, k], [n, 1]) : kth;
-    const centred = sub(rows, rows.mean(1, true));
-    const std = centred.square().mean(1, true).sqrt().add(1e-12);
-    return { threshold: mul(add(kth, next), 0.5), scale: mul(std, tau) };
-  });
-  return reshape(sigmoidGate(rows, threshold, scale), x.shape);
-}
-
-/** rows * sigmoid((rows - threshold) / scale), threshold and scale [N, 1] constants. */
-export function sigmoidGate(rows: Tensor, threshold: Tensor, scale: Tensor): Tensor {
-  return mul(rows, sigmoid(sub(rows, threshold).div(scale)));
-}
-
-/**
- * k-WTA with an exact forward (core's kWinners) and the sigmoid-gated backward: drop this in
- * place of a k-WTA layer to build a BPDA surrogate of a k-WTA network with the same weights.
- * A module-based k-WTA layer honours it the same way: in its forward, return
- * `kwtaStraightThrough(x, k)` instead of `kWinners(x, k)` when asked for a surrogate.
- */
-export function kwtaStraightThrough(x: Tensor, k: number, opts: KwtaSurrogateOptions = {}): Tensor {
-  return straightThrough(
-    (t) => kWinners(t, k),
-    (t) => kwtaSmooth(t, k, opts),
-  )(x);
-}
+// The straight-through tool and the smooth k-WTA backward live in @kwta/core, so @kwta/nn's
+// k-WTA layers (their smooth backward mode) and attacks written straight from ops share one copy.
+export { straightThrough, kwtaSmooth, sigmoidGate, kwtaStraightThrough, type KwtaSurrogateOptions } from '@kwta/core';
 
 export interface BpdaConfig extends Omit<PgdConfig, 'surrogate'> {
   /** Same weights as the attacked model, exact forward, smooth backward (e.g. kwtaStraightThrough). */

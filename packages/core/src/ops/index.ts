@@ -5,4 +5,5 @@ export * from './layout.js';
 export * from './linalg.js';
 export * from './conv.js';
 export * from './select.js';
+export * from './kwta-surrogate.js';
 export * from './nn.js';
