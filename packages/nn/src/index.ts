@@ -3,7 +3,7 @@
  * paper's models, losses, safetensors (de)serialization and a safe reader of PyTorch checkpoints
  * (`torch.save` files). File I/O lives in `@kwta/nn/node`.
  */
-export { Module, type StateDict, type LoadStateDictOptions } from './module.js';
+export { Module, type StateDict, type LoadStateDictOptions, type ForwardHook, type HookHandle } from './module.js';
 export { checkInit, defaultUniform, type InitOptions } from './init.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';

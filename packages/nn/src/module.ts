@@ -1,7 +1,19 @@
-import { DTypeError, ShapeError, ValueError, cast, fmtShape, isFloat, noGrad, type Tensor } from '@kwta/core';
+import { DTypeError, Generator, ShapeError, ValueError, cast, fmtShape, isFloat, noGrad, type Tensor } from '@kwta/core';
 
 /** A name → tensor map in registration order, as PyTorch's `state_dict()`. */
 export type StateDict = Map<string, Tensor>;
+
+/**
+ * Called after a module's forward with (module, input, output), PyTorch's `register_forward_hook`
+ * shape: return nothing to observe (pattern capture, a playground watching k-WTA winners), or a
+ * tensor to use in place of the output.
+ */
+export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => Tensor | void;
+
+/** What `registerForwardHook` returns: `remove()` detaches the hook (calling it again is a no-op). */
+export interface HookHandle {
+  remove(): void;
+}
 
 export interface LoadStateDictOptions {
   /** Require exactly the model's keys (default true, as PyTorch). Shapes must always match. */
@@ -20,12 +32,34 @@ export abstract class Module {
   private readonly params = new Map<string, Tensor>();
   private readonly buffers = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  private readonly generators = new Map<string, Generator>();
+  private readonly forwardHooks = new Map<number, ForwardHook>();
+  private nextHookId = 0;
 
+  /** The computation; subclasses implement it and call their children with `call`. */
   abstract forward(x: Tensor): Tensor;
 
-  /** Same as `forward`; reads better in chains (`model.call(x)`). */
+  /**
+   * Run `forward`, then the forward hooks in registration order (as PyTorch's `__call__`).
+   * Containers call their children this way, so a hook on any layer of a model fires when
+   * the model runs; calling `forward` directly skips this module's own hooks.
+   */
   call(x: Tensor): Tensor {
-    return this.forward(x);
+    let y = this.forward(x);
+    if (this.forwardHooks.size === 0) return y;
+    for (const hook of [...this.forwardHooks.values()]) {
+      const replaced = hook(this, x, y);
+      if (replaced !== undefined) y = replaced;
+    }
+    return y;
+  }
+
+  /** Call `hook(module, input, output)` after every `call` of this module, until removed. */
+  registerForwardHook(hook: ForwardHook): HookHandle {
+    if (typeof hook !== 'function') throw new ValueError(`${this.constructor.name}.registerForwardHook: hook must be a function`);
+    const id = this.nextHookId++;
+    this.forwardHooks.set(id, hook);
+    return { remove: () => void this.forwardHooks.delete(id) };
   }
 
   /** Register a trainable tensor (marked requiresGrad, kept past every tidy scope). */
@@ -45,6 +79,17 @@ export abstract class Module {
     t.name = name;
     this.buffers.set(name, t);
     return t;
+  }
+
+  /**
+   * Register a random source the module draws from while running (Dropout's masks). Its state
+   * is part of the module's state (`generatorStates`), so a checkpoint resumes its draws exactly.
+   */
+  protected registerGenerator(name: string, gen: Generator): Generator {
+    checkName(this, name, this.generators);
+    if (!(gen instanceof Generator)) throw new ValueError(`${this.constructor.name}: generator '${name}' is not a Generator`);
+    this.generators.set(name, gen);
+    return gen;
   }
 
   /** Register a child; its tensors appear under `name.` in the state dict. */
@@ -96,6 +141,31 @@ export abstract class Module {
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules()) for (const [n, t] of m.buffers) out.push([path ? `${path}.${n}` : n, t]);
     return out;
+  }
+
+  /** Every registered generator of this module and its descendants, by dotted path (`3.gen`). */
+  namedGenerators(): [string, Generator][] {
+    const out: [string, Generator][] = [];
+    for (const [path, m] of this.namedModules()) for (const [n, g] of m.generators) out.push([path ? `${path}.${n}` : n, g]);
+    return out;
+  }
+
+  /** The state of every registered generator, by dotted path: the RNG half of a checkpoint. */
+  generatorStates(): Record<string, number[]> {
+    return Object.fromEntries(this.namedGenerators().map(([k, g]) => [k, g.getState()]));
+  }
+
+  /**
+   * Restore generator states saved by `generatorStates`. A key this module does not have is an
+   * error (checked before any state is set); generators the record does not name keep theirs.
+   */
+  loadGeneratorStates(states: Record<string, number[]>): void {
+    const own = new Map(this.namedGenerators());
+    const unknown = Object.keys(states).filter((k) => !own.has(k));
+    if (unknown.length) {
+      throw new ValueError(`loadGeneratorStates: ${this.constructor.name} has no generator ${unknown.map((k) => `'${k}'`).join(', ')} (it has: ${[...own.keys()].join(', ') || 'none'})`);
+    }
+    for (const [k, state] of Object.entries(states)) own.get(k)!.setState(state);
   }
 
   /** Number of scalar parameters (PyTorch's sum(p.numel() for p in model.parameters())). */

@@ -21,7 +21,7 @@ export class Dropout extends Module {
     this.p = opts.p ?? 0.5;
     if (!(this.p >= 0 && this.p <= 1)) throw new ValueError(`Dropout: p must be in [0, 1], got ${this.p}`);
     if (!(opts.gen instanceof Generator)) throw new ValueError('Dropout: pass { gen: new Generator(seed) } for reproducible masks');
-    this.gen = opts.gen;
+    this.gen = this.registerGenerator('gen', opts.gen);
   }
 
   forward(x: Tensor): Tensor {

@@ -29,8 +29,8 @@ export class DenseBottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.conv1.forward(this.act1.forward(this.bn1.forward(x)));
-    return concat([this.conv2.forward(this.act2.forward(this.bn2.forward(out))), x], 1);
+    const out = this.conv1.call(this.act1.call(this.bn1.call(x)));
+    return concat([this.conv2.call(this.act2.call(this.bn2.call(out))), x], 1);
   }
 }
 
@@ -48,7 +48,7 @@ export class DenseTransition extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return avgPool2d(this.conv.forward(this.act.forward(this.bn.forward(x))), { kernelSize: 2 });
+    return avgPool2d(this.conv.call(this.act.call(this.bn.call(x))), { kernelSize: 2 });
   }
 }
 
@@ -119,12 +119,12 @@ export class DenseNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.conv1.forward(x);
-    out = this.trans1.forward(this.dense1.forward(out));
-    out = this.trans2.forward(this.dense2.forward(out));
-    out = this.trans3.forward(this.dense3.forward(out));
-    out = this.act.forward(this.bn.forward(this.dense4.forward(out)));
-    return this.linear.forward(this.pool.forward(out));
+    let out = this.conv1.call(x);
+    out = this.trans1.call(this.dense1.call(out));
+    out = this.trans2.call(this.dense2.call(out));
+    out = this.trans3.call(this.dense3.call(out));
+    out = this.act.call(this.bn.call(this.dense4.call(out)));
+    return this.linear.call(this.pool.call(out));
   }
 }
 

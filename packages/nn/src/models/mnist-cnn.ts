@@ -54,7 +54,7 @@ export class MnistCnn extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.cnn.forward(x);
+    return this.cnn.call(x);
   }
 }
 

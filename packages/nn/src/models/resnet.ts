@@ -39,8 +39,8 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(this.act1.forward(this.bn1.forward(this.conv1.forward(x)))));
-    return this.act2.forward(add(out, this.shortcut.forward(x)));
+    const out = this.bn2.call(this.conv2.call(this.act1.call(this.bn1.call(this.conv1.call(x)))));
+    return this.act2.call(add(out, this.shortcut.call(x)));
   }
 }
 
@@ -95,9 +95,9 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.act.forward(this.bn1.forward(this.conv1.forward(x)));
-    for (const layer of [this.layer1, this.layer2, this.layer3, this.layer4]) out = layer.forward(out);
-    return this.linear.forward(this.pool.forward(out));
+    let out = this.act.call(this.bn1.call(this.conv1.call(x)));
+    for (const layer of [this.layer1, this.layer2, this.layer3, this.layer4]) out = layer.call(out);
+    return this.linear.call(this.pool.call(out));
   }
 }
 

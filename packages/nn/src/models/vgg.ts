@@ -59,7 +59,7 @@ export class Vgg extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.classifier.forward(this.flatten.forward(this.features.forward(x)));
+    return this.classifier.call(this.flatten.call(this.features.call(x)));
   }
 }
 

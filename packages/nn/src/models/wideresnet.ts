@@ -38,11 +38,11 @@ export class WideBasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const activated = this.relu1.forward(this.bn1.forward(x));
-    let out = this.relu2.forward(this.bn2.forward(this.conv1.forward(activated)));
-    if (this.dropout) out = this.dropout.forward(out);
-    out = this.conv2.forward(out);
-    return add(this.convShortcut ? this.convShortcut.forward(activated) : x, out);
+    const activated = this.relu1.call(this.bn1.call(x));
+    let out = this.relu2.call(this.bn2.call(this.conv1.call(activated)));
+    if (this.dropout) out = this.dropout.call(out);
+    out = this.conv2.call(out);
+    return add(this.convShortcut ? this.convShortcut.call(activated) : x, out);
   }
 }
 
@@ -105,9 +105,9 @@ export class WideResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.conv1.forward(x);
-    out = this.block3.forward(this.block2.forward(this.block1.forward(out)));
-    return this.fc.forward(this.pool.forward(this.relu.forward(this.bn1.forward(out))));
+    let out = this.conv1.call(x);
+    out = this.block3.call(this.block2.call(this.block1.call(out)));
+    return this.fc.call(this.pool.call(this.relu.call(this.bn1.call(out))));
   }
 }
 
@@ -119,7 +119,7 @@ class NetworkBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.layer.forward(x);
+    return this.layer.call(x);
   }
 }
 
