@@ -12,7 +12,8 @@ export { MaxPool2d, AvgPool2d, GlobalAvgPool2d, type PoolOptions } from './layer
 export { Flatten, Reshape, Identity, Sequential } from './layers/basic.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Activation, ReLU, Tanh, Sigmoid, Softplus, reluFactory, type ActivationFactory } from './activations/activation.js';
-export { WinnerTakeAll, type WinnerMask } from './activations/winners.js';
+export { WinnerTakeAll, smoothBackward, type BackwardMode, type Selection, type WinnerMask } from './activations/winners.js';
+export { withBackwardMode, bpdaSurrogate } from './activations/backward-mode.js';
 export { KWTA, KWTAChannel, KWTAFixedK, RatioKWTA, kFromGamma, type KWTAOptions } from './activations/kwta.js';
 export { LWTA, type LWTAOptions } from './activations/lwta.js';
 export { replaceActivations, setSparsity, type ReplaceOptions } from './activations/replace.js';

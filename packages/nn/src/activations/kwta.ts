@@ -1,5 +1,5 @@
-import { ShapeError, ValueError, kWinners, reshape, type Tensor } from '@kwta/core';
-import { WinnerTakeAll } from './winners.js';
+import { ShapeError, ValueError, reshape, type Tensor } from '@kwta/core';
+import { WinnerTakeAll, type Selection } from './winners.js';
 
 export interface KWTAOptions {
   /** Sparsity ratio γ in (0, 1]: each sample keeps k = floor(γ·N) of its N features. */
@@ -23,6 +23,13 @@ export function kFromGamma(layer: string, gamma: number, n: number, over: string
     throw new ValueError(`${layer}: k = floor(gamma * N) = floor(${gamma} * ${n}) = 0 winners per ${over} (N = ${n}); raise gamma to at least ${1 / n}`);
   }
   return k;
+}
+
+/** One row per sample over everything after the batch axis. */
+function perSample(layer: string, x: Tensor): { rows: Tensor; n: number; restore: (t: Tensor) => Tensor } {
+  if (x.rank < 2) throw new ShapeError(`${layer}: input must be [N, ...features], got ${x.describe()}`);
+  const n = x.size / x.shape[0];
+  return { rows: reshape(x, [x.shape[0], n]), n, restore: (t) => reshape(t, x.shape) };
 }
 
 /** The γ-parameterized k-WTA layers, whose sparsity `setSparsity` can change. */
@@ -53,12 +60,9 @@ export abstract class RatioKWTA extends WinnerTakeAll {
  * rest. Equal values go to the lower index, so exactly k survive. Gradient flows to the winners.
  */
 export class KWTA extends RatioKWTA {
-  forward(x: Tensor): Tensor {
-    if (x.rank < 2) throw new ShapeError(`KWTA: input must be [N, ...features], got ${x.describe()}`);
-    const n = x.size / x.shape[0];
-    const k = kFromGamma('KWTA', this.gamma, n, 'sample');
-    if (!this.recordWinners) return kWinners(x, k);
-    return this.keepTopK(x, reshape(x, [x.shape[0], n]), k);
+  protected selection(x: Tensor): Selection {
+    const { rows, n, restore } = perSample('KWTA', x);
+    return { rows, k: kFromGamma('KWTA', this.gamma, n, 'sample'), restore };
   }
 }
 
@@ -67,11 +71,11 @@ export class KWTA extends RatioKWTA {
  * keep the k = floor(γ·H·W) largest of that channel's H·W values.
  */
 export class KWTAChannel extends RatioKWTA {
-  forward(x: Tensor): Tensor {
+  protected selection(x: Tensor): Selection {
     if (x.rank < 3) throw new ShapeError(`KWTAChannel: input must be [N, C, H, W] (or [N, C, L]), got ${x.describe()}`);
     const spatial = x.size / (x.shape[0] * x.shape[1]);
     const k = kFromGamma('KWTAChannel', this.gamma, spatial, 'channel');
-    return this.keepTopK(x, reshape(x, [x.shape[0], x.shape[1], spatial]), k);
+    return { rows: reshape(x, [x.shape[0] * x.shape[1], spatial]), k, restore: (t) => reshape(t, x.shape) };
   }
 }
 
@@ -86,12 +90,10 @@ export class KWTAFixedK extends WinnerTakeAll {
     return this.opts.k;
   }
 
-  forward(x: Tensor): Tensor {
-    if (x.rank < 2) throw new ShapeError(`KWTAFixedK: input must be [N, ...features], got ${x.describe()}`);
-    const n = x.size / x.shape[0];
+  protected selection(x: Tensor): Selection {
+    const { rows, n, restore } = perSample('KWTAFixedK', x);
     if (this.k > n) throw new ValueError(`KWTAFixedK: k = ${this.k} exceeds the ${n} features per sample of input ${x.describe()}`);
-    if (!this.recordWinners) return kWinners(x, this.k);
-    return this.keepTopK(x, reshape(x, [x.shape[0], n]), this.k);
+    return { rows, k: this.k, restore };
   }
 
   override toString(): string {

@@ -1,5 +1,5 @@
-import { ShapeError, ValueError, reshape, topkMask, transpose, where, type Tensor } from '@kwta/core';
-import { WinnerTakeAll } from './winners.js';
+import { ShapeError, ValueError, reshape, transpose, type Tensor } from '@kwta/core';
+import { WinnerTakeAll, type Selection } from './winners.js';
 
 export interface LWTAOptions {
   /** Units per competing group (the paper compares LWTA with groupSize = 1/γ). */
@@ -21,22 +21,18 @@ export class LWTA extends WinnerTakeAll {
     this.groupSize = opts.groupSize;
   }
 
-  forward(x: Tensor): Tensor {
+  protected selection(x: Tensor): Selection {
     const g = this.groupSize;
     if (x.rank === 2) {
       if (x.shape[1] % g !== 0) throw new ValueError(`LWTA: ${x.shape[1]} features of ${x.describe()} do not split into groups of ${g}`);
-      return this.keepTopK(x, reshape(x, [x.shape[0], x.shape[1] / g, g]), 1);
+      return { rows: reshape(x, [x.size / g, g]), k: 1, restore: (t) => reshape(t, x.shape) };
     }
     if (x.rank !== 4) throw new ShapeError(`LWTA: input must be [N, F] or [N, C, H, W], got ${x.describe()}`);
     const [n, c, h, w] = x.shape;
     if (c % g !== 0) throw new ValueError(`LWTA: ${c} channels of ${x.describe()} do not split into groups of ${g}`);
-    // Channels last, then [.., C/g, g] rows: each row is one group at one position.
-    const rows = reshape(transpose(x, [0, 2, 3, 1]), [n, h, w, c / g, g]);
-    const mask = topkMask(rows, 1);
-    const y = where(mask, rows, 0);
-    const back = (t: Tensor) => transpose(reshape(t, [n, h, w, c]), [0, 3, 1, 2]);
-    if (this.recordWinners) this.remember(x, back(mask));
-    return back(y);
+    // Channels last, then rows of g: each row is one group at one position.
+    const rows = reshape(transpose(x, [0, 2, 3, 1]), [x.size / g, g]);
+    return { rows, k: 1, restore: (t) => transpose(reshape(t, [n, h, w, c]), [0, 3, 1, 2]) };
   }
 
   override toString(): string {

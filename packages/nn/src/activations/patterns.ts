@@ -8,29 +8,26 @@ export interface LayerPattern extends WinnerMask {
 }
 
 /**
- * Run `model` on `x` (no gradients) and capture, per winner-take-all layer in forward order of
- * registration, which features won for each sample: the activation pattern A(x) of the
- * paper's Sec. 3. The model's train/eval mode is left as the caller set it.
+ * Run `model` on `x` (no gradients) and capture, per winner-take-all layer in order of
+ * registration, which features won for each sample: the activation pattern A(x) of the paper's
+ * Sec. 3. Each layer is watched through a forward hook, removed afterwards. The model's
+ * train/eval mode is left as the caller set it.
  */
 export function captureActivationPatterns(model: Module, x: Tensor): LayerPattern[] {
   const layers = model.namedModules().filter((e): e is [string, WinnerTakeAll] => e[1] instanceof WinnerTakeAll);
   if (layers.length === 0) throw new ValueError(`captureActivationPatterns: ${model.constructor.name} has no winner-take-all layers`);
-  for (const [, l] of layers) {
-    l.recordWinners = true;
-    l.lastWinners = null;
-  }
+  const seen = new Map<WinnerTakeAll, WinnerMask>();
+  const handles = layers.map(([, l]) => l.registerForwardHook((_, input) => void seen.set(l, l.winnerMask(input))));
   try {
-    noGrad(() => tidy(() => void model.forward(x)));
-    return layers.map(([path, l]) => {
-      if (!l.lastWinners) throw new ValueError(`captureActivationPatterns: layer '${path}' did not run in forward`);
-      return { layer: path, ...l.lastWinners };
-    });
+    noGrad(() => tidy(() => void model.call(x)));
   } finally {
-    for (const [, l] of layers) {
-      l.recordWinners = false;
-      l.lastWinners = null;
-    }
+    for (const h of handles) h.remove();
   }
+  return layers.map(([path, l]) => {
+    const winners = seen.get(l);
+    if (!winners) throw new ValueError(`captureActivationPatterns: layer '${path}' did not run in forward`);
+    return { layer: path, ...winners };
+  });
 }
 
 export interface PatternChanges {
