@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Generator, ValueError, type Tensor } from '@kwta/core';
+import { ValueError, type Tensor } from '@kwta/core';
 import { decodeSafetensors, encodeSafetensors, type Module } from '@kwta/nn';
 import type { Optimizer, OptimizerStateDict } from '@kwta/optim';
 
@@ -10,7 +10,7 @@ export interface CheckpointMeta {
   /** Epochs completed. */
   epoch: number;
   optimizer: { name: string; hyper: Record<string, number | boolean>; steps: number[] };
-  /** States of the run's generator and of every Generator a module owns (dropout masks). */
+  /** States of the run's generator and of every generator the model registers (`Module.generatorStates`: dropout masks). */
   rng: { run: number[]; modules: Record<string, number[]> };
   /** Free training's perturbation carries over batches and epochs. */
   hasFreeDelta: boolean;
@@ -28,17 +28,6 @@ export interface EpochRecord {
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-
-/** Generators held by modules (e.g. Dropout's), by module path, so resume replays their draws. */
-export function moduleGenerators(model: Module): Map<string, Generator> {
-  const out = new Map<string, Generator>();
-  for (const [path, m] of model.namedModules()) {
-    for (const [key, value] of Object.entries(m)) {
-      if (value instanceof Generator) out.set(`${path}${path ? '.' : ''}${key}`, value);
-    }
-  }
-  return out;
-}
 
 /**
  * Write model weights, optimizer state, RNG states and history to `dir/checkpoint.safetensors`
@@ -96,11 +85,10 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: Optimizer)
   }
   model.loadStateDict(weights, { strict: true });
   optimizer.loadStateDict({ hyper: meta.optimizer.hyper, steps: meta.optimizer.steps, tensors: optState });
-  const gens = moduleGenerators(model);
-  for (const [key, state] of Object.entries(meta.rng.modules)) {
-    const g = gens.get(key);
-    if (!g) throw new ValueError(`loadCheckpoint: ${path} has RNG state for '${key}', which this model does not have`);
-    g.setState(state);
+  try {
+    model.loadGeneratorStates(meta.rng.modules);
+  } catch (e) {
+    throw new ValueError(`loadCheckpoint: ${path}: ${(e as Error).message}`);
   }
   const freeDelta = tensors.get('free.delta') ?? null;
   for (const [k, t] of tensors) if (k !== 'free.delta') t.dispose();

@@ -3,8 +3,8 @@
  * adversarial training) for any model and activation, with the incremental sparsity schedule,
  * per-epoch atomic checkpoints and exact resume.
  */
-export { train, accuracy, type TrainOptions, type TrainProgress, type TrainResult } from './trainer.js';
+export { train, evaluateAccuracy, type TrainOptions, type TrainProgress, type TrainResult } from './trainer.js';
 export { trainStep, resolveMethodOptions, FreeState, METHODS, type Method, type MethodOptions, type StepResult, type StepContext } from './methods.js';
 export { maximizeInBall, type InnerMaxOptions } from './inner-max.js';
-export { saveCheckpoint, loadCheckpoint, moduleGenerators, CHECKPOINT_FILE, type CheckpointMeta, type EpochRecord } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FILE, type CheckpointMeta, type EpochRecord } from './checkpoint.js';
 export { formatProgress } from './progress.js';

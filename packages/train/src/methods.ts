@@ -1,4 +1,4 @@
-import { Generator, ValueError, add, clamp, maximum, minimum, mul, noGrad, sign, sub, tidy, zeros, type Tensor } from '@kwta/core';
+import { Generator, ValueError, add, countCorrect, clamp, maximum, minimum, mul, noGrad, sign, sub, tidy, zeros, type Tensor } from '@kwta/core';
 import { crossEntropy, klDivergence, type Module } from '@kwta/nn';
 import type { Optimizer } from '@kwta/optim';
 import { checkInnerMax, maximizeInBall } from './inner-max.js';
@@ -58,12 +58,8 @@ export function resolveMethodOptions(method: Method, o: MethodOptions) {
 
 export type ResolvedMethodOptions = ReturnType<typeof resolveMethodOptions>;
 
-function countCorrect(logits: Tensor, labels: Tensor): number {
-  const pred = logits.argmax(1).dataSync(), y = labels.dataSync();
-  let c = 0;
-  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) c++;
-  return c;
-}
+/** Hits of a batch's logits against its labels. */
+const correctIn = (logits: Tensor, labels: Tensor): number => countCorrect(logits.argmax(1).dataSync(), labels.dataSync());
 
 /** One optimizer update on `loss(model)`; returns the loss value. */
 function update(ctx: StepContext, lossOf: () => { loss: Tensor; logits: Tensor }, labels: Tensor): { loss: number; correct: number } {
@@ -72,7 +68,7 @@ function update(ctx: StepContext, lossOf: () => { loss: Tensor; logits: Tensor }
     const { loss, logits } = lossOf();
     loss.backward();
     ctx.optimizer.step();
-    return { loss: loss.item(), correct: countCorrect(logits, labels) };
+    return { loss: loss.item(), correct: correctIn(logits, labels) };
   });
 }
 
@@ -158,7 +154,7 @@ function freeStep(ctx: StepContext, x: Tensor, y: Tensor, o: ResolvedMethodOptio
       loss.backward();
       optimizer.step();
       lossSum += loss.item();
-      correct += countCorrect(logits, y);
+      correct += correctIn(logits, y);
       const next = noGrad(() => minimum(maximum(add(delta, mul(sign(delta.grad!), o.eps)), -o.eps), o.eps));
       state.delta!.assign(next);
       delta.zeroGrad();

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, ValueError, noGrad, tidy } from '@kwta/core';
+import { Generator, ValueError, countCorrect, noGrad, tidy } from '@kwta/core';
 import type { DataLoader } from '@kwta/datasets';
 import { setSparsity, type Module } from '@kwta/nn';
 import { applySchedule, type IncrementalSparsity, type LRSchedule, type Optimizer } from '@kwta/optim';
-import { CHECKPOINT_FILE, loadCheckpoint, moduleGenerators, saveCheckpoint, type EpochRecord } from './checkpoint.js';
+import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, type EpochRecord } from './checkpoint.js';
 import { FreeState, resolveMethodOptions, trainStep, type Method, type MethodOptions } from './methods.js';
 
 export interface TrainProgress {
@@ -104,10 +104,8 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
     };
     history.push(record);
     if (opts.checkpointDir) {
-      const modules: Record<string, number[]> = {};
-      for (const [k, g] of moduleGenerators(model)) modules[k] = g.getState();
       saveCheckpoint(opts.checkpointDir, model, optimizer, {
-        epoch: epoch + 1, rng: { run: runGen.getState(), modules }, history, config: opts.config ?? {},
+        epoch: epoch + 1, rng: { run: runGen.getState(), modules: model.generatorStates() }, history, config: opts.config ?? {},
       }, free.delta);
     }
     opts.onEpoch?.(record);
@@ -118,17 +116,11 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
 }
 
 /** Clean accuracy of `model` (eval mode) over a loader's batches. */
-export function accuracy(model: Module, loader: DataLoader, epoch = 0): number {
+export function evaluateAccuracy(model: Module, loader: DataLoader, epoch = 0): number {
   model.eval();
   let correct = 0, seen = 0;
   for (const b of loader.batches(epoch)) {
-    correct += noGrad(() => tidy(() => {
-      const pred = model.forward(b.images).argmax(1).dataSync();
-      const y = b.labels.dataSync();
-      let c = 0;
-      for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) c++;
-      return c;
-    }));
+    correct += noGrad(() => tidy(() => countCorrect(model.forward(b.images).argmax(1).dataSync(), b.labels.dataSync())));
     seen += b.labels.shape[0];
     b.images.dispose();
     b.labels.dispose();

@@ -4,7 +4,7 @@ import { batchToTensors, gatherBatch } from '@kwta/datasets';
 import { crossEntropy, type Module } from '@kwta/nn';
 import { IncrementalSparsity, SGD } from '@kwta/optim';
 import { PGD } from '@kwta/attacks';
-import { accuracy, train, type Method } from '../src/index.js';
+import { evaluateAccuracy, train, type Method } from '../src/index.js';
 import { loader, mnistSlice, smallMlp } from './fixtures/problem.js';
 
 const EPS = 0.1;
@@ -27,7 +27,7 @@ function fit(method: Method, epochs = 2): { model: Module; clean: number; robust
   const model = smallMlp(1);
   const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   train(model, opt, loader(trainSet, 3), { method, epochs, seed: 5, eps: EPS, attackSteps: 5, freeReplays: 4 });
-  return { model, clean: accuracy(model, loader(testSet, 0, 200)), robust: robustAccuracy(model) };
+  return { model, clean: evaluateAccuracy(model, loader(testSet, 0, 200)), robust: robustAccuracy(model) };
 }
 
 describe('training recipes on MNIST digits (784-64-10 MLP, eps 0.1)', () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Generator } from '@kwta/core';
 import { DataLoader } from '@kwta/datasets';
 import { Adam, IncrementalSparsity, MultiStepLR, SGD, type Optimizer } from '@kwta/optim';
-import { METHODS, accuracy, formatProgress, train, type Method } from '@kwta/train';
+import { METHODS, evaluateAccuracy, formatProgress, train, type Method } from '@kwta/train';
 import { progressBar } from '../progress.js';
 import { saveRun, writeJson, type RunConfig } from '../run-dir.js';
 import { CliError, activationLabel, buildModel, loadDataset, parseActivation, type ModelName } from '../spec.js';
@@ -81,7 +81,7 @@ export function runTrain(o: TrainCommandOptions): TrainSummary {
     onProgress: (p) => bar.update(++done, formatProgress(p)),
   });
   bar.stop();
-  const testAccuracy = accuracy(model, new DataLoader(testSet, { batchSize: 250, shuffle: false }));
+  const testAccuracy = evaluateAccuracy(model, new DataLoader(testSet, { batchSize: 250, shuffle: false }));
   saveRun(o.out, config, model);
   const summary: TrainSummary = { out: o.out, label, testAccuracy, seconds: (Date.now() - started) / 1000, history: result.history };
   writeJson(join(o.out, 'train.json'), summary);

@@ -5,7 +5,7 @@ import { DataLoader, batchToTensors, gatherBatch, take, type ImageDataset } from
 import { paperBudget, pct, quickBudget, writeSvg, type AttackBudget, type LabelledModel } from '@kwta/experiments';
 import type { Module } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
-import { accuracy, train } from '@kwta/train';
+import { evaluateAccuracy, train } from '@kwta/train';
 import { loadRun, saveRun, writeJson } from '../../run-dir.js';
 import { activationLabel, loadDataset, parseActivation } from '../../spec.js';
 import { runTrain } from '../train.js';
@@ -157,7 +157,7 @@ export class Context {
       const r = train(model, optimizer, loader, { method: 'at', epochs: 1, eps: eps * fraction, attackSteps: a.attackSteps, seed: seed + 400 + epoch });
       return { ...r.history[0], epoch, eps: eps * fraction };
     });
-    const testAccuracy = accuracy(model, new DataLoader(this.dataset(k.dataset, 'test'), { batchSize: 250, shuffle: false }));
+    const testAccuracy = evaluateAccuracy(model, new DataLoader(this.dataset(k.dataset, 'test'), { batchSize: 250, shuffle: false }));
     saveRun(dir, { ...config, method: 'at', eps, attackSteps: a.attackSteps, fineTunedFrom: natDir, atTrainLimit: a.trainLimit, ramp: a.ramp }, model);
     writeJson(join(dir, 'train.json'), { out: dir, label: `${k.activation} AT`, testAccuracy, seconds: (Date.now() - started) / 1000, history });
     model.dispose();
