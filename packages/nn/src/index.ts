@@ -17,6 +17,10 @@ export { withBackwardMode, bpdaSurrogate } from './activations/backward-mode.js'
 export { KWTA, KWTAChannel, KWTAFixedK, RatioKWTA, kFromGamma, type KWTAOptions } from './activations/kwta.js';
 export { LWTA, type LWTAOptions } from './activations/lwta.js';
 export { replaceActivations, setSparsity, type ReplaceOptions } from './activations/replace.js';
+export {
+  ACTIVATION_REGISTRY, ACTIVATION_KINDS, activationSyntax, parseActivation, activationFactory, activationLabel,
+  type ActivationEntry, type ActivationKind, type ActivationSpec,
+} from './activations/registry.js';
 export { captureActivationPatterns, countPatternChanges, type LayerPattern, type PatternChanges } from './activations/patterns.js';
 export { type ModelOptions } from './models/common.js';
 export { MnistCnn, mnistCnn, type MnistCnnOptions } from './models/mnist-cnn.js';
@@ -28,6 +32,8 @@ export {
   sparseResNet18, sparseResNet34, sparseDenseNet121, sparseWideResNet, sparseMnistCnn,
   type SparseFunc, type KwtaRepoOptions, type SparseWideResNetOptions, type SparseMnistCnnOptions,
 } from './models/kwta-repo.js';
+export { mlp, type MlpOptions } from './models/mlp.js';
+export { MODEL_REGISTRY, MODEL_NAMES, buildModel, type ModelBuildOptions, type ModelEntry, type ModelName, type ModelSpec } from './models/registry.js';
 export { crossEntropy, klDivergence, cwLoss, dlrLoss, type Reduction } from './losses/index.js';
 export { SafetensorsError, MAX_HEADER_BYTES, FILE_DTYPES, type FileDType, type Header, type HeaderEntry } from './safetensors/header.js';
 export { encodeSafetensors, decodeSafetensors, readHeader, loadSafetensorsBytes } from './safetensors/codec.js';

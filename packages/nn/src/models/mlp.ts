@@ -1,0 +1,23 @@
+import { Flatten, Sequential } from '../layers/basic.js';
+import { Linear } from '../layers/linear.js';
+import { positiveInt, resolve, type ModelOptions } from './common.js';
+
+export interface MlpOptions extends ModelOptions {
+  /** Features per flattened input (C·H·W). */
+  inFeatures: number;
+  /** Width of both hidden layers (default 256). */
+  hidden?: number;
+}
+
+/**
+ * The small baseline classifier: flatten, two hidden linear layers of `hidden` units each
+ * followed by the activation, then `numClasses` outputs (state-dict names `1.weight` ...
+ * `5.bias`).
+ */
+export function mlp(opts: MlpOptions): Sequential {
+  const { activation, gen, numClasses, dtype } = resolve('mlp', opts);
+  const d = positiveInt('mlp', 'inFeatures', opts.inFeatures);
+  const h = positiveInt('mlp', 'hidden', opts.hidden ?? 256);
+  const init = { gen, dtype };
+  return new Sequential(new Flatten(), new Linear(d, h, init), activation(), new Linear(h, h, init), activation(), new Linear(h, numClasses, init));
+}

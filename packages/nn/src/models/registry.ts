@@ -1,0 +1,72 @@
+import { Generator, ValueError } from '@kwta/core';
+import type { ActivationFactory } from '../activations/activation.js';
+import { activationFactory, type ActivationSpec } from '../activations/registry.js';
+import type { Module } from '../module.js';
+import { densenet121 } from './densenet.js';
+import { mlp } from './mlp.js';
+import { mnistCnn } from './mnist-cnn.js';
+import { resnet18 } from './resnet.js';
+import { vgg19 } from './vgg.js';
+import { wideResNet } from './wideresnet.js';
+
+/** What a registered model is built from: the data's shape, the activation and a seeded source. */
+export interface ModelBuildOptions {
+  gen: Generator;
+  activation: ActivationFactory;
+  numClasses: number;
+  inChannels: number;
+  inputSize: number;
+  /** The hidden width, for the models that have one (mnist-cnn, mlp). */
+  hidden?: number;
+}
+
+/**
+ * One model known by name (the CLI's `--model`, run configs). Adding a model is one entry here
+ * (and its row in the README's model table, which test/registry.test.ts checks together with a
+ * build and a safetensors round trip of every entry).
+ */
+export interface ModelEntry {
+  description: string;
+  build(o: ModelBuildOptions): Module;
+}
+
+export const MODEL_REGISTRY = {
+  'mnist-cnn': {
+    description: "the kWTA repository's MNIST CNN: 4 conv layers, a hidden linear layer (--hidden, paper code 20000)",
+    build: (o) => mnistCnn({ gen: o.gen, activation: o.activation, numClasses: o.numClasses, hiddenSize: o.hidden ?? 20000, inChannels: o.inChannels, inputSize: o.inputSize }),
+  },
+  mlp: {
+    description: 'flatten and two hidden linear layers (--hidden, default 256)',
+    build: (o) => mlp({ gen: o.gen, activation: o.activation, numClasses: o.numClasses, inFeatures: o.inChannels * o.inputSize * o.inputSize, hidden: o.hidden }),
+  },
+  resnet18: { description: 'ResNet-18 for 32x32 RGB inputs (CIFAR stem)', build: (o) => resnet18(common(o)) },
+  densenet121: { description: 'DenseNet-121, growth rate 32, for 32x32 RGB inputs', build: (o) => densenet121(common(o)) },
+  wrn: { description: 'Wide ResNet 22-10 for 32x32 RGB inputs', build: (o) => wideResNet(common(o)) },
+  vgg19: { description: 'VGG-19 with BatchNorm for 32x32 RGB inputs', build: (o) => vgg19(common(o)) },
+} satisfies Record<string, ModelEntry>;
+
+function common(o: ModelBuildOptions) {
+  return { gen: o.gen, activation: o.activation, numClasses: o.numClasses };
+}
+
+export type ModelName = keyof typeof MODEL_REGISTRY;
+export const MODEL_NAMES = Object.keys(MODEL_REGISTRY) as ModelName[];
+
+/** Everything that decides a registered model's architecture and initial weights. */
+export interface ModelSpec {
+  name: ModelName;
+  activation: ActivationSpec;
+  /** mnist-cnn's hidden linear width (paper code: 20000) or the MLP's hidden width. */
+  hidden?: number;
+  seed: number;
+  inChannels: number;
+  inputSize: number;
+  numClasses: number;
+}
+
+/** Build a registered model from its spec (same spec, same initial weights). */
+export function buildModel(s: ModelSpec): Module {
+  if (!Object.hasOwn(MODEL_REGISTRY, s.name)) throw new ValueError(`unknown model '${s.name}' (expected ${MODEL_NAMES.join(', ')})`);
+  const entry: ModelEntry = MODEL_REGISTRY[s.name];
+  return entry.build({ gen: new Generator(s.seed), activation: activationFactory(s.activation), numClasses: s.numClasses, inChannels: s.inChannels, inputSize: s.inputSize, hidden: s.hidden });
+}

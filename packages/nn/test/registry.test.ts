@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { ValueError } from '@kwta/core';
+import { describe, expect, it } from 'vitest';
+import {
+  ACTIVATION_KINDS, ACTIVATION_REGISTRY, Activation, KWTA, KWTAChannel, KWTAFixedK, LWTA, MODEL_NAMES, MODEL_REGISTRY, ReLU, activationFactory, activationLabel,
+  activationSyntax, buildModel, encodeSafetensors, loadSafetensorsBytes, parseActivation, type ActivationSpec, type ModelName,
+} from '../src/index.js';
+
+// The README's tables are the documentation the registries promise: one row per entry.
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const tableRows = (header: string) => {
+  const lines = readme.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`| ${header} |`));
+  const rows: string[] = [];
+  for (let i = start + 2; start >= 0 && i < lines.length && lines[i].startsWith('|'); i++) rows.push(lines[i].split('|')[1].trim().replace(/`/g, ''));
+  return rows;
+};
+
+describe('the activation registry', () => {
+  it('every entry parses its example, builds an Activation, has a label and a README row', () => {
+    expect(tableRows('activation')).toEqual(activationSyntax());
+    for (const kind of ACTIVATION_KINDS) {
+      const e = ACTIVATION_REGISTRY[kind];
+      expect(e.syntax.split(':')[0], kind).toBe(kind);
+      const spec = parseActivation(e.example);
+      expect(spec.kind).toBe(kind);
+      expect(activationFactory(spec)()).toBeInstanceOf(Activation);
+      expect(activationLabel(spec).length).toBeGreaterThan(0);
+      expect(e.description.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('parses activation specs', () => {
+    expect(parseActivation('relu')).toEqual({ kind: 'relu' });
+    expect(parseActivation('kwta:0.1')).toEqual({ kind: 'kwta', gamma: 0.1 });
+    expect(parseActivation('kwta-k:50')).toEqual({ kind: 'kwta-k', k: 50 });
+    expect(activationFactory(parseActivation('kwta:0.2'))()).toBeInstanceOf(KWTA);
+    expect(activationFactory(parseActivation('kwta-channel:0.2'))()).toBeInstanceOf(KWTAChannel);
+    expect(activationFactory(parseActivation('kwta-k:3'))()).toBeInstanceOf(KWTAFixedK);
+    expect(activationFactory(parseActivation('lwta:4'))()).toBeInstanceOf(LWTA);
+    expect(activationFactory(parseActivation('relu'))()).toBeInstanceOf(ReLU);
+    const labels = ['relu', 'kwta:0.1', 'kwta-channel:0.2', 'kwta-k:50', 'lwta:10'].map((s) => activationLabel(parseActivation(s)));
+    expect(labels).toEqual(['ReLU', 'k-WTA-0.1', 'k-WTA-channel-0.2', 'k-WTA (k=50)', 'LWTA-10']);
+  });
+
+  it('refuses bad specs with a message that says what is expected', () => {
+    expect(() => parseActivation('kwta')).toThrow(/gamma must be in \(0, 1\]/);
+    expect(() => parseActivation('kwta:1.5')).toThrow(ValueError);
+    expect(() => parseActivation('kwta-k:2.5')).toThrow(/positive integer/);
+    expect(() => parseActivation('lwta:1')).toThrow(/group size must be an integer > 1/);
+    expect(() => parseActivation('tanh')).toThrow("unknown activation 'tanh' (expected relu, kwta:<gamma>, kwta-channel:<gamma>, kwta-k:<k> or lwta:<groupSize>)");
+    expect(() => activationFactory({ kind: 'tanh' } as unknown as ActivationSpec)).toThrow(/unknown activation kind 'tanh'/);
+  });
+});
+
+describe('the model registry', () => {
+  it('every model has a README row', () => {
+    expect(tableRows('model')).toEqual(MODEL_NAMES);
+    for (const name of MODEL_NAMES) expect(MODEL_REGISTRY[name].description.length).toBeGreaterThan(0);
+  });
+
+  // Full-size models: 11-27 M parameters each, so each is built twice and nothing more.
+  it.each(MODEL_NAMES)('%s builds and round-trips through safetensors into a differently seeded twin', (name: ModelName) => {
+    const spec = { name, activation: parseActivation('kwta:0.1'), hidden: 16, inChannels: name === 'mnist-cnn' || name === 'mlp' ? 1 : 3, inputSize: 28, numClasses: 10 };
+    const a = buildModel({ ...spec, seed: 1 });
+    expect(a.modules().some((m) => m instanceof KWTA)).toBe(true);
+    const bytes = encodeSafetensors(a.stateDict());
+    const b = buildModel({ ...spec, seed: 2 });
+    const first = (m: typeof a) => Array.from(m.parameters()[0].dataSync().subarray(0, 8));
+    expect(first(b)).not.toEqual(first(a));
+    loadSafetensorsBytes(b, bytes, { strict: true });
+    expect([...b.stateDict().keys()]).toEqual([...a.stateDict().keys()]);
+    expect(Buffer.compare(encodeSafetensors(b.stateDict()), bytes)).toBe(0); // same names, shapes, dtypes and bytes
+    a.dispose();
+    b.dispose();
+  }, 60_000);
+
+  it('refuses an unknown model', () => {
+    expect(() => buildModel({ name: 'alexnet' as never, activation: { kind: 'relu' }, seed: 1, inChannels: 1, inputSize: 28, numClasses: 10 })).toThrow(/unknown model 'alexnet'/);
+  });
+});
