@@ -1,8 +1,7 @@
 import {
   BPDA, CarliniWagnerL2, DeepFool, EstimatedGradientPGD, FGSM, MIM, PGD, SquareAttack, TransferAttack, type Attack, type Classifier,
 } from '@kwta/attacks';
-import { kwtaBpdaSurrogate } from '@kwta/experiments';
-import type { Module } from '@kwta/nn';
+import { bpdaSurrogate, type Module } from '@kwta/nn';
 import { loadRun } from './run-dir.js';
 import { CliError } from './spec.js';
 
@@ -41,7 +40,7 @@ export function buildAttacks(names: string[], model: Module, s: AttackSettings):
         const [initial, max, doubleEvery] = s.eotSamples;
         return new EstimatedGradientPGD({ eps, steps: s.eotSteps, stepSize: eps / 8, samples: { initial, max, doubleEvery } });
       }
-      case 'bpda': return new BPDA({ eps, steps, stepSize, randomStart: true, surrogate: kwtaBpdaSurrogate(model) });
+      case 'bpda': return new BPDA({ eps, steps, stepSize, randomStart: true, surrogate: bpdaSurrogate(model) });
       case 'square': return new SquareAttack({ eps, queries: s.queries });
       default:
         if (name.startsWith('transfer:')) {

@@ -1,12 +1,10 @@
 import { Generator, mean, noGrad, square, sub, tensor, tidy } from '@kwta/core';
-import { KWTA, Linear, ReLU, Sequential, type Module } from '@kwta/nn';
+import { Linear, Sequential, activationFactory, type ActivationSpec } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
 
-export type Activation = { kind: 'relu' } | { kind: 'kwta'; gamma: number };
-
 /** 1 -> width -> width -> 1, float64 so the bisection below can resolve jumps finely. */
-function buildMlp(width: number, activation: Activation, gen: Generator): Sequential {
-  const act = (): Module => (activation.kind === 'relu' ? new ReLU() : new KWTA({ gamma: activation.gamma }));
+function buildMlp(width: number, activation: ActivationSpec, gen: Generator): Sequential {
+  const act = activationFactory(activation);
   const init = { gen, dtype: 'float64' as const };
   return new Sequential(new Linear(1, width, init), act(), new Linear(width, width, init), act(), new Linear(width, 1, init));
 }
@@ -32,7 +30,7 @@ export const target = (x: number): number => Math.sin(3 * x) + 0.5 * Math.cos(7 
 export const DOMAIN: [number, number] = [-1, 1];
 
 export interface FitResult {
-  activation: Activation;
+  activation: ActivationSpec;
   trainMse: number;
   /** x, y of the fitted curve on the grid; `piece` increments at every discontinuity. */
   curve: { x: number; y: number; piece: number }[];
@@ -58,7 +56,7 @@ export function runFigure1(opts: Figure1Options = {}): Figure1Result {
   const xs = Array.from({ length: o.points }, (_, i) => DOMAIN[0] + ((i + 0.2 + 0.6 * gen.uniform()) / o.points) * (DOMAIN[1] - DOMAIN[0]));
   const points = xs.map((x) => ({ x, y: target(x) }));
   const grid = Array.from({ length: o.gridSize }, (_, i) => DOMAIN[0] + (i / (o.gridSize - 1)) * (DOMAIN[1] - DOMAIN[0]));
-  const fit = (activation: Activation, name: string): FitResult => {
+  const fit = (activation: ActivationSpec, name: string): FitResult => {
     const model = buildMlp(o.width, activation, new Generator(o.seed + 1));
     const opt = new Adam(model.parameters(), { lr: o.lr });
     const X = tensor(Float64Array.from(xs), [xs.length, 1], 'float64').keep();
@@ -108,7 +106,7 @@ function evaluate(model: Sequential, xs: number[]): { y: number[]; pattern: stri
   }));
 }
 
-function analyse(model: Sequential, activation: Activation, grid: number[], trainMse: number): FitResult {
+function analyse(model: Sequential, activation: ActivationSpec, grid: number[], trainMse: number): FitResult {
   const { y, pattern } = evaluate(model, grid);
   const discontinuities: { x: number; jump: number }[] = [];
   let patternChanges = 0;

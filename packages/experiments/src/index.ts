@@ -1,5 +1,5 @@
+export * from './output.js';
+export * from './plot.js';
 export * from './figure1.js';
 export * from './figure1-plot.js';
-export * from './plot.js';
-export * from './surrogate.js';
 export * from './paper/index.js';

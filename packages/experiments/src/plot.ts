@@ -19,8 +19,3 @@ export async function writeSvg(path: string, spec: TopLevelSpec): Promise<void> 
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, svg);
 }
-
-export function writeJson(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
-}

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Generator, tidy } from '@kwta/core';
 import { evaluate, type CheckOptions, type EvaluationReport } from '@kwta/attacks';
 import { batchToTensors, gatherBatch, take } from '@kwta/datasets';
+import { pct } from '@kwta/experiments';
 import { buildAttacks, type AttackSettings } from '../attacks.js';
 import { progressBar, type Bar } from '../progress.js';
 import { loadRun, writeJson, type RunConfig } from '../run-dir.js';
@@ -91,5 +92,3 @@ export function formatEvalTable(summaries: EvalSummary[]): string {
   }
   return out.join('\n');
 }
-
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSvg } from '@kwta/experiments';
+import { pct, writeSvg } from '@kwta/experiments';
 import type { TopLevelSpec } from 'vega-lite';
 import { CliError } from '../spec.js';
 import { formatEvalTable, type EvalSummary } from './eval.js';
@@ -107,5 +107,3 @@ export async function runReport(evalPaths: string[], out: string, title = 'kwta 
   writeFileSync(join(out, 'report.json'), JSON.stringify(summaries.map((s) => ({ label: s.label, settings: s.settings, report: { ...s.report, robust: undefined } })), null, 2) + '\n');
   return md;
 }
-
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;

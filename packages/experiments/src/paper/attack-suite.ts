@@ -2,8 +2,7 @@ import { ValueError } from '@kwta/core';
 import {
   BPDA, CarliniWagnerL2, DeepFool, EstimatedGradientPGD, MIM, PGD, SquareAttack, TransferAttack, type Attack, type Classifier,
 } from '@kwta/attacks';
-import type { Module } from '@kwta/nn';
-import { kwtaBpdaSurrogate } from '../surrogate.js';
+import { bpdaSurrogate, type Module } from '@kwta/nn';
 
 /** The attacks of the Table 4 study, in report order. */
 export const SUITE_ATTACKS = ['pgd', 'mim', 'cw', 'deepfool', 'transfer', 'eot', 'bpda', 'square'] as const;
@@ -55,7 +54,7 @@ export function buildSuite(names: readonly SuiteAttack[], model: Module, eps: nu
         const [initial, max, doubleEvery] = b.eotSamples;
         return new EstimatedGradientPGD({ eps, steps: b.eotSteps, stepSize: eps / 8, samples: { initial, max, doubleEvery } });
       }
-      case 'bpda': return new BPDA({ eps, steps, stepSize, randomStart: true, surrogate: kwtaBpdaSurrogate(model) });
+      case 'bpda': return new BPDA({ eps, steps, stepSize, randomStart: true, surrogate: bpdaSurrogate(model) });
       case 'square': return new SquareAttack({ eps, queries: b.squareQueries });
       default: throw new ValueError(`buildSuite: unknown attack '${String(name)}' (expected ${SUITE_ATTACKS.join(', ')})`);
     }

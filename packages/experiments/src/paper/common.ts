@@ -1,4 +1,4 @@
-import { ValueError, noGrad, tidy, type Tensor } from '@kwta/core';
+import { noGrad, tidy, type Tensor } from '@kwta/core';
 import type { Classifier } from '@kwta/attacks';
 
 /** A trained model as the experiments see it: a label for tables and what it is. */
@@ -25,20 +25,4 @@ export function predict(model: Classifier, x: Tensor, batchSize = 250): Int32Arr
     out.set(pred, s);
   }
   return out;
-}
-
-/** Fraction of rows whose prediction equals the label. */
-export function accuracyOf(pred: ArrayLike<number>, labels: ArrayLike<number>): number {
-  if (pred.length !== labels.length) throw new ValueError(`accuracyOf: ${pred.length} predictions for ${labels.length} labels`);
-  let c = 0;
-  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) c++;
-  return pred.length ? c / pred.length : NaN;
-}
-
-export const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(1)}%`);
-
-/** A markdown table from a header and rows of cells. */
-export function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }

@@ -1,7 +1,8 @@
-import { Generator, ValueError, type Tensor } from '@kwta/core';
+import { Generator, ValueError, accuracy as accuracyOf, type Tensor } from '@kwta/core';
 import { PGD } from '@kwta/attacks';
 import type { TopLevelSpec } from 'vega-lite';
-import { accuracyOf, markdownTable, pct, predict, type LabelledModel } from './common.js';
+import { markdownTable, pct } from '../output.js';
+import { predict, type LabelledModel } from './common.js';
 
 export interface TransferMatrixOptions {
   /** Target models (rows); column j crafts its examples on sources[j]. */

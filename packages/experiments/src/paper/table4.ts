@@ -3,7 +3,7 @@ import { evaluate, type Classifier, type Progress } from '@kwta/attacks';
 import type { Module } from '@kwta/nn';
 import type { TopLevelSpec } from 'vega-lite';
 import { ADAPTIVE_ATTACKS, STANDARD_ATTACKS, buildSuite, type AttackBudget, type SuiteAttack } from './attack-suite.js';
-import { markdownTable, pct } from './common.js';
+import { markdownTable, pct } from '../output.js';
 
 /** One model of the robustness table, with the model its transfer attack crafts examples on. */
 export interface RobustnessEntry {

@@ -1,6 +1,7 @@
-import { Generator, tensor, type Tensor } from '@kwta/core';
+import { Generator, accuracy, tensor, type Tensor } from '@kwta/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { accuracyOf, markdownTable, pct, predict, type LabelledModel } from './common.js';
+import { markdownTable, pct } from '../output.js';
+import { predict, type LabelledModel } from './common.js';
 
 /** A seeded image transform (structurally @kwta/datasets' Transform: N*C*H*W float32 in [0, 1]). */
 export interface ImageTransform {
@@ -37,7 +38,7 @@ export function runPerturbationTable(o: PerturbationOptions): PerturbationTable 
   });
   const rows = o.models.map((m) => ({
     label: m.label, training: m.training,
-    accuracy: Object.fromEntries(sets.map(([name, x]) => [name, accuracyOf(predict(m.model, x), o.labels)])),
+    accuracy: Object.fromEntries(sets.map(([name, x]) => [name, accuracy(predict(m.model, x), o.labels)])),
   }));
   for (const [, x] of sets) x.dispose();
   return { columns: sets.map(([n]) => n), rows, examples: o.labels.length };
