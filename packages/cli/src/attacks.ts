@@ -1,8 +1,8 @@
 import {
   BPDA, CarliniWagnerL2, DeepFool, EstimatedGradientPGD, FGSM, MIM, PGD, SquareAttack, TransferAttack, type Attack, type Classifier,
 } from '@kwta/attacks';
+import { loadRun } from '@kwta/experiments';
 import { bpdaSurrogate, type Module } from '@kwta/nn';
-import { loadRun } from './run-dir.js';
 import { CliError } from './spec.js';
 
 export const ATTACK_NAMES = ['fgsm', 'pgd', 'mim', 'cw', 'cw-linf', 'deepfool', 'eot', 'bpda', 'square', 'transfer:<runDir>'] as const;

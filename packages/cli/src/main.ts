@@ -2,17 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { KwtaError } from '@kwta/core';
+import { DATASET_HELP, EXPERIMENTS, runExperiment, runTrain } from '@kwta/experiments';
+import { MODEL_NAMES, activationSyntax } from '@kwta/nn';
 import { ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS } from './attacks.js';
 import { BACKENDS, useBackend } from './backend-choice.js';
 import { benchActivations, benchTrainingStep, firstMnistBatch, formatBench, formatProfile, profileTrainingStep } from './commands/bench.js';
 import { formatEvalTable, runEval } from './commands/eval.js';
 import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
-import { EXPERIMENTS, runExperiment } from './commands/experiment/index.js';
-import { runTrain } from './commands/train.js';
 import { formatConvert, runConvert } from './commands/convert.js';
+import { progressBars } from './progress.js';
+import { CliError, parseNumber, parsePositiveInt } from './spec.js';
 import { addWeightsOptions, weightsFromOptions } from './weights.js';
-import { CliError, DATASET_HELP, MODELS, parseNumber, parsePositiveInt } from './spec.js';
 
 type Opts = Record<string, unknown>;
 
@@ -57,8 +58,8 @@ const program = new Command('kwta')
 program.command('train')
   .description('train a model and write a run directory (config.json, model.safetensors, checkpoint, train.json)')
   .option('--config <file>', 'JSON file with any of these options')
-  .addOption(new Option('--model <name>', 'model').choices([...MODELS]).default('mnist-cnn'))
-  .option('--activation <spec>', 'relu | kwta:<gamma> | kwta-channel:<gamma> | kwta-k:<k> | lwta:<group>', 'kwta:0.1')
+  .addOption(new Option('--model <name>', 'model').choices([...MODEL_NAMES]).default('mnist-cnn'))
+  .option('--activation <spec>', activationSyntax().join(' | '), 'kwta:0.1')
   .addOption(new Option('--method <m>', 'training method').choices(['natural', 'at', 'trades', 'free']).default('natural'))
   .option('--dataset <spec>', DATASET_HELP, 'mnist')
   .option('--epochs <n>', 'epochs', '2')
@@ -94,7 +95,7 @@ program.command('train')
       trainLimit: o.trainLimit === undefined ? undefined : parsePositiveInt('train-limit', o.trainLimit as string),
       seed: num('seed', o.seed, 1), sparsity,
       out: String(o.out ?? `runs/${String(o.model)}-${String(o.activation).replace(':', '-')}-${String(o.method)}`),
-      quiet: !!o.quiet || !!o.json,
+      progress: progressBars(!!o.quiet || !!o.json),
     });
     if (o.json) console.log(JSON.stringify(summary, null, 2));
     else console.log(`${summary.label}: test accuracy ${(100 * summary.testAccuracy).toFixed(2)}% (${summary.seconds.toFixed(0)} s) -> ${summary.out}`);
@@ -184,7 +185,7 @@ program.command('experiment')
   .option('--seed <n>', 'seed', '1')
   .option('--quiet', 'no progress output')
   .action(async (name: string, o: Opts) => {
-    const dirs = await runExperiment(name, { out: String(o.out), cache: String(o.cache), full: !!o.full, seed: num('seed', o.seed, 1), quiet: !!o.quiet });
+    const dirs = await runExperiment(name, { out: String(o.out), cache: String(o.cache), full: !!o.full, seed: num('seed', o.seed, 1), quiet: !!o.quiet, progress: progressBars(!!o.quiet) });
     for (const d of dirs) console.log(`${d}/README.md`);
   });
 

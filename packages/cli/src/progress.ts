@@ -1,9 +1,7 @@
 import cliProgress from 'cli-progress';
+import type { Progress, ProgressFactory } from '@kwta/experiments';
 
-export interface Bar {
-  update(done: number, status?: string): void;
-  stop(): void;
-}
+export type Bar = Progress;
 
 /**
  * A progress bar on a terminal (cli-progress); on a pipe or in CI, a plain line every ~10% so
@@ -35,3 +33,6 @@ export function progressBar(label: string, total: number, opts: { quiet?: boolea
     stop: () => bar.stop(),
   };
 }
+
+/** Progress bars for the recipes of @kwta/experiments (silent when `quiet`). */
+export const progressBars = (quiet = false): ProgressFactory => (label, total) => progressBar(label, total, { quiet });

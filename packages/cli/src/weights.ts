@@ -1,13 +1,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Generator } from '@kwta/core';
+import { loadDataset, type RunConfig } from '@kwta/experiments';
 import {
-  sparseDenseNet121, sparseResNet18, sparseResNet34, sparseWideResNet, type Module, type ReadCheckpointOptions, type SparseFunc,
+  MODEL_NAMES as MODELS, buildModel, parseActivation, sparseDenseNet121, sparseResNet18, sparseResNet34, sparseWideResNet,
+  type ActivationSpec, type ModelName, type Module, type ReadCheckpointOptions, type SparseFunc,
 } from '@kwta/nn';
 import { loadSafetensorsInto, loadTorchCheckpoint } from '@kwta/nn/node';
 import type { Command } from 'commander';
-import type { RunConfig } from './run-dir.js';
-import { CliError, MODELS, buildModel, loadDataset, parseActivation, parsePositiveInt, type ActivationSpec, type ModelName } from './spec.js';
+import { CliError, parsePositiveInt } from './spec.js';
 
 /**
  * `kwta eval --weights FILE`: evaluate weights trained elsewhere, from a PyTorch checkpoint

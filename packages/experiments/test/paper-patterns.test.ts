@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Generator } from '@kwta/core';
+import { Generator, noGrad, tidy } from '@kwta/core';
 import {
-  criticalRadius, denseDiscontinuities, pairwiseOverlap, patternOverlap, tiesAtKth, trainedBallChanges, trainedOverlap, winnerLists,
+  criticalRadius, denseDiscontinuities, pairwiseOverlap, patternOverlap, tiesAtFirstKwta, tiesAtKth, trainedBallChanges, trainedOverlap, winnerLists,
 } from '../src/index.js';
 import { tinyData, tinyNet } from './paper-helpers.js';
 
@@ -64,6 +64,17 @@ describe('Theorem 2: winner sets of different points separate as the layer widen
   it('tiesAtKth counts the values equal to the k-th largest of each row', () => {
     expect(tiesAtKth(Float32Array.of(5, 1, 1, 1, 0, 9, 3, 2), 2, 2)).toEqual([3, 1]);
     expect(() => tiesAtKth([1, 2, 3], 2, 1)).toThrow(/tiesAtKth/);
+  });
+
+  it('tiesAtFirstKwta counts ties at the threshold of the first k-WTA layer\'s own input', () => {
+    const net = tinyNet('kwta', 3, 40, 0.1);
+    const { images } = tinyData(5);
+    // The first k-WTA layer follows flatten and the first linear layer: k = floor(0.1 * 40) = 4.
+    const expected = noGrad(() => tidy(() => tiesAtKth(net.namedChildren()[1][1].forward(net.namedChildren()[0][1].forward(images)).dataSync(), 5, 4)));
+    expect(tiesAtFirstKwta(net, images)).toEqual(expected);
+    expect(expected.every((t) => t >= 1)).toBe(true);
+    expect(() => tiesAtFirstKwta(tinyNet('relu'), images)).toThrow(/has no KWTA layer/);
+    images.dispose();
   });
 
   it('with k fixed, more pairs are disjoint at a larger width', () => {

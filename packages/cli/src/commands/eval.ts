@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { Generator, tidy } from '@kwta/core';
 import { evaluate, type CheckOptions, type EvaluationReport } from '@kwta/attacks';
 import { batchToTensors, gatherBatch, take } from '@kwta/datasets';
-import { pct } from '@kwta/experiments';
+import { loadDataset, loadRun, pct, writeJson, type RunConfig } from '@kwta/experiments';
+import { activationLabel, parseActivation } from '@kwta/nn';
 import { buildAttacks, type AttackSettings } from '../attacks.js';
 import { progressBar, type Bar } from '../progress.js';
-import { loadRun, writeJson, type RunConfig } from '../run-dir.js';
-import { CliError, activationLabel, loadDataset, parseActivation } from '../spec.js';
+import { CliError } from '../spec.js';
 import { loadWeights, type WeightsSpec } from '../weights.js';
 
 export interface EvalCommandOptions extends AttackSettings {

@@ -1,5 +1,5 @@
 import { Generator, ValueError, add, matmul, mul, noGrad, randn, tensor, tidy, topkMask, type Tensor } from '@kwta/core';
-import { captureActivationPatterns, countPatternChanges, type Module } from '@kwta/nn';
+import { KWTA, captureActivationPatterns, countPatternChanges, kFromGamma, type Module } from '@kwta/nn';
 
 /**
  * The activation-pattern study behind the paper's Theorems 1 and 2, on a single random k-WTA
@@ -231,6 +231,27 @@ export function tiesAtKth(values: ArrayLike<number>, rows: number, k: number): n
     for (const v of row) if (v === kth) ties++;
     return ties;
   });
+}
+
+/**
+ * Ties at the threshold of the model's first k-WTA layer on `images`: per image, how many of the
+ * layer's inputs equal its k-th largest (read through a forward hook while the model runs).
+ */
+export function tiesAtFirstKwta(model: Module, images: Tensor): number[] {
+  const first = model.modules().find((m): m is KWTA => m instanceof KWTA);
+  if (!first) throw new ValueError(`tiesAtFirstKwta: ${model.constructor.name} has no KWTA layer`);
+  let ties: number[] | null = null;
+  const handle = first.registerForwardHook((_, input) => {
+    const per = input.size / input.shape[0];
+    ties ??= tiesAtKth(input.dataSync(), input.shape[0], kFromGamma('KWTA', first.gamma, per, 'sample'));
+  });
+  try {
+    noGrad(() => tidy(() => void model.call(images)));
+  } finally {
+    handle.remove();
+  }
+  if (!ties) throw new ValueError(`tiesAtFirstKwta: the first KWTA layer of ${model.constructor.name} did not run`);
+  return ties;
 }
 
 function countWinners(mask: ArrayLike<number>, features: number): number {

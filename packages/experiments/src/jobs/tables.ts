@@ -1,5 +1,9 @@
 import { naturalPerturbations, take } from '@kwta/datasets';
-import { SUITE_ATTACKS, perturbationMarkdown, perturbationSpec, pct, kwtaVsRelu, robustnessMarkdown, robustnessSpec, robustnessVerdicts, runPerturbationTable, runRobustnessTable, runTransferMatrix, transferMarkdown, transferSpec, type RobustnessResult } from '@kwta/experiments';
+import { pct } from '../output.js';
+import { SUITE_ATTACKS } from '../paper/attack-suite.js';
+import { runTransferMatrix, transferMarkdown, transferSpec } from '../paper/table3.js';
+import { kwtaVsRelu, robustnessMarkdown, robustnessSpec, robustnessVerdicts, runRobustnessTable, type RobustnessResult } from '../paper/table4.js';
+import { perturbationMarkdown, perturbationSpec, runPerturbationTable } from '../paper/table5.js';
 import { DATASET_NAMES, EPS, publish, seconds, type Context } from './context.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,15 @@
 import { Generator, tidy } from '@kwta/core';
 import { DataLoader, take } from '@kwta/datasets';
-import { landscapeSpec, logitPathSpec, logitsAlongPgdPath, lossLandscape, pct, predict, runFigure1, figure1Spec, runSparsitySweep, sparsitySpec, type SuiteAttack } from '@kwta/experiments';
 import { Adam } from '@kwta/optim';
 import { train } from '@kwta/train';
+import { figure1Spec } from '../figure1-plot.js';
+import { runFigure1 } from '../figure1.js';
+import { pct } from '../output.js';
+import type { SuiteAttack } from '../paper/attack-suite.js';
+import { predict } from '../paper/common.js';
+import { logitPathSpec, logitsAlongPgdPath } from '../paper/figure3.js';
+import { runSparsitySweep, sparsitySpec } from '../paper/figure4.js';
+import { landscapeSpec, lossLandscape } from '../paper/figure5.js';
 import { EPS, publish, seconds, type Context } from './context.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -2,19 +2,23 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator, type Tensor } from '@kwta/core';
 import { DataLoader, batchToTensors, gatherBatch, take, type ImageDataset } from '@kwta/datasets';
-import { paperBudget, pct, quickBudget, writeSvg, type AttackBudget, type LabelledModel } from '@kwta/experiments';
-import type { Module } from '@kwta/nn';
+import { activationLabel, parseActivation, type Module } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
 import { evaluateAccuracy, train } from '@kwta/train';
-import { loadRun, saveRun, writeJson } from '../../run-dir.js';
-import { activationLabel, loadDataset, parseActivation } from '../../spec.js';
-import { runTrain } from '../train.js';
-
+import { pct, writeJson } from '../output.js';
+import { paperBudget, quickBudget, type AttackBudget } from '../paper/attack-suite.js';
+import type { LabelledModel } from '../paper/common.js';
+import { writeSvg } from '../plot.js';
+import { loadDataset } from '../runs/datasets.js';
+import type { ProgressFactory } from '../runs/progress.js';
+import { loadRun, saveRun } from '../runs/run-dir.js';
+import { runTrain } from '../runs/train-run.js';
 
 /**
- * `kwta experiment <name>`: the paper's tables and figures. Each trains (or takes from the cache)
- * the models it needs, runs the experiment function of @kwta/experiments, and writes
- * <out>/<name>/result.json, its SVG plots and a README.md with the numbers and what they show.
+ * The paper's tables and figures as jobs (`kwta experiment <name>`): each trains (or takes from
+ * the cache) the models it needs, runs its experiment function, and writes <out>/<name>/
+ * result.json, its SVG plots and a README.md with the numbers and what they show. This file
+ * holds what they share: the scales, the threat radii, the model cache and training recipes.
  */
 export const EXPERIMENTS = ['figure1', 'patterns', 'figure3', 'figure5', 'table5', 'table3', 'figure4', 'table4'] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
@@ -26,7 +30,10 @@ export interface ExperimentOptions {
   cache: string;
   full: boolean;
   seed: number;
+  /** No log lines on stderr. */
   quiet?: boolean;
+  /** Progress display for training runs (default: silent). */
+  progress?: ProgressFactory;
 }
 
 /** How big everything is: the default fits a 2-core machine in minutes, `full` is paper-like. */
@@ -138,7 +145,7 @@ export class Context {
       model: 'mnist-cnn', activation: k.activation, method: 'natural', dataset: k.dataset, epochs: t.epochs, batchSize: 64,
       optimizer: 'adam', lr: 1e-3, momentum: 0.9, weightDecay: 0, milestones: [], eps: EPS[k.dataset],
       attackSteps: this.scale.at.attackSteps, tradesBeta: 6, freeReplays: 8, hidden: this.scale.hidden,
-      trainLimit: t.trainLimit, seed: this.o.seed + (k.copy ?? 0), out: dir, quiet: this.o.quiet,
+      trainLimit: t.trainLimit, seed: this.o.seed + (k.copy ?? 0), out: dir, progress: this.o.progress,
     });
   }
 
@@ -170,7 +177,7 @@ export class Context {
     return [
       `- Model: the paper's MNIST CNN (4 conv layers 32-32-64-64, hidden linear layer of ${s.hidden} units, the activation after every layer), Adam lr 1e-3, batch 64.`,
       `- Natural training: the first ${s.natural.trainLimit} training images, ${s.natural.epochs} epoch(s). PGD adversarial training (AT): fine-tuning the naturally trained model for ${s.at.ramp.length} epoch(s) on the first ${s.at.trainLimit} images with eps ramped over ${s.at.ramp.map((f) => `${f}`).join(', ')} x the test eps, ${s.at.attackSteps}-step PGD inner maximisation (step 2.5 eps / steps, random start). (AT from scratch this short collapses to a constant prediction at MNIST's eps 0.3.)`,
-      `- Models are cached in \`${this.o.cache}\` and shared between experiments; seed ${this.o.seed}${this.o.full ? '' : ''}.`,
+      `- Models are cached in \`${this.o.cache}\` and shared between experiments; seed ${this.o.seed}.`,
     ].join('\n');
   }
 

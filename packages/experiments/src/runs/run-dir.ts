@@ -1,14 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJson } from '@kwta/experiments';
-import type { Module } from '@kwta/nn';
+import { ValueError } from '@kwta/core';
+import { buildModel, parseActivation, type Module, type ModelName, type ModelSpec } from '@kwta/nn';
 import { loadSafetensorsInto, saveSafetensors } from '@kwta/nn/node';
-import { CliError, buildModel, parseActivation, type ModelSpec, type ModelName } from './spec.js';
+import { writeJson } from '../output.js';
 
-// One JSON writer for the whole project (@kwta/experiments': it creates directories as needed).
-export { writeJson };
-
-/** What `kwta train` records so `kwta eval` can rebuild the same model from a run directory. */
+/** What a training run records so evaluation can rebuild the same model from a run directory. */
 export interface RunConfig {
   model: ModelName;
   activation: string;
@@ -42,13 +39,13 @@ export function saveRun(dir: string, config: RunConfig, model: Module): void {
 export function loadRun(dir: string): { config: RunConfig; model: Module } {
   const cfgPath = join(dir, CONFIG_FILE), modelPath = join(dir, MODEL_FILE);
   for (const p of [cfgPath, modelPath]) {
-    if (!existsSync(p)) throw new CliError(`run directory '${dir}' has no ${p.slice(dir.length + 1)} (train one with: kwta train --out ${dir})`);
+    if (!existsSync(p)) throw new ValueError(`run directory '${dir}' has no ${p.slice(dir.length + 1)} (train one with: kwta train --out ${dir})`);
   }
   let config: RunConfig;
   try {
     config = JSON.parse(readFileSync(cfgPath, 'utf8')) as RunConfig;
   } catch (e) {
-    throw new CliError(`${cfgPath}: not valid JSON (${(e as Error).message})`);
+    throw new ValueError(`${cfgPath}: not valid JSON (${(e as Error).message})`);
   }
   const model = buildModel(modelSpecOf(config));
   loadSafetensorsInto(model, modelPath, { strict: true });

@@ -1,7 +1,8 @@
-import { Generator, tidy } from '@kwta/core';
+import { Generator } from '@kwta/core';
 import { batchToTensors, gatherBatch, take } from '@kwta/datasets';
-import { criticalRadius, denseDiscontinuities, discontinuitySpec, overlapSpec, patternOverlap, pct, trainedBallChanges, trainedBallSpec, tiesAtKth, trainedOverlap } from '@kwta/experiments';
-import type { Sequential } from '@kwta/nn';
+import { pct } from '../output.js';
+import { criticalRadius, denseDiscontinuities, patternOverlap, tiesAtFirstKwta, trainedBallChanges, trainedOverlap } from '../paper/patterns.js';
+import { discontinuitySpec, overlapSpec, trainedBallSpec } from '../paper/patterns-plot.js';
 import { publish, seconds, type Context } from './context.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,14 +25,9 @@ export async function patterns(ctx: Context): Promise<string> {
   const slice = ctx.testSlice('mnist', 100);
   const ballRadii = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3];
   const ball = trainedBallChanges(model.module, { images: slice.images, radii: ballRadii, samples: 4, gen: new Generator(ctx.o.seed + 2) });
-  // The first k-WTA layer follows the first convolution: count ties at its k-th largest value.
-  const firstConv = (model.module as unknown as { cnn: Sequential }).cnn.at(0);
-  const firstLayerTies = tidy(() => {
-    const h = firstConv.forward(slice.images);
-    const per = h.size / h.shape[0];
-    const ties = tiesAtKth(h.dataSync() as Float32Array, h.shape[0], Math.floor(0.1 * per));
-    return ties.reduce((a, t) => a + t, 0) / ties.length;
-  });
+  // The first k-WTA layer follows the first convolution: count ties at its k-th largest input.
+  const ties = tiesAtFirstKwta(model.module, slice.images);
+  const firstLayerTies = ties.reduce((a, t) => a + t, 0) / ties.length;
   slice.images.dispose();
   slice.labels.dispose();
   const trainT = batchToTensors(gatherBatch(trainSet, Int32Array.from({ length: 200 }, (_, i) => i)));

@@ -1,13 +1,16 @@
 import { join } from 'node:path';
-import { Generator } from '@kwta/core';
+import { Generator, ValueError, type Tensor } from '@kwta/core';
 import { DataLoader } from '@kwta/datasets';
+import { activationLabel, buildModel, parseActivation, type ModelName } from '@kwta/nn';
 import { Adam, IncrementalSparsity, MultiStepLR, SGD, type Optimizer } from '@kwta/optim';
 import { METHODS, evaluateAccuracy, formatProgress, train, type Method } from '@kwta/train';
-import { progressBar } from '../progress.js';
-import { saveRun, writeJson, type RunConfig } from '../run-dir.js';
-import { CliError, activationLabel, buildModel, loadDataset, parseActivation, type ModelName } from '../spec.js';
+import { writeJson } from '../output.js';
+import { loadDataset } from './datasets.js';
+import { silentProgress, type ProgressFactory } from './progress.js';
+import { saveRun, type RunConfig } from './run-dir.js';
 
-export interface TrainCommandOptions {
+/** Everything a training run is made of (what `kwta train` takes). */
+export interface TrainRunOptions {
   model: ModelName;
   activation: string;
   method: Method;
@@ -29,7 +32,8 @@ export interface TrainCommandOptions {
   out: string;
   /** Incremental sparsity: gamma0,gamma1,delta,initialEpochs[,epochsPerStep] */
   sparsity?: number[];
-  quiet?: boolean;
+  /** Shows the batches done (default: silent). */
+  progress?: ProgressFactory;
 }
 
 export interface TrainSummary {
@@ -40,15 +44,18 @@ export interface TrainSummary {
   history: { epoch: number; loss: number; trainAccuracy: number; lr: number; gamma: number | null; seconds: number }[];
 }
 
-function makeOptimizer(o: TrainCommandOptions, params: Iterable<import('@kwta/core').Tensor>): Optimizer {
+function makeOptimizer(o: TrainRunOptions, params: Iterable<Tensor>): Optimizer {
   if (o.optimizer === 'adam') return new Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
   if (o.optimizer === 'sgd') return new SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay });
-  throw new CliError(`unknown optimizer '${String(o.optimizer)}' (expected sgd or adam)`);
+  throw new ValueError(`unknown optimizer '${String(o.optimizer)}' (expected sgd or adam)`);
 }
 
-/** `kwta train`: build, train and save a model; the run directory holds everything eval needs. */
-export function runTrain(o: TrainCommandOptions): TrainSummary {
-  if (!METHODS.includes(o.method)) throw new CliError(`unknown method '${o.method}' (expected ${METHODS.join(', ')})`);
+/**
+ * Build, train and save a registered model: the run directory `o.out` then holds config.json,
+ * model.safetensors, the last checkpoint and train.json, everything evaluation needs.
+ */
+export function runTrain(o: TrainRunOptions): TrainSummary {
+  if (!METHODS.includes(o.method)) throw new ValueError(`unknown method '${o.method}' (expected ${METHODS.join(', ')})`);
   const act = parseActivation(o.activation);
   const trainSet = loadDataset(o.dataset, 'train', o.trainLimit);
   const testSet = loadDataset(o.dataset, 'test');
@@ -70,7 +77,7 @@ export function runTrain(o: TrainCommandOptions): TrainSummary {
   }
   const label = `${o.model} ${activationLabel(act)} ${o.method}`;
   const batches = Math.ceil(trainSet.labels.length / o.batchSize) * o.epochs;
-  const bar = progressBar(`train ${label}`, batches, { quiet: o.quiet });
+  const bar = (o.progress ?? silentProgress)(`train ${label}`, batches);
   const started = Date.now();
   let done = 0;
   const result = train(model, optimizer, loader, {
