@@ -1,7 +1,8 @@
 import { Generator, ValueError, kwtaSmooth, kwtaStraightThrough, mul, randn, reshape, sum, tensor, tidy, valueAndGrad, type Tensor } from '@kwta/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KWTA, KWTAChannel, KWTAFixedK, LWTA, Linear, ReLU, Sequential, bpdaSurrogate, smoothBackward, withBackwardMode, type WinnerTakeAll } from '../src/index.js';
+import * as nn from '../src/index.js';
+import { KWTA, KWTAChannel, KWTAFixedK, LWTA, Linear, ReLU, Sequential, WinnerTakeAll, bpdaSurrogate, smoothBackward, withBackwardMode } from '../src/index.js';
 import { distinctValues } from './gradcheck.js';
 
 const arr = (t: Tensor) => Array.from(t.dataSync());
@@ -24,6 +25,12 @@ const LAYERS: [string, () => WinnerTakeAll, number[], (x: Tensor) => { rows: Ten
 ];
 
 describe('WinnerTakeAll backward modes', () => {
+  it('every exported winner-take-all layer is in the table below', () => {
+    // Concrete layers define `selection`; abstract bases such as RatioKWTA do not.
+    const layers = Object.entries(nn).filter(([, v]) => typeof v === 'function' && v.prototype instanceof WinnerTakeAll && Object.hasOwn(v.prototype, 'selection'));
+    expect(layers.map(([name]) => name).sort()).toEqual(LAYERS.map(([name]) => name).sort());
+  });
+
   for (const [name, make, shape, rowsOf] of LAYERS) {
     it(`${name}: the sigmoid mode keeps the exact forward value and takes kwtaSmooth's gradient (property)`, () => {
       fc.assert(

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { ValueError } from '@kwta/core';
+import { Generator, ValueError, randn } from '@kwta/core';
 import { describe, expect, it } from 'vitest';
 import {
   ACTIVATION_KINDS, ACTIVATION_REGISTRY, Activation, KWTA, KWTAChannel, KWTAFixedK, LWTA, MODEL_NAMES, MODEL_REGISTRY, ReLU, activationFactory, activationLabel,
-  activationSyntax, buildModel, encodeSafetensors, loadSafetensorsBytes, parseActivation, type ActivationSpec, type ModelName,
+  activationSyntax, buildModel, captureActivationPatterns, encodeSafetensors, loadSafetensorsBytes, parseActivation, type ActivationSpec, type ModelName,
 } from '../src/index.js';
 
 // The README's tables are the documentation the registries promise: one row per entry.
@@ -59,11 +59,19 @@ describe('the model registry', () => {
     for (const name of MODEL_NAMES) expect(MODEL_REGISTRY[name].description.length).toBeGreaterThan(0);
   });
 
-  // Full-size models: 11-27 M parameters each, so each is built twice and nothing more.
-  it.each(MODEL_NAMES)('%s builds and round-trips through safetensors into a differently seeded twin', (name: ModelName) => {
-    const spec = { name, activation: parseActivation('kwta:0.1'), hidden: 16, inChannels: name === 'mnist-cnn' || name === 'mlp' ? 1 : 3, inputSize: 28, numClasses: 10 };
+  // A small input each model runs on ([channels, side]): a new model does not compile here until it has one.
+  const INPUT: Record<ModelName, [number, number]> = { 'mnist-cnn': [1, 28], mlp: [1, 28], resnet18: [3, 8], densenet121: [3, 8], wrn: [3, 8], vgg19: [3, 32] };
+
+  // Full-size models (11-27 M parameters): each is built twice and run once on two small images.
+  it.each(MODEL_NAMES)('%s builds, runs every k-WTA site (seen by forward hooks) and round-trips through safetensors into a differently seeded twin', (name: ModelName) => {
+    const [channels, side] = INPUT[name];
+    const spec = { name, activation: parseActivation('kwta:0.1'), hidden: 16, inChannels: channels, inputSize: side, numClasses: 10 };
     const a = buildModel({ ...spec, seed: 1 });
-    expect(a.modules().some((m) => m instanceof KWTA)).toBe(true);
+    const sites = a.modules().filter((m) => m instanceof KWTA).length;
+    expect(sites).toBeGreaterThan(0);
+    const x = randn([2, channels, side, side], new Generator(0));
+    expect(captureActivationPatterns(a, x)).toHaveLength(sites); // throws if a site is called around the hooks
+    x.dispose();
     const bytes = encodeSafetensors(a.stateDict());
     const b = buildModel({ ...spec, seed: 2 });
     const first = (m: typeof a) => Array.from(m.parameters()[0].dataSync().subarray(0, 8));
