@@ -10,7 +10,8 @@ import { predict } from '../paper/common.js';
 import { logitPathSpec, logitsAlongPgdPath } from '../paper/figure3.js';
 import { runSparsitySweep, sparsitySpec } from '../paper/figure4.js';
 import { landscapeSpec, lossLandscape } from '../paper/figure5.js';
-import { EPS, publish, seconds, type Context } from './context.js';
+import { publish, seconds, type Context } from './context.js';
+import { EPS } from './scales.js';
 
 // ---------------------------------------------------------------------------------------------
 // Figure 3: the logits along a PGD path.

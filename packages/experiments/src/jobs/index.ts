@@ -1,7 +1,8 @@
 import { ValueError } from '@kwta/core';
-import { Context, DATASET_NAMES, EPS, EXPERIMENTS, type ExperimentName, type ExperimentOptions, type Scale } from './context.js';
+import { Context, EXPERIMENTS, type ExperimentName, type ExperimentOptions } from './context.js';
 import { figure1, figure3, figure4, figure5 } from './figures.js';
 import { patterns } from './patterns.js';
+import { DATASET_NAMES, EPS, type Scale } from './scales.js';
 import { table3, table4, table5 } from './tables.js';
 
 export { EXPERIMENTS, EPS, DATASET_NAMES, type ExperimentName, type ExperimentOptions, type Scale };

@@ -4,7 +4,8 @@ import { SUITE_ATTACKS } from '../paper/attack-suite.js';
 import { runTransferMatrix, transferMarkdown, transferSpec } from '../paper/table3.js';
 import { kwtaVsRelu, robustnessMarkdown, robustnessSpec, robustnessVerdicts, runRobustnessTable, type RobustnessResult } from '../paper/table4.js';
 import { perturbationMarkdown, perturbationSpec, runPerturbationTable } from '../paper/table5.js';
-import { DATASET_NAMES, EPS, publish, seconds, type Context } from './context.js';
+import { publish, seconds, type Context } from './context.js';
+import { DATASET_NAMES, EPS } from './scales.js';
 
 // ---------------------------------------------------------------------------------------------
 // Table 4: white-box, transfer and adaptive attacks on ReLU / k-WTA-0.1 / k-WTA-0.2, natural and AT.
