@@ -1,11 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Generator } from '@kwta/core';
 import { loadDataset, type RunConfig } from '@kwta/experiments';
-import {
-  MODEL_NAMES as MODELS, buildModel, parseActivation, sparseDenseNet121, sparseResNet18, sparseResNet34, sparseWideResNet,
-  type ActivationSpec, type ModelName, type Module, type ReadCheckpointOptions, type SparseFunc,
-} from '@kwta/nn';
+import { MODEL_NAMES, activationSyntax, buildModel, parseActivation, type ModelName, type Module, type ReadCheckpointOptions } from '@kwta/nn';
 import { loadSafetensorsInto, loadTorchCheckpoint } from '@kwta/nn/node';
 import type { Command } from 'commander';
 import { CliError, parsePositiveInt } from './spec.js';
@@ -16,9 +12,6 @@ import { CliError, parsePositiveInt } from './spec.js';
  * one of ours (`--model resnet18 ...`, names as PyTorch's kuangliu/kWTA code) or one of the kWTA
  * repository's sparse models, whose k-WTA layers sit where its code puts them.
  */
-export const REPO_MODELS = ['sp-resnet18', 'sp-resnet34', 'sp-densenet121', 'sp-wrn'] as const;
-type RepoModel = (typeof REPO_MODELS)[number];
-
 export interface WeightsSpec {
   path: string;
   model: string;
@@ -31,23 +24,6 @@ export interface WeightsSpec {
   /** Hidden width of mnist-cnn / mlp (as `kwta train --hidden`). */
   hidden?: number;
   seed: number;
-}
-
-/** kwta:<gamma> is the repository's 'vol' (cross-channel) k-WTA, kwta-channel:<gamma> its 'reg'. */
-function repoSparsity(model: string, a: ActivationSpec): { sparseFunc: SparseFunc; sparsity: number } {
-  if (a.kind === 'kwta') return { sparseFunc: 'vol', sparsity: a.gamma };
-  if (a.kind === 'kwta-channel') return { sparseFunc: 'reg', sparsity: a.gamma };
-  throw new CliError(`--model ${model} is a k-WTA model of the kWTA repository: give --activation kwta:<gamma> (its 'vol') or kwta-channel:<gamma> (its 'reg')`);
-}
-
-function buildRepoModel(name: RepoModel, a: ActivationSpec, gen: Generator, numClasses: number): Module {
-  const opts = { gen, numClasses, ...repoSparsity(name, a) };
-  switch (name) {
-    case 'sp-resnet18': return sparseResNet18(opts);
-    case 'sp-resnet34': return sparseResNet34(opts);
-    case 'sp-densenet121': return sparseDenseNet121(opts);
-    case 'sp-wrn': return sparseWideResNet(opts);
-  }
 }
 
 export function parseRename(spec: string | undefined): Record<string, string> | undefined {
@@ -78,15 +54,12 @@ function isSafetensors(path: string): boolean {
 
 /** Build the model, load the weights by name (strict), and describe it as a run would. */
 export function loadWeights(w: WeightsSpec, notes: (line: string) => void = () => {}): { config: RunConfig; model: Module } {
-  const known = [...MODELS, ...REPO_MODELS] as readonly string[];
-  if (!known.includes(w.model)) throw new CliError(`--model '${w.model}' is not known (expected ${known.join(', ')})`);
+  if (!(MODEL_NAMES as readonly string[]).includes(w.model)) throw new CliError(`--model '${w.model}' is not known (expected ${MODEL_NAMES.join(', ')})`);
   const activation = parseActivation(w.activation);
   const probe = loadDataset(w.dataset, 'test', 1);
   const [, inChannels, inputSize] = probe.shape;
   const { numClasses } = probe;
-  const model = (REPO_MODELS as readonly string[]).includes(w.model)
-    ? buildRepoModel(w.model as RepoModel, activation, new Generator(w.seed), numClasses)
-    : buildModel({ name: w.model as ModelName, activation, hidden: w.hidden, seed: w.seed, inChannels, inputSize, numClasses });
+  const model = buildModel({ name: w.model as ModelName, activation, hidden: w.hidden, seed: w.seed, inChannels, inputSize, numClasses });
   try {
     if (isSafetensors(w.path)) loadSafetensorsInto(model, w.path, { strict: true });
     else for (const n of loadTorchCheckpoint(model, w.path, checkpointOptions(w)).notes) notes(n);
@@ -106,8 +79,8 @@ export function loadWeights(w: WeightsSpec, notes: (line: string) => void = () =
 export function addWeightsOptions(cmd: Command): Command {
   return cmd
     .option('--weights <file>', 'evaluate weights from a PyTorch checkpoint (.pt/.pth) or .safetensors instead of --run')
-    .option('--model <name>', `with --weights: ${[...MODELS, ...REPO_MODELS].join(', ')} (sp-*: the kWTA repository's sparse models)`)
-    .option('--activation <spec>', 'with --weights: relu | kwta:<gamma> | kwta-channel:<gamma> | kwta-k:<k> | lwta:<group>')
+    .option('--model <name>', `with --weights: ${MODEL_NAMES.join(', ')} (sp-*: the kWTA repository's sparse models)`)
+    .option('--activation <spec>', `with --weights: ${activationSyntax().join(' | ')}`)
     .option('--dataset <spec>', 'with --weights: the test set (e.g. cifar10:<dir>)')
     .option('--key <path>', 'with --weights: where the state dict sits in the checkpoint (e.g. state_dict or ema.model)')
     .option('--rename <rules>', "with --weights: rename checkpoint names by prefix, 'from=to,...' (e.g. fc.=linear.)")

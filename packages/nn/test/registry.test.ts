@@ -60,7 +60,10 @@ describe('the model registry', () => {
   });
 
   // A small input each model runs on ([channels, side]): a new model does not compile here until it has one.
-  const INPUT: Record<ModelName, [number, number]> = { 'mnist-cnn': [1, 28], mlp: [1, 28], resnet18: [3, 8], densenet121: [3, 8], wrn: [3, 8], vgg19: [3, 32] };
+  const INPUT: Record<ModelName, [number, number]> = {
+    'mnist-cnn': [1, 28], mlp: [1, 28], resnet18: [3, 8], densenet121: [3, 8], wrn: [3, 8], vgg19: [3, 32],
+    'sp-resnet18': [3, 8], 'sp-resnet34': [3, 8], 'sp-densenet121': [3, 8], 'sp-wrn': [3, 8],
+  };
 
   // Full-size models (11-27 M parameters): each is built twice and run once on two small images.
   it.each(MODEL_NAMES)('%s builds, runs every k-WTA site (seen by forward hooks) and round-trips through safetensors into a differently seeded twin', (name: ModelName) => {
@@ -83,7 +86,12 @@ describe('the model registry', () => {
     b.dispose();
   }, 60_000);
 
-  it('refuses an unknown model', () => {
-    expect(() => buildModel({ name: 'alexnet' as never, activation: { kind: 'relu' }, seed: 1, inChannels: 1, inputSize: 28, numClasses: 10 })).toThrow(/unknown model 'alexnet'/);
+  it('refuses an unknown model, and a kWTA-repository model with an activation it cannot place', () => {
+    const spec = { activation: { kind: 'relu' } as const, seed: 1, inChannels: 3, inputSize: 32, numClasses: 10 };
+    expect(() => buildModel({ ...spec, name: 'alexnet' as never })).toThrow(/unknown model 'alexnet'/);
+    expect(() => buildModel({ ...spec, name: 'sp-resnet18' })).toThrow(/sp-resnet18 is a k-WTA model of the kWTA repository: give --activation kwta:<gamma>/);
+    const reg = buildModel({ ...spec, name: 'sp-resnet18', activation: parseActivation('kwta-channel:0.2') });
+    expect(reg.modules().some((m) => m instanceof KWTAChannel)).toBe(true);
+    reg.dispose();
   });
 });

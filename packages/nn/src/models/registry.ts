@@ -3,6 +3,7 @@ import type { ActivationFactory } from '../activations/activation.js';
 import { activationFactory, type ActivationSpec } from '../activations/registry.js';
 import type { Module } from '../module.js';
 import { densenet121 } from './densenet.js';
+import { sparseDenseNet121, sparseResNet18, sparseResNet34, sparseWideResNet, type KwtaRepoOptions } from './kwta-repo.js';
 import { mlp } from './mlp.js';
 import { mnistCnn } from './mnist-cnn.js';
 import { resnet18 } from './resnet.js';
@@ -13,6 +14,8 @@ import { wideResNet } from './wideresnet.js';
 export interface ModelBuildOptions {
   gen: Generator;
   activation: ActivationFactory;
+  /** The activation as parsed, for models that place their own k-WTA layers (sp-*). */
+  activationSpec: ActivationSpec;
   numClasses: number;
   inChannels: number;
   inputSize: number;
@@ -43,10 +46,26 @@ export const MODEL_REGISTRY = {
   densenet121: { description: 'DenseNet-121, growth rate 32, for 32x32 RGB inputs', build: (o) => densenet121(common(o)) },
   wrn: { description: 'Wide ResNet 22-10 for 32x32 RGB inputs', build: (o) => wideResNet(common(o)) },
   vgg19: { description: 'VGG-19 with BatchNorm for 32x32 RGB inputs', build: (o) => vgg19(common(o)) },
+  'sp-resnet18': { description: "the kWTA repository's SparseResNet18 (ReLU stem, k-WTA blocks)", build: (o) => sparseResNet18(repo('sp-resnet18', o)) },
+  'sp-resnet34': { description: "the kWTA repository's SparseResNet34", build: (o) => sparseResNet34(repo('sp-resnet34', o)) },
+  'sp-densenet121': { description: "the kWTA repository's SparseDenseNet121 (ReLU head)", build: (o) => sparseDenseNet121(repo('sp-densenet121', o)) },
+  'sp-wrn': { description: "the kWTA repository's SparseWideResNet 22-10 (conv biases)", build: (o) => sparseWideResNet(repo('sp-wrn', o)) },
 } satisfies Record<string, ModelEntry>;
 
 function common(o: ModelBuildOptions) {
   return { gen: o.gen, activation: o.activation, numClasses: o.numClasses };
+}
+
+/**
+ * The kWTA repository's models put k-WTA where its code does; the activation spec gives the
+ * sparsity and kind: kwta:<gamma> is its 'vol' (cross-channel), kwta-channel:<gamma> its 'reg'.
+ */
+function repo(name: string, o: ModelBuildOptions): KwtaRepoOptions & { sparsity: number } {
+  const a = o.activationSpec;
+  const base = { gen: o.gen, numClasses: o.numClasses };
+  if (a.kind === 'kwta') return { ...base, sparseFunc: 'vol', sparsity: a.gamma };
+  if (a.kind === 'kwta-channel') return { ...base, sparseFunc: 'reg', sparsity: a.gamma };
+  throw new ValueError(`--model ${name} is a k-WTA model of the kWTA repository: give --activation kwta:<gamma> (its 'vol') or kwta-channel:<gamma> (its 'reg')`);
 }
 
 export type ModelName = keyof typeof MODEL_REGISTRY;
@@ -68,5 +87,8 @@ export interface ModelSpec {
 export function buildModel(s: ModelSpec): Module {
   if (!Object.hasOwn(MODEL_REGISTRY, s.name)) throw new ValueError(`unknown model '${s.name}' (expected ${MODEL_NAMES.join(', ')})`);
   const entry: ModelEntry = MODEL_REGISTRY[s.name];
-  return entry.build({ gen: new Generator(s.seed), activation: activationFactory(s.activation), numClasses: s.numClasses, inChannels: s.inChannels, inputSize: s.inputSize, hidden: s.hidden });
+  return entry.build({
+    gen: new Generator(s.seed), activation: activationFactory(s.activation), activationSpec: s.activation,
+    numClasses: s.numClasses, inChannels: s.inChannels, inputSize: s.inputSize, hidden: s.hidden,
+  });
 }
