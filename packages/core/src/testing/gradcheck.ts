@@ -181,6 +181,18 @@ export function gradCases(): GradCase[] {
         return { inputs: [distinct(g, shape, 0.05)], f: (x) => ops.kWinners(x, k) };
       },
     },
+    {
+      // The smooth k-WTA gate BPDA differentiates (kwtaSmooth holds threshold and scale fixed).
+      name: 'sigmoidGate (smooth k-WTA backward)',
+      covers: ['mul', 'sigmoid', 'sub', 'div'],
+      make: (g) => {
+        const n = dim(g, 1, 3), width = dim(g, 2, 5);
+        return {
+          inputs: [uniform(g, [n, width]), uniform(g, [n, 1]), uniform(g, [n, 1], 0.5, 2)],
+          f: (rows, threshold, scale) => ops.sigmoidGate(rows, threshold, scale),
+        };
+      },
+    },
   ];
 }
 
