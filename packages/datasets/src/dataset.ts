@@ -1,5 +1,8 @@
 import { ShapeError, ValueError, tensor, type Tensor } from '@kwta/core';
 
+/** The two standard splits of a dataset. */
+export type Split = 'train' | 'test';
+
 /** [N, C, H, W]. */
 export type ImageShape = readonly [number, number, number, number];
 

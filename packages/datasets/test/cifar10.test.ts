@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CIFAR10_SOURCE, DataFormatError, DataNotFoundError, loadCifar10, readCifar10Batches, validateCifar10Batch } from '../src/index.js';
+import { CIFAR10_SOURCE, DataFormatError, DataNotFoundError, validateCifar10Batch } from '../src/index.js';
+import { loadCifar10, readCifar10Batches } from '../src/node.js';
 import { cifarBytes, patternBytes, tempDir, writeFile } from './helpers/writers.js';
 
 const { dir, cleanup } = tempDir();

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DEBIAN_DIR, loadFashionMnist, type ImageDataset } from '../src/index.js';
+import type { ImageDataset } from '../src/index.js';
+import { FASHION_MNIST_DEBIAN_DIR, loadFashionMnist } from '../src/node.js';
 
 /**
  * Against the real files of Debian's package dataset-fashion-mnist, which CI installs. A machine

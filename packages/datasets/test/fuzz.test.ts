@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DataFormatError, gunzipBounded, parseIdx, parseMat5, svhnFromArrays, validateCifar10Batch } from '../src/index.js';
+import { DataFormatError, parseIdx, parseMat5 as parseBytes, svhnFromArrays, validateCifar10Batch, type Mat5Options } from '../src/index.js';
+import { gunzipBounded, inflateBounded } from '../src/node.js';
 import { cifarBytes, gzip, idxBytes, matBytes, MI, MX, patternBytes, svhnVariables } from './helpers/writers.js';
 
 /**
@@ -26,6 +27,8 @@ function flipped(bytes: Uint8Array, changes: [number, number][]): Uint8Array {
   for (const [at, x] of changes) out[at] ^= x;
   return out;
 }
+
+const parseMat5 = (bytes: Uint8Array, file: string, options: Mat5Options = {}) => parseBytes(bytes, file, { inflate: inflateBounded, ...options });
 
 const idxImages = idxBytes([3, 5, 4], patternBytes(60));
 const idxGz = gzip(idxImages);

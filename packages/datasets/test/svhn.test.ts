@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataFormatError, DataNotFoundError, loadSvhn, readSvhnMat, SVHN_SOURCE } from '../src/index.js';
+import { DataFormatError, DataNotFoundError, SVHN_SOURCE } from '../src/index.js';
+import { loadSvhn, readSvhnMat } from '../src/node.js';
 import { MI, MX, matBytes, patternBytes, svhnVariables, tempDir, writeFile } from './helpers/writers.js';
 
 const { dir, cleanup } = tempDir();

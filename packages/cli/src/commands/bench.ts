@@ -1,5 +1,6 @@
 import { Generator, kWinners, mul, profileKernels, randn, relu, sum, tidy, valueAndGrad, type KernelProfile, type Tensor } from '@kwta/core';
-import { DataLoader, loadMnistPackage, take, type Batch } from '@kwta/datasets';
+import { DataLoader, take, type Batch } from '@kwta/datasets';
+import { loadMnistPackage } from '@kwta/datasets/node';
 import { KWTA, ReLU, mnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import { trainStep, resolveMethodOptions, FreeState } from '@kwta/train';

@@ -1,6 +1,6 @@
 import { DataFormatError } from '../errors.js';
 import { allocatePixels, bytesToUnit, checkLimit, createDataset, type ImageDataset } from '../dataset.js';
-import { readFileBounded, type ReadLimits } from '../io/files.js';
+import type { ReadLimits } from '../io/limits.js';
 
 /**
  * CIFAR-10's binary batches: records of 1 label byte then 3072 pixel bytes (1024 red, 1024 green,
@@ -38,19 +38,22 @@ export interface Cifar10ReadOptions extends ReadLimits {
   readonly limit?: number;
 }
 
-/** Reads one or more batch files, all validated before the dataset is allocated. */
-export function readCifar10Batches(files: readonly string[], options: Cifar10ReadOptions = {}): ImageDataset {
+/** One batch file's bytes and what they came from (a path or URL, named in errors). */
+export interface Cifar10Batch {
+  readonly bytes: Uint8Array;
+  readonly source: string;
+}
+
+/** Builds the dataset from one or more batches, all validated before the dataset is allocated. */
+export function cifar10Dataset(batches: readonly Cifar10Batch[], options: Cifar10ReadOptions = {}): ImageDataset {
   const name = options.name ?? 'cifar10';
-  const batches = files.map((file) => {
-    const bytes = readFileBounded(file, CIFAR10_SOURCE, options);
-    return { bytes, count: validateCifar10Batch(bytes, file) };
-  });
-  const total = batches.reduce((s, b) => s + b.count, 0);
+  const checked = batches.map(({ bytes, source }) => ({ bytes, count: validateCifar10Batch(bytes, source) }));
+  const total = checked.reduce((s, b) => s + b.count, 0);
   const n = options.limit === undefined ? total : Math.min(total, checkLimit(name, options.limit));
   const images = allocatePixels(name, n * CIFAR10_IMAGE_BYTES);
   const labels = new Int32Array(n);
   let i = 0;
-  for (const { bytes, count } of batches) {
+  for (const { bytes, count } of checked) {
     for (let r = 0; r < count && i < n; r++, i++) {
       const at = r * CIFAR10_RECORD_BYTES;
       labels[i] = bytes[at];

@@ -1,6 +1,5 @@
 import { DataFormatError } from '../errors.js';
 import { allocatePixels, bytesToUnit, checkLimit, createDataset, type ImageDataset } from '../dataset.js';
-import { readMaybeGzip, type ReadLimits } from '../io/files.js';
 
 /**
  * The IDX format of MNIST and Fashion-MNIST: two zero bytes, an element-type byte, a rank byte,
@@ -55,34 +54,32 @@ export function parseIdx(bytes: Uint8Array, file: string, expectedRank?: number)
   return { dims, data: bytes.subarray(headerBytes) };
 }
 
-export function readIdx(file: string, howToGetIt: string, expectedRank?: number, limits: ReadLimits = {}): IdxArray {
-  return parseIdx(readMaybeGzip(file, howToGetIt, limits), file, expectedRank);
-}
-
-export interface IdxPairOptions extends ReadLimits {
+export interface IdxDatasetOptions {
   readonly name: string;
-  readonly imagesFile: string;
-  readonly labelsFile: string;
   readonly numClasses: number;
   readonly classNames?: readonly string[];
-  /** Where the real files come from, quoted when one is missing. */
-  readonly howToGetIt: string;
-  /** Keep only the first `limit` examples (both files are still checked whole). */
+  /** Keep only the first `limit` examples (both arrays are still checked whole). */
   readonly limit?: number;
+  /** What the arrays came from, named in errors (file paths or URLs). */
+  readonly imagesSource: string;
+  readonly labelsSource: string;
 }
 
-/** An image file (rank 3: N, rows, cols) and its label file (rank 1: N) as a 1-channel dataset. */
-export function loadIdxPair(options: IdxPairOptions): ImageDataset {
-  const { imagesFile, labelsFile, numClasses, howToGetIt } = options;
-  const images = readIdx(imagesFile, howToGetIt, 3, options);
-  const labels = readIdx(labelsFile, howToGetIt, 1, options);
+/**
+ * An image array (rank 3: N, rows, cols) and its label array (rank 1: N), as parsed by
+ * `parseIdx`, made a 1-channel dataset after checking that they agree and labels are in range.
+ */
+export function idxDataset(images: IdxArray, labels: IdxArray, options: IdxDatasetOptions): ImageDataset {
+  const { imagesSource, labelsSource, numClasses } = options;
+  if (images.dims.length !== 3) throw new DataFormatError(imagesSource, `IDX rank is ${images.dims.length}, expected 3 (images: N, rows, cols)`);
+  if (labels.dims.length !== 1) throw new DataFormatError(labelsSource, `IDX rank is ${labels.dims.length}, expected 1 (labels: N)`);
   const [n, rows, cols] = images.dims;
   if (labels.dims[0] !== n) {
-    throw new DataFormatError(labelsFile, `${labels.dims[0]} labels for the ${n} images of ${imagesFile}`);
+    throw new DataFormatError(labelsSource, `${labels.dims[0]} labels for the ${n} images of ${imagesSource}`);
   }
   for (let i = 0; i < n; i++) {
     if (labels.data[i] >= numClasses) {
-      throw new DataFormatError(labelsFile, `label ${labels.data[i]} of example ${i} is outside [0, ${numClasses})`);
+      throw new DataFormatError(labelsSource, `label ${labels.data[i]} of example ${i} is outside [0, ${numClasses})`);
     }
   }
   const m = options.limit === undefined ? n : Math.min(n, checkLimit(options.name, options.limit));

@@ -1,5 +1,5 @@
 import { DataFormatError } from '../errors.js';
-import { inflateBounded, readFileBounded, type ReadLimits } from '../io/files.js';
+import type { Inflate, ReadLimits } from '../io/limits.js';
 
 /**
  * A reader for numeric arrays in MATLAB level-5 MAT-files (what `save` writes by default, with
@@ -25,6 +25,11 @@ export interface MatArray {
 export interface Mat5Options extends ReadLimits {
   /** Decode only these variables (others are skipped without decoding their data). */
   readonly variables?: readonly string[];
+  /**
+   * Decompresses miCOMPRESSED elements (MATLAB 7's default): in Node `inflateBounded` from
+   * `@kwta/datasets/node` (which `readMat5` passes). Without it a compressed element is refused.
+   */
+  readonly inflate?: Inflate;
 }
 
 /** Data element types (the tag's type field). */
@@ -75,10 +80,6 @@ export const MAT5_HEADER_BYTES = 128;
 // Names are ASCII; decoding bytes one to one cannot fail on a corrupt (long) name.
 const LATIN1 = new TextDecoder('latin1');
 
-export function readMat5(file: string, howToGetIt: string, options: Mat5Options = {}): Map<string, MatArray> {
-  return parseMat5(readFileBounded(file, howToGetIt, options), file, options);
-}
-
 /** Parses a MAT v5 file's numeric variables (cells, structs, chars and the like are skipped). */
 export function parseMat5(bytes: Uint8Array, file: string, options: Mat5Options = {}): Map<string, MatArray> {
   const little = checkHeader(bytes, file);
@@ -90,7 +91,10 @@ export function parseMat5(bytes: Uint8Array, file: string, options: Mat5Options 
     const tag = reader.tag(pos, bytes.length, 'top-level element');
     let array: MatArray | null;
     if (tag.type === MI.COMPRESSED) {
-      const inflated = inflateBounded(bytes.subarray(tag.start, tag.end), file, options);
+      if (!options.inflate) {
+        throw reader.error(pos, 'element is zlib-compressed (miCOMPRESSED): pass options.inflate (in Node, inflateBounded from @kwta/datasets/node)');
+      }
+      const inflated = options.inflate(bytes.subarray(tag.start, tag.end), file, options);
       const inner = new ElementReader(inflated, file, little);
       const innerTag = inner.tag(0, inflated.length, 'compressed element');
       if (innerTag.type !== MI.MATRIX) throw inner.error(0, `compressed element holds type ${innerTag.type}, expected miMATRIX (14)`);

@@ -1,7 +1,7 @@
 import { DataFormatError } from '../errors.js';
 import { allocatePixels, checkLimit, createDataset, type ImageDataset } from '../dataset.js';
-import type { ReadLimits } from '../io/files.js';
-import { readMat5, type MatArray } from './mat5.js';
+import type { ReadLimits } from '../io/limits.js';
+import type { MatArray } from './mat5.js';
 
 /**
  * SVHN's cropped-digits files (train_32x32.mat, test_32x32.mat, extra_32x32.mat): MAT v5 files
@@ -15,11 +15,6 @@ export interface SvhnReadOptions extends ReadLimits {
   readonly name?: string;
   /** Keep only the first `limit` images (X and y are still checked whole). */
   readonly limit?: number;
-}
-
-export function readSvhnMat(file: string, options: SvhnReadOptions = {}): ImageDataset {
-  const vars = readMat5(file, SVHN_SOURCE, { ...options, variables: ['X', 'y'] });
-  return svhnFromArrays(vars.get('X'), vars.get('y'), file, options);
 }
 
 /** Builds the dataset from decoded X and y, checking shapes and labels; converts to N, C, H, W. */

