@@ -1,5 +1,3 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { ValueError, type Tensor } from '@kwta/core';
 import { decodeSafetensors, encodeSafetensors, type Module } from '@kwta/nn';
 import type { Optimizer, OptimizerStateDict } from '@kwta/optim';
@@ -27,15 +25,27 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** Everything a checkpoint restores: the metadata and free training's perturbation. */
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  freeDelta: Tensor | null;
+}
 
 /**
- * Write model weights, optimizer state, RNG states and history to `dir/checkpoint.safetensors`
- * atomically: the bytes go to a temporary file in the same directory, are fsynced, and the file is
- * renamed over the old checkpoint, so a kill at any moment leaves the previous checkpoint or the
- * new one, never a torn file.
+ * Where `train` keeps its per-epoch checkpoint: `directoryCheckpoints(dir)` of
+ * `@kwta/train/node` writes files atomically; anything else (memory, browser storage) works too.
  */
-export function saveCheckpoint(dir: string, model: Module, optimizer: Optimizer, meta: Omit<CheckpointMeta, 'format' | 'optimizer' | 'hasFreeDelta'>, freeDelta: Tensor | null): string {
+export interface CheckpointStore {
+  /** Load the stored checkpoint into model and optimizer, or return null when there is none. */
+  load(model: Module, optimizer: Optimizer): LoadedCheckpoint | null;
+  save(model: Module, optimizer: Optimizer, meta: Omit<CheckpointMeta, 'format' | 'optimizer' | 'hasFreeDelta'>, freeDelta: Tensor | null): void;
+}
+
+/**
+ * Model weights, optimizer state, RNG states and history as safetensors bytes (the metadata in
+ * the header), what a checkpoint file holds.
+ */
+export function encodeCheckpoint(model: Module, optimizer: Optimizer, meta: Omit<CheckpointMeta, 'format' | 'optimizer' | 'hasFreeDelta'>, freeDelta: Tensor | null): Uint8Array {
   const opt: OptimizerStateDict = optimizer.stateDict();
   const tensors = new Map<string, Tensor>();
   for (const [k, t] of model.stateDict()) tensors.set(`model.${k}`, t);
@@ -44,39 +54,21 @@ export function saveCheckpoint(dir: string, model: Module, optimizer: Optimizer,
   const full: CheckpointMeta = { format: 'kwta-checkpoint-1', ...meta, optimizer: { name: optimizer.name, hyper: opt.hyper, steps: opt.steps }, hasFreeDelta: !!freeDelta };
   const bytes = encodeSafetensors(tensors, { kwta: JSON.stringify(full) });
   for (const t of opt.tensors.values()) t.dispose();
-  const path = join(dir, CHECKPOINT_FILE);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  return path;
+  return bytes;
 }
 
-export interface LoadedCheckpoint {
-  meta: CheckpointMeta;
-  freeDelta: Tensor | null;
-}
-
-/** Read a checkpoint into `model` and `optimizer` (validated before anything is replaced). */
-export function loadCheckpoint(dir: string, model: Module, optimizer: Optimizer): LoadedCheckpoint {
-  const path = join(dir, CHECKPOINT_FILE);
-  if (!existsSync(path)) throw new ValueError(`loadCheckpoint: no checkpoint at ${path}`);
-  const { tensors, metadata } = decodeSafetensors(readFileSync(path), { source: path });
+/** Read checkpoint bytes into `model` and `optimizer` (validated before anything is replaced); `source` names them in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, source: string, model: Module, optimizer: Optimizer): LoadedCheckpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes, { source });
   let meta: CheckpointMeta;
   try {
     meta = JSON.parse(metadata.kwta ?? '') as CheckpointMeta;
   } catch {
-    throw new ValueError(`loadCheckpoint: ${path} has no kwta metadata (is it a checkpoint written by @kwta/train?)`);
+    throw new ValueError(`loadCheckpoint: ${source} has no kwta metadata (is it a checkpoint written by @kwta/train?)`);
   }
-  if (meta.format !== 'kwta-checkpoint-1') throw new ValueError(`loadCheckpoint: ${path} has unknown format '${String(meta.format)}'`);
+  if (meta.format !== 'kwta-checkpoint-1') throw new ValueError(`loadCheckpoint: ${source} has unknown format '${String(meta.format)}'`);
   if (meta.optimizer.name !== optimizer.name) {
-    throw new ValueError(`loadCheckpoint: ${path} was written with optimizer ${meta.optimizer.name}, resuming with ${optimizer.name}`);
+    throw new ValueError(`loadCheckpoint: ${source} was written with optimizer ${meta.optimizer.name}, resuming with ${optimizer.name}`);
   }
   const weights = new Map<string, Tensor>(), optState = new Map<string, Tensor>();
   for (const [k, t] of tensors) {
@@ -88,7 +80,7 @@ export function loadCheckpoint(dir: string, model: Module, optimizer: Optimizer)
   try {
     model.loadGeneratorStates(meta.rng.modules);
   } catch (e) {
-    throw new ValueError(`loadCheckpoint: ${path}: ${(e as Error).message}`);
+    throw new ValueError(`loadCheckpoint: ${source}: ${(e as Error).message}`);
   }
   const freeDelta = tensors.get('free.delta') ?? null;
   for (const [k, t] of tensors) if (k !== 'free.delta') t.dispose();

@@ -1,10 +1,13 @@
 /**
  * @kwta/train: the paper's training methods (natural, PGD adversarial training, TRADES, free
  * adversarial training) for any model and activation, with the incremental sparsity schedule,
- * per-epoch atomic checkpoints and exact resume.
+ * per-epoch checkpoints and exact resume. Runs in a browser; checkpoint files on disk (atomic
+ * writes, the directory store) are in `@kwta/train/node`.
  */
 export { train, evaluateAccuracy, type TrainOptions, type TrainProgress, type TrainResult } from './trainer.js';
 export { trainStep, resolveMethodOptions, FreeState, METHODS, type Method, type MethodOptions, type StepResult, type StepContext } from './methods.js';
 export { maximizeInBall, type InnerMaxOptions } from './inner-max.js';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FILE, type CheckpointMeta, type EpochRecord } from './checkpoint.js';
+export {
+  encodeCheckpoint, decodeCheckpoint, type CheckpointMeta, type CheckpointStore, type LoadedCheckpoint, type EpochRecord,
+} from './checkpoint.js';
 export { formatProgress } from './progress.js';

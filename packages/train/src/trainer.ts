@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Generator, ValueError, countCorrect, noGrad, tidy } from '@kwta/core';
 import type { DataLoader } from '@kwta/datasets';
 import { setSparsity, type Module } from '@kwta/nn';
 import { applySchedule, type IncrementalSparsity, type LRSchedule, type Optimizer } from '@kwta/optim';
-import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, type EpochRecord } from './checkpoint.js';
+import type { CheckpointStore, EpochRecord } from './checkpoint.js';
 import { FreeState, resolveMethodOptions, trainStep, type Method, type MethodOptions } from './methods.js';
 
 export interface TrainProgress {
@@ -28,9 +26,9 @@ export interface TrainOptions extends MethodOptions {
   schedule?: LRSchedule;
   /** The paper's incremental sparsity: gamma for each epoch, applied with setSparsity. */
   sparsity?: IncrementalSparsity;
-  /** Write an atomic checkpoint here after every epoch. */
-  checkpointDir?: string;
-  /** Continue from checkpointDir's checkpoint when there is one (default true). */
+  /** Save a checkpoint here after every epoch (`directoryCheckpoints(dir)` from @kwta/train/node). */
+  checkpoints?: CheckpointStore;
+  /** Continue from the store's checkpoint when there is one (default true). */
   resume?: boolean;
   onProgress?: (p: TrainProgress) => void;
   onEpoch?: (r: EpochRecord) => void;
@@ -58,12 +56,12 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
   const free = new FreeState();
   let history: EpochRecord[] = [];
   let start = 0;
-  if (opts.checkpointDir && (opts.resume ?? true) && existsSync(join(opts.checkpointDir, CHECKPOINT_FILE))) {
-    const { meta, freeDelta } = loadCheckpoint(opts.checkpointDir, model, optimizer);
-    runGen.setState(meta.rng.run);
-    history = meta.history;
-    start = meta.epoch;
-    free.delta = freeDelta ? freeDelta.keep() : null;
+  const resumed = opts.checkpoints && (opts.resume ?? true) ? opts.checkpoints.load(model, optimizer) : null;
+  if (resumed) {
+    runGen.setState(resumed.meta.rng.run);
+    history = resumed.meta.history;
+    start = resumed.meta.epoch;
+    free.delta = resumed.freeDelta ? resumed.freeDelta.keep() : null;
   }
   const begun = Date.now();
   const batchesPerEpoch = Math.max(1, loader.length);
@@ -103,8 +101,8 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
       seconds: (Date.now() - epochStart) / 1000,
     };
     history.push(record);
-    if (opts.checkpointDir) {
-      saveCheckpoint(opts.checkpointDir, model, optimizer, {
+    if (opts.checkpoints) {
+      opts.checkpoints.save(model, optimizer, {
         epoch: epoch + 1, rng: { run: runGen.getState(), modules: model.generatorStates() }, history, config: opts.config ?? {},
       }, free.delta);
     }

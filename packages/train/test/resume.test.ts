@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE } from '../src/index.js';
+import { CHECKPOINT_FILE } from '../src/node.js';
 
 const CHILD = join(__dirname, 'fixtures', 'train-child.ts');
 const root = mkdtempSync(join(tmpdir(), 'kwta-resume-'));

@@ -8,6 +8,7 @@ import { writeJson } from '../output.js';
 import { loadDataset } from './datasets.js';
 import { silentProgress, type ProgressFactory } from './progress.js';
 import { saveRun, type RunConfig } from './run-dir.js';
+import { directoryCheckpoints } from '@kwta/train/node';
 
 /** Everything a training run is made of (what `kwta train` takes). */
 export interface TrainRunOptions {
@@ -84,7 +85,7 @@ export function runTrain(o: TrainRunOptions): TrainSummary {
     method: o.method, epochs: o.epochs, seed: o.seed + 2, eps: o.eps, attackSteps: o.attackSteps,
     tradesBeta: o.tradesBeta, freeReplays: o.freeReplays,
     schedule: o.milestones.length ? new MultiStepLR({ baseLr: o.lr, milestones: o.milestones, gamma: 0.1 }) : undefined,
-    sparsity, checkpointDir: o.out, config,
+    sparsity, checkpoints: directoryCheckpoints(o.out), config,
     onProgress: (p) => bar.update(++done, formatProgress(p)),
   });
   bar.stop();
