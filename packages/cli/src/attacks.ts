@@ -1,7 +1,7 @@
 import {
   BPDA, CarliniWagnerL2, DeepFool, EstimatedGradientPGD, FGSM, MIM, PGD, SquareAttack, TransferAttack, type Attack, type Classifier,
 } from '@kwta/attacks';
-import { loadRun } from '@kwta/experiments';
+import { loadRun } from '@kwta/experiments/node';
 import { bpdaSurrogate, type Module } from '@kwta/nn';
 import { CliError } from './spec.js';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { KwtaError } from '@kwta/core';
-import { DATASET_HELP, EXPERIMENTS, runExperiment, runTrain } from '@kwta/experiments';
+import { DATASET_HELP, EXPERIMENTS, runExperiment, runTrain } from '@kwta/experiments/node';
 import { MODEL_NAMES, activationSyntax } from '@kwta/nn';
 import { ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS } from './attacks.js';
 import { BACKENDS, useBackend } from './backend-choice.js';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Progress, ProgressFactory } from '@kwta/experiments';
+import type { Progress, ProgressFactory } from '@kwta/experiments/node';
 
 export type Bar = Progress;
 

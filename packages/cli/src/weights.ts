@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadDataset, type RunConfig } from '@kwta/experiments';
+import { loadDataset, type RunConfig } from '@kwta/experiments/node';
 import { MODEL_NAMES, activationSyntax, buildModel, parseActivation, type ModelName, type Module, type ReadCheckpointOptions } from '@kwta/nn';
 import { loadSafetensorsInto, loadTorchCheckpoint } from '@kwta/nn/node';
 import type { Command } from 'commander';

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runFigure1 } from './figure1.js';
 import { figure1Spec } from './figure1-plot.js';
-import { writeJson } from './output.js';
-import { writeSvg } from './plot.js';
+import { writeJson, writeSvg } from './files.js';
 
 // The README's main job until the full experiment pipeline exists: the paper's Figure 1.
 const { values } = parseArgs({

@@ -1,4 +1,4 @@
-import { Generator, mean, noGrad, square, sub, tensor, tidy } from '@kwta/core';
+import { Generator, ValueError, mean, noGrad, square, sub, tensor, tidy } from '@kwta/core';
 import { Linear, Sequential, activationFactory, type ActivationSpec } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
 
@@ -23,6 +23,8 @@ export interface Figure1Options {
   steps?: number;
   lr?: number;
   gridSize?: number;
+  /** Fit these points (e.g. moved by a user) instead of `points` drawn from the target. */
+  data?: readonly { x: number; y: number }[];
   onProgress?: (info: { model: string; step: number; steps: number; loss: number }) => void;
 }
 
@@ -40,7 +42,7 @@ export interface FitResult {
 }
 
 export interface Figure1Result {
-  options: Required<Omit<Figure1Options, 'onProgress'>>;
+  options: Required<Omit<Figure1Options, 'onProgress' | 'data'>>;
   points: { x: number; y: number }[];
   target: { x: number; y: number }[];
   kwta: FitResult;
@@ -53,8 +55,11 @@ export const JUMP_THRESHOLD = 1e-3;
 export function runFigure1(opts: Figure1Options = {}): Figure1Result {
   const o = { seed: 1, points: 12, width: 128, gamma: 0.1, steps: 3000, lr: 5e-3, gridSize: 2000, ...opts };
   const gen = new Generator(o.seed);
-  const xs = Array.from({ length: o.points }, (_, i) => DOMAIN[0] + ((i + 0.2 + 0.6 * gen.uniform()) / o.points) * (DOMAIN[1] - DOMAIN[0]));
-  const points = xs.map((x) => ({ x, y: target(x) }));
+  const points = opts.data ? checkData(opts.data) : Array.from({ length: o.points }, (_, i) => {
+    const x = DOMAIN[0] + ((i + 0.2 + 0.6 * gen.uniform()) / o.points) * (DOMAIN[1] - DOMAIN[0]);
+    return { x, y: target(x) };
+  });
+  const xs = points.map((p) => p.x);
   const grid = Array.from({ length: o.gridSize }, (_, i) => DOMAIN[0] + (i / (o.gridSize - 1)) * (DOMAIN[1] - DOMAIN[0]));
   const fit = (activation: ActivationSpec, name: string): FitResult => {
     const model = buildMlp(o.width, activation, new Generator(o.seed + 1));
@@ -75,12 +80,20 @@ export function runFigure1(opts: Figure1Options = {}): Figure1Result {
     return analyse(model, activation, grid, loss);
   };
   return {
-    options: { seed: o.seed, points: o.points, width: o.width, gamma: o.gamma, steps: o.steps, lr: o.lr, gridSize: o.gridSize },
+    options: { seed: o.seed, points: points.length, width: o.width, gamma: o.gamma, steps: o.steps, lr: o.lr, gridSize: o.gridSize },
     points,
     target: grid.map((x) => ({ x, y: target(x) })),
     kwta: fit({ kind: 'kwta', gamma: o.gamma }, `k-WTA (gamma ${o.gamma})`),
     relu: fit({ kind: 'relu' }, 'ReLU'),
   };
+}
+
+function checkData(data: readonly { x: number; y: number }[]): { x: number; y: number }[] {
+  if (data.length < 1) throw new ValueError('runFigure1: data needs at least one point');
+  return data.map((p, i) => {
+    if (!Number.isFinite(p?.x) || !Number.isFinite(p?.y)) throw new ValueError(`runFigure1: data[${i}] must be finite { x, y }, got ${JSON.stringify(p)}`);
+    return { x: p.x, y: p.y };
+  });
 }
 
 /**

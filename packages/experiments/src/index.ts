@@ -1,8 +1,10 @@
+/**
+ * @kwta/experiments: the paper's figures and tables as functions that return data and
+ * Vega-Lite charts, and rendering them to SVG; runs in a browser. Running the experiments with
+ * files (training runs, run directories, the jobs, writing results) is `@kwta/experiments/node`.
+ */
 export * from './output.js';
 export * from './plot.js';
 export * from './figure1.js';
 export * from './figure1-plot.js';
 export * from './paper/index.js';
-export * from './runs/index.js';
-export * from './jobs/main-job.js';
-export { runExperiment, EXPERIMENTS, EPS, DATASET_NAMES, type ExperimentName, type ExperimentOptions, type Scale } from './jobs/index.js';

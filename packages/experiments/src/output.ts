@@ -1,9 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-
 /**
- * What every report of the project prints and writes, defined once: the CLI's tables and
- * reports and the experiments' READMEs and result files use these.
+ * What every report of the project prints, defined once: the CLI's tables and reports and the
+ * experiments' READMEs and result files use these (writing them is `files.ts`, Node only).
  */
 
 /** A fraction as a percentage with one decimal ('42.0%'); '-' for a missing or non-finite value. */
@@ -13,10 +10,4 @@ export const pct = (v: number | null | undefined): string => (v === null || v ==
 export function markdownTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
-}
-
-/** Write `value` as indented JSON with a final newline, creating directories as needed. */
-export function writeJson(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }

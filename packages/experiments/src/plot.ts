@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
@@ -11,11 +9,4 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   } finally {
     view.finalize();
   }
-}
-
-/** Render and write `path` (directories created as needed). */
-export async function writeSvg(path: string, spec: TopLevelSpec): Promise<void> {
-  const svg = await renderSvg(spec);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, svg);
 }

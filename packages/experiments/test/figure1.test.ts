@@ -23,6 +23,16 @@ describe('Figure 1 (1-D fit)', () => {
     expect(again.kwta.discontinuities).toEqual(result.kwta.discontinuities);
   });
 
+  it('fits points it is given (the playground moves them), drawing none from the target', () => {
+    const data = [{ x: -0.8, y: 1 }, { x: -0.2, y: -1 }, { x: 0.3, y: 0.5 }, { x: 0.9, y: -0.5 }];
+    const r = runFigure1({ data, steps: 300, width: 32, gridSize: 100 });
+    expect(r.points).toEqual(data);
+    expect(r.options.points).toBe(4);
+    expect(r.kwta.trainMse).toBeLessThan(0.05);
+    expect(() => runFigure1({ data: [{ x: 0, y: NaN }] })).toThrow(/data\[0\] must be finite/);
+    expect(() => runFigure1({ data: [] })).toThrow(/at least one point/);
+  });
+
   it('renders an SVG with one line per continuous piece', async () => {
     const svg = await renderSvg(figure1Spec(result));
     expect(svg.startsWith('<svg')).toBe(true);

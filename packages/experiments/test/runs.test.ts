@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValueError } from '@kwta/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadDataset, loadRun, runTrain, type Progress } from '../src/index.js';
+import { loadDataset, loadRun, runTrain, type Progress } from '../src/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kwta-runs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

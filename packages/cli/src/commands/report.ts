@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pct, writeSvg } from '@kwta/experiments';
+import { pct } from '@kwta/experiments';
+import { writeSvg } from '@kwta/experiments/node';
 import type { TopLevelSpec } from 'vega-lite';
 import { CliError } from '../spec.js';
 import { formatEvalTable, type EvalSummary } from './eval.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mainJob, runTrain, type MainJobOptions } from '@kwta/experiments';
+import { mainJob, runTrain, type MainJobOptions } from '@kwta/experiments/node';
 import { DEFAULT_ATTACK_SETTINGS } from '../attacks.js';
 import { progressBars } from '../progress.js';
 import { formatEvalTable, runEval, type EvalSummary } from './eval.js';

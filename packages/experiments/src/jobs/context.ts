@@ -5,9 +5,9 @@ import { DataLoader, batchToTensors, gatherBatch, take, type ImageDataset } from
 import { activationLabel, parseActivation, type Module } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
 import { evaluateAccuracy, train } from '@kwta/train';
-import { pct, writeJson } from '../output.js';
+import { writeJson, writeSvg } from '../files.js';
+import { pct } from '../output.js';
 import type { LabelledModel } from '../paper/common.js';
-import { writeSvg } from '../plot.js';
 import { loadDataset } from '../runs/datasets.js';
 import type { ProgressFactory } from '../runs/progress.js';
 import { loadRun, saveRun } from '../runs/run-dir.js';

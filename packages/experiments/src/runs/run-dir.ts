@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ValueError } from '@kwta/core';
 import { buildModel, parseActivation, type Module, type ModelName, type ModelSpec } from '@kwta/nn';
 import { loadSafetensorsInto, saveSafetensors } from '@kwta/nn/node';
-import { writeJson } from '../output.js';
+import { writeJson } from '../files.js';
 
 /** What a training run records so evaluation can rebuild the same model from a run directory. */
 export interface RunConfig {

@@ -4,7 +4,7 @@ import { DataLoader } from '@kwta/datasets';
 import { activationLabel, buildModel, parseActivation, type ModelName } from '@kwta/nn';
 import { Adam, IncrementalSparsity, MultiStepLR, SGD, type Optimizer } from '@kwta/optim';
 import { METHODS, evaluateAccuracy, formatProgress, train, type Method } from '@kwta/train';
-import { writeJson } from '../output.js';
+import { writeJson } from '../files.js';
 import { loadDataset } from './datasets.js';
 import { silentProgress, type ProgressFactory } from './progress.js';
 import { saveRun, type RunConfig } from './run-dir.js';
