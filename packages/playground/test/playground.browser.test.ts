@@ -108,7 +108,7 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
     expect(page.workers().some((w) => w.url().includes('main'))).toBe(true);
   });
 
-  it('trains one short epoch in the worker (the page clock keeps ticking) and shows the Node engine\'s numbers', async () => {
+  it('trains one short epoch in the worker (the page clock keeps ticking), pauses and resumes, and shows the Node engine\'s numbers', async () => {
     const { page } = main;
     const form = '#train-form';
     await page.selectOption(`${form} select[name=arch]`, TRAIN.model.arch);
@@ -123,6 +123,16 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
     const clockBefore = Number(await page.locator('#clock').textContent());
     const t0 = await page.evaluate(() => performance.now());
     await page.click('#train-start');
+    // Pause mid-way: the step count stops moving until Resume.
+    const bar = page.locator('#train-progress');
+    await page.waitForFunction(() => Number((document.getElementById('train-progress') as HTMLProgressElement).value) >= 3, null, { timeout: 30_000, polling: 10 });
+    await page.click('#train-pause');
+    await expect.poll(() => page.locator('#train-progress-text').textContent()).toMatch(/^paused at step \d+$/);
+    const pausedAt = await bar.getAttribute('value');
+    await page.waitForTimeout(400);
+    expect(await bar.getAttribute('value')).toBe(pausedAt);
+    expect(await page.locator('#train-pause').textContent()).toBe('Resume');
+    await page.click('#train-pause');
     expect(await waitFor(page, 'training')).toBe('done');
     const t1 = await page.evaluate(() => performance.now());
     const clockAfter = Number(await page.locator('#clock').textContent());
@@ -154,6 +164,21 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
     expect(Math.max(...gaps)).toBeLessThan(500);
     expect(longTasks).toBeLessThan(0.5 * compute);
     shots.push(await shot(page, 'train'));
+  });
+
+  it('reads a digit drawn on the canvas with both networks', async () => {
+    const { page } = main;
+    await page.locator('#draw-canvas').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#draw-canvas').boundingBox())!;
+    const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+    await page.mouse.move(...at(0.35, 0.2));
+    await page.mouse.down();
+    for (const [fx, fy] of [[0.65, 0.2], [0.45, 0.5], [0.65, 0.8], [0.35, 0.8]]) await page.mouse.move(...at(fx, fy), { steps: 6 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator('#draw-prediction').textContent()).toMatch(/^ReLU reads \d \(\d+% sure\); k-WTA reads \d \(\d+% sure\)$/);
+    expect(await page.locator('#attack-form input[name=source][value=drawn]').isChecked()).toBe(true);
+    await page.click('#draw-clear');
+    await page.locator('#attack-form input[name=source][value=test]').check();
   });
 
   it('attacks a test digit with PGD and BPDA and shows what the Node engine computes', async () => {
@@ -205,6 +230,23 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
     await page.click('#backend-measure');
     await page.waitForFunction(() => document.querySelector('#backend-facts [data-field="gflops"]')?.textContent?.includes('GFLOP/s'), null, { timeout: 60_000 });
     shots.push(await shot(page, 'backend'));
+  });
+
+  it('switches to the plain TypeScript backend and back, carrying both networks over', async () => {
+    const { page } = main;
+    const saved = async (net: Net): Promise<Buffer> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-save="${net}"]`)]);
+      return readFileSync((await download.path())!);
+    };
+    const before = { relu: await saved('relu'), kwta: await saved('kwta') };
+    for (const [kind, label] of [['cpu', 'plain TypeScript, 1 thread'], ['wasm', `WebAssembly SIMD, ${THREADS} threads`]] as const) {
+      await page.locator(`#backend-form input[value="${kind}"]`).check();
+      await page.click('#backend-switch');
+      await expect.poll(() => page.locator('#backend-message').textContent(), { timeout: 30_000 }).toBe(`Now running on ${label}.`);
+      expect(await page.locator('#backend-status').textContent()).toBe(`Engine: ${label}`);
+      for (const net of NETS) expect(Buffer.compare(await saved(net), before[net]), `${net} after switching to ${kind}`).toBe(0);
+    }
+    expect(new URL(page.url()).searchParams.get('backend')).toBe('wasm');
   });
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {

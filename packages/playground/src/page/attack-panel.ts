@@ -45,7 +45,8 @@ function showResult(v: AttackView, eps: number, clean: ArrayLike<number>): void 
     : fooled
       ? `Fooled: now reads ${v.prediction} instead of ${v.label}.`
       : `Held: still reads ${v.label}.`;
-  const summary = el('p', { class: `verdict ${fooled ? 'fooled' : 'held'}`, 'data-field': 'verdict', 'data-prediction': String(v.prediction), 'data-success': String(v.success) }, verdict);
+  const kind = v.cleanPrediction !== v.label ? 'wrong' : fooled ? 'fooled' : 'held';
+  const summary = el('p', { class: `verdict ${kind}`, 'data-field': 'verdict', 'data-prediction': String(v.prediction), 'data-success': String(v.success) }, verdict);
   // The exact final logits, for a test to compare with the Node engine's.
   summary.dataset.logits = JSON.stringify(v.path[v.path.length - 1]?.logits ?? []);
   const images = el('div', { class: 'images' },
