@@ -24,11 +24,12 @@ const THREADS = 2;
 // One short epoch on a subset, a small CNN: 16 steps.
 const TRAIN: TrainConfig = {
   model: { arch: 'cnn', hidden: 32, gamma: 0.1, seed: 1 },
-  epochs: 1, trainSize: 1000, testSize: 100, batchSize: 64, lr: 0.003, seed: 1,
+  epochs: 1, trainSize: 1000, testSize: 100, batchSize: 64, lr: 0.01, seed: 1,
 };
+// On the first test digit both trained networks read correctly (so every attack has work to do).
 const CASES: AttackCase[] = [
-  { attack: 'pgd', index: 3, eps: 0.3, steps: 5, seed: 1 },
-  { attack: 'bpda', index: 3, eps: 0.3, steps: 5, seed: 1 },
+  { attack: 'pgd', eps: 0.3, steps: 5, seed: 1 },
+  { attack: 'bpda', eps: 0.3, steps: 5, seed: 1 },
 ];
 
 interface Problems {
@@ -184,7 +185,7 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
   it('attacks a test digit with PGD and BPDA and shows what the Node engine computes', async () => {
     const { page } = main;
     for (const [i, c] of CASES.entries()) {
-      await page.locator('#attack-form input[name=index]').fill(String(c.index));
+      await page.locator('#attack-form input[name=index]').fill(String(reference.index));
       await page.locator('#attack-form input[name=index]').press('Tab');
       await page.selectOption('#attack-select', c.attack);
       await page.locator('#attack-form input[name=eps]').fill(String(c.eps));
@@ -195,6 +196,7 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
       expect(await waitFor(page, 'attack')).toBe('done');
       for (const net of NETS) {
         const want = reference.attacks[i][net];
+        expect(want.gradients, `${c.attack} on ${net} took gradient steps`).toBeGreaterThan(0);
         const box = page.locator(`#attack-results [data-net="${net}"]`);
         const verdict = box.locator('[data-field="verdict"]');
         expect(await verdict.getAttribute('data-prediction'), `${c.attack} ${net} prediction`).toBe(String(want.prediction));

@@ -147,7 +147,8 @@ export function mountAttackPanel(app: App): { currentDigit(): DigitSource } {
         drawPoint(charts[net], results[net].layers);
         showResult(results[net], req.eps, clean);
       }
-      say(message, `Done. ${NETS.map((n) => `${NET_LABEL[n]}: ${results[n].success ? 'fooled' : 'held'}`).join('; ')}.`);
+      const outcome = (v: AttackView): string => (v.cleanPrediction !== v.label ? 'already wrong before the attack' : v.success ? 'fooled' : 'held');
+      say(message, `Done. ${NETS.map((n) => `${NET_LABEL[n]}: ${outcome(results[n])}`).join('; ')}.`);
       document.body.dataset.attack = 'done';
     } catch (err) {
       say(message, messageOf(err), true);

@@ -26,7 +26,7 @@ export function trainingSpec(field: 'loss' | 'accuracy', description: string): T
   } as TopLevelSpec;
 }
 
-const pathAxis = { field: 'step', type: 'quantitative' as const, title: 'point on the attack path', axis: { tickMinStep: 1, format: 'd' } };
+const pathAxis = { field: 'step', type: 'quantitative' as const, title: 'point on the attack path', scale: { nice: false }, axis: { tickMinStep: 1, format: 'd' } };
 
 /** The ten logits along an attack's path (the paper's Figure 3): one line per class, the true one thick. */
 export function logitPathSpec(net: Net, label: number): TopLevelSpec {
@@ -46,13 +46,13 @@ export function logitPathSpec(net: Net, label: number): TopLevelSpec {
 
 /** Per activation layer, how many units changed between consecutive points of the path. */
 export function changesSpec(net: Net): TopLevelSpec {
-  const what = net === 'kwta' ? 'winners replaced' : 'units switched on or off';
+  const what = net === 'kwta' ? 'winners replaced' : 'units switched';
   return {
     ...base,
     height: 160,
-    description: `${NET_LABEL[net]} network: ${what} in each activation layer at each point of the attack's path`,
+    description: `${NET_LABEL[net]} network: ${net === 'kwta' ? 'winners replaced' : 'units switched on or off'} in each activation layer at each point of the attack's path`,
     data: { name: 'changes' },
-    mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
+    mark: { type: 'line', strokeWidth: 1.5, point: true },
     encoding: {
       x: pathAxis,
       y: { field: 'changed', type: 'quantitative', title: what },

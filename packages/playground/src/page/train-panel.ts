@@ -1,6 +1,6 @@
 import { NETS, NET_LABEL, type EpochResult, type Net, type NetTick, type TrainConfig, type TrainEvent } from '../protocol.js';
 import { messageOf, type App } from './app.js';
-import { byId, field, linkOutput, num, say, within } from './dom.js';
+import { byId, el, field, linkOutput, num, say, within } from './dom.js';
 import { formatAccuracy, formatLoss } from './format.js';
 import { Plot } from './plot.js';
 import { trainingSpec } from './specs.js';
@@ -36,8 +36,23 @@ export function readTrainConfig(form: HTMLFormElement): TrainConfig {
   };
 }
 
+const NUMBERS: [field: string, label: string][] = [
+  ['loss', 'loss (epoch mean)'], ['trainAccuracy', 'train accuracy (epoch)'], ['testAccuracy', 'test accuracy'], ['ms', 'time per step'],
+];
+
+/** Each network's numbers, and its save button and load picker, side by side. */
+function buildNetBlocks(): void {
+  byId('train-numbers').replaceChildren(...NETS.map((net) => el('div', { class: `net ${net}`, 'data-net': net },
+    el('h3', {}, NET_LABEL[net]),
+    el('dl', {}, ...NUMBERS.flatMap(([field, label]) => [el('dt', {}, label), el('dd', { 'data-field': field }, '–')])))));
+  byId('train-files').replaceChildren(...NETS.map((net) => el('div', {},
+    el('button', { type: 'button', 'data-save': net }, `Save the ${NET_LABEL[net]} network`),
+    el('label', { class: 'file' }, `Load into ${NET_LABEL[net]} `, el('input', { type: 'file', 'data-load': net, accept: '.safetensors,application/octet-stream' })))));
+}
+
 /** Train panel: the form, live numbers and curves, pause/resume/stop, save and load. */
 export function mountTrainPanel(app: App): void {
+  buildNetBlocks();
   const form = byId<HTMLFormElement>('train-form');
   const start = byId<HTMLButtonElement>('train-start');
   const pause = byId<HTMLButtonElement>('train-pause');
@@ -66,7 +81,7 @@ export function mountTrainPanel(app: App): void {
     const losses: object[] = [], accs: object[] = [], epochs: object[] = [];
     const smooth = { relu: new Smoother(), kwta: new Smoother() };
     let lastStep = 0;
-    for (const net of NETS) for (const f of ['loss', 'trainAccuracy', 'testAccuracy', 'ms']) setNumber(net, f, '–');
+    for (const net of NETS) for (const [f] of NUMBERS) setNumber(net, f, '–');
     void lossPlot.show({ series: [] });
     void accPlot.show({ series: [], epochs: [] });
     start.disabled = true;

@@ -2,13 +2,13 @@ import { WasmBackend, setBackend } from '@kwta/core';
 import { NETS, type AttackView, type EpochResult, type Net, type TrainConfig } from '../../src/protocol.js';
 import { attackDigit } from '../../src/engine/attack-run.js';
 import { digitPixels } from '../../src/engine/data.js';
+import { firstReadByBoth } from './trained.js';
 import { buildModel } from '../../src/engine/models.js';
 import { PairTrainer } from '../../src/engine/trainer.js';
 import { nodeDigitSets } from './digits.js';
 
 export interface AttackCase {
   attack: string;
-  index: number;
   eps: number;
   steps: number;
   seed: number;
@@ -16,6 +16,8 @@ export interface AttackCase {
 
 export interface Reference {
   steps: number;
+  /** The first test digit both trained networks read correctly: the one the attacks run on. */
+  index: number;
   final: Record<Net, EpochResult>;
   attacks: Record<Net, AttackView>[];
 }
@@ -34,14 +36,15 @@ export async function nodeReference(config: TrainConfig, cases: AttackCase[], th
     const trainer = new PairTrainer(models, sets.train, sets.test, config);
     while (!trainer.finished) trainer.step();
     trainer.dispose();
+    const index = firstReadByBoth(models, sets);
     const attacks = cases.map((c) => {
       const out = {} as Record<Net, AttackView>;
       for (const net of NETS) {
-        out[net] = attackDigit(models[net], net, digitPixels(sets.test, c.index), sets.test.labels[c.index], c.attack, { eps: c.eps, steps: c.steps }, c.seed);
+        out[net] = attackDigit(models[net], net, digitPixels(sets.test, index), sets.test.labels[index], c.attack, { eps: c.eps, steps: c.steps }, c.seed);
       }
       return out;
     });
-    return { steps: trainer.steps, final: trainer.history[trainer.history.length - 1], attacks };
+    return { steps: trainer.steps, index, final: trainer.history[trainer.history.length - 1], attacks };
   } finally {
     backend.dispose();
   }

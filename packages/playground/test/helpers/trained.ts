@@ -11,7 +11,13 @@ export function trainedPair(sets: DigitSets, spec: ModelSpec): { models: Record<
   const trainer = new PairTrainer(models, sets.train, sets.test, { model: spec, epochs: 2, trainSize: 1000, testSize: 100, batchSize: 50, lr: 0.01, seed: 1 });
   while (!trainer.finished) trainer.step();
   trainer.dispose();
-  let index = 0;
-  while ([models.relu, models.kwta].some((m) => argmax(logitsOf(m, digitPixels(sets.test, index))) !== sets.test.labels[index])) index++;
-  return { models, index };
+  return { models, index: firstReadByBoth(models, sets) };
+}
+
+/** The first test digit both networks read correctly. */
+export function firstReadByBoth(models: Record<Net, Module>, sets: DigitSets): number {
+  for (let i = 0; i < sets.test.shape[0]; i++) {
+    if ([models.relu, models.kwta].every((m) => argmax(logitsOf(m, digitPixels(sets.test, i))) === sets.test.labels[i])) return i;
+  }
+  throw new Error('no test digit is read correctly by both networks');
 }
