@@ -20,7 +20,7 @@ describe('attack paths: what the Attack panel draws', () => {
     const model = models.kwta;
     expect(activationLayers(model).map(([name]) => name)).toEqual(['after linear 1', 'after linear 2']);
     const seen: Uint8Array[] = [];
-    const tap = tapActivations(model, (i, m) => (seen[i] = m.mask));
+    const tap = tapActivations(model, (i, mask) => (seen[i] = mask().mask));
     const x = tensor(Float32Array.from(pixels), [1, 1, 28, 28]);
     noGrad(() => tidy(() => model.forward(x)));
     tap.remove();

@@ -1,10 +1,11 @@
 import type { Tensor } from '@kwta/core';
-import { Conv2d, KWTA, Linear, ReLU, type Module } from '@kwta/nn';
+import { Activation, Conv2d, Linear, WinnerTakeAll, type Module } from '@kwta/nn';
 
 /**
- * Which units of each activation layer are on, for every forward pass of a model: a ReLU unit is
- * on when its output is positive, a k-WTA unit when it is among the winners. The attack panel
- * counts how many change from one point of an attack's path to the next.
+ * Which units of each activation layer are on, for forward passes of a model: a k-WTA unit
+ * when it is among the winners (the layer's own `winnerMask`), any other activation's unit when
+ * its output is positive (ReLU). Read through forward hooks, so the model is not changed; the
+ * attack panel counts how many change from one point of an attack's path to the next.
  */
 export interface LayerMask {
   batch: number;
@@ -12,62 +13,36 @@ export interface LayerMask {
   mask: Uint8Array;
 }
 
-type Listener = (mask: LayerMask) => void;
-
-/** ReLU that reports its on/off pattern to a listener while one is attached. */
-export class TappedReLU extends ReLU {
-  listener: Listener | null = null;
-
-  override forward(x: Tensor): Tensor {
-    const y = super.forward(x);
-    if (this.listener) {
-      const v = y.dataSync();
-      this.listener({ batch: y.shape[0], mask: Uint8Array.from(v, (e) => (e > 0 ? 1 : 0)) });
-    }
-    return y;
+function maskOf(layer: Module, input: Tensor, output: Tensor): LayerMask {
+  if (layer instanceof WinnerTakeAll) {
+    const w = layer.winnerMask(input);
+    return { batch: w.batch, mask: w.mask };
   }
+  return { batch: output.shape[0], mask: Uint8Array.from(output.dataSync(), (v) => (v > 0 ? 1 : 0)) };
 }
-
-/** k-WTA that reports its winner sets (recorded by the layer itself) while a listener is attached. */
-export class TappedKWTA extends KWTA {
-  listener: Listener | null = null;
-
-  override forward(x: Tensor): Tensor {
-    this.recordWinners = this.listener !== null;
-    const y = super.forward(x);
-    if (this.listener && this.lastWinners) this.listener({ batch: this.lastWinners.batch, mask: this.lastWinners.mask });
-    return y;
-  }
-}
-
-type Tapped = TappedReLU | TappedKWTA;
 
 /**
  * The model's activation layers in forward order, each named after the layer it follows
  * ("after conv 2", "after linear 1"), as the charts label them.
  */
-export function activationLayers(model: Module): [string, Tapped][] {
+export function activationLayers(model: Module): [string, Activation][] {
   const seen = { conv: 0, linear: 0 };
   let last = 'the input';
-  const out: [string, Tapped][] = [];
+  const out: [string, Activation][] = [];
   for (const [, m] of model.namedModules()) {
     if (m instanceof Conv2d) last = `conv ${++seen.conv}`;
     else if (m instanceof Linear) last = `linear ${++seen.linear}`;
-    else if (m instanceof TappedReLU || m instanceof TappedKWTA) out.push([`after ${last}`, m]);
+    else if (m instanceof Activation) out.push([`after ${last}`, m]);
   }
   return out;
 }
 
-/** Report every activation layer's mask on each forward until `remove()`; layer index in forward order. */
-export function tapActivations(model: Module, onMask: (layer: number, mask: LayerMask) => void): { remove(): void } {
-  const layers = activationLayers(model).map(([, m]) => m);
-  layers.forEach((m, i) => (m.listener = (mask) => onMask(i, mask)));
-  return {
-    remove() {
-      for (const m of layers) {
-        m.listener = null;
-        if (m instanceof TappedKWTA) m.recordWinners = false;
-      }
-    },
-  };
+/**
+ * Call `onLayer(i, mask)` after every forward of activation layer i (forward order) until
+ * `remove()`. The mask is computed only when the listener asks for it (`mask()`), so forward
+ * passes nobody records cost nothing extra.
+ */
+export function tapActivations(model: Module, onLayer: (layer: number, mask: () => LayerMask) => void): { remove(): void } {
+  const handles = activationLayers(model).map(([, m], i) => m.registerForwardHook((layer, input, output) => void onLayer(i, () => maskOf(layer, input, output))));
+  return { remove: () => handles.forEach((h) => h.remove()) };
 }

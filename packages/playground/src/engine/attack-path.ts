@@ -1,7 +1,7 @@
 import type { Tensor } from '@kwta/core';
 import type { Module } from '@kwta/nn';
 import type { Net, PathPoint } from '../protocol.js';
-import { tapActivations, type LayerMask } from './activation-tap.js';
+import { tapActivations } from './activation-tap.js';
 import type { PathMode } from './attacks.js';
 
 /**
@@ -27,8 +27,8 @@ export interface PathRecorder {
 export function recordPath(model: Module, net: Net, label: number, mode: PathMode, onPoint: (p: PathPoint) => void): PathRecorder {
   let capturing = false;
   let masks: Uint8Array[] = [];
-  const tap = tapActivations(model, (layer: number, m: LayerMask) => {
-    if (capturing) masks[layer] = m.mask;
+  const tap = tapActivations(model, (layer, mask) => {
+    if (capturing) masks[layer] = mask().mask;
   });
   let lastInput: Float32Array | null = null;
   let lastMasks: Uint8Array[] | null = null;

@@ -1,7 +1,6 @@
 import { ValueError } from '@kwta/core';
 import { BPDA, EstimatedGradientPGD, PGD, SquareAttack, type Attack } from '@kwta/attacks';
-import { kwtaBpdaSurrogate } from '@kwta/experiments';
-import type { Module } from '@kwta/nn';
+import { bpdaSurrogate, type Module } from '@kwta/nn';
 
 export interface AttackSettings {
   eps: number;
@@ -35,7 +34,7 @@ export const ATTACK_CHOICES = {
     label: 'BPDA',
     explain: "PGD that keeps k-WTA's exact forward pass but takes gradients through a smooth stand-in for it (a sigmoid gate around the winners' threshold). The adaptive attack that sees through k-WTA's jumps.",
     path: 'iterates',
-    make: ({ eps, steps }, model) => new BPDA({ eps, steps, randomStart: true, surrogate: kwtaBpdaSurrogate(model), name: `BPDA (${steps} steps)` }),
+    make: ({ eps, steps }, model) => new BPDA({ eps, steps, randomStart: true, surrogate: bpdaSurrogate(model), name: `BPDA (${steps} steps)` }),
   },
   'gradient-estimation': {
     label: 'Gradient estimation',

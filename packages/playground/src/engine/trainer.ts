@@ -1,4 +1,4 @@
-import { Generator, ValueError, noGrad, tidy, type Tensor } from '@kwta/core';
+import { Generator, ValueError, countCorrect, noGrad, tidy } from '@kwta/core';
 import { DataLoader, batchToTensors, gatherBatch, take, type Batch, type ImageDataset } from '@kwta/datasets';
 import type { Module } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
@@ -106,16 +106,10 @@ export function accuracyOn(model: Module, ds: ImageDataset): number {
     const idx = Int32Array.from({ length: Math.min(250, n - s) }, (_, i) => s + i);
     correct += noGrad(() => tidy(() => {
       const { images, labels } = batchToTensors(gatherBatch(ds, idx));
-      return countHits(model.forward(images), labels);
+      return countCorrect(model.forward(images).argmax(1).dataSync(), labels.dataSync());
     }));
   }
   return correct / n;
 }
 
-function countHits(logits: Tensor, labels: Tensor): number {
-  const p = logits.argmax(1).dataSync(), y = labels.dataSync();
-  let c = 0;
-  for (let i = 0; i < y.length; i++) if (p[i] === y[i]) c++;
-  return c;
-}
 
