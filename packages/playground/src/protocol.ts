@@ -77,6 +77,8 @@ export interface TrainSummary {
   steps: number;
   epochs: EpochResult[][];
   final: Record<Net, EpochResult> | null;
+  /** The networks as they are now (training builds them afresh from its spec). */
+  models: Record<Net, ModelInfo>;
 }
 
 /** A digit to attack: one of the test digits, or one the user drew (784 values in [0, 1]). */
@@ -214,7 +216,6 @@ export interface ReadyInfo {
 /** Every call, with what it takes, what it reports along the way and what it returns. */
 export interface Calls {
   init: { args: { backend: BackendKind; threads?: number; model: ModelSpec }; progress: { loaded: number; of: number }; result: ReadyInfo };
-  configure: { args: { model: ModelSpec }; progress: never; result: Record<Net, ModelInfo> };
   train: { args: TrainConfig; progress: TrainEvent; result: TrainSummary };
   pause: { args: Record<string, never>; progress: never; result: { paused: boolean } };
   resume: { args: Record<string, never>; progress: never; result: { paused: boolean } };

@@ -6,8 +6,6 @@ import { activationLayers } from './activation-tap.js';
 /** The small CNN's four convolutions (the kWTA repository's MNIST CNN, narrower to train in a page). */
 export const CNN_CHANNELS = [8, 8, 16, 16] as const;
 
-export const DEFAULT_SPEC: ModelSpec = { arch: 'cnn', hidden: 128, gamma: 0.1, seed: 1 };
-
 /**
  * One of the two networks, from @kwta/nn's builders and activation registry. Both are built
  * from the same seed, so they start from the same weights (k-WTA has no parameters): any

@@ -120,6 +120,7 @@ export function mountTrainPanel(app: App): void {
       .then((summary) => {
         barText.value = summary.stopped ? `stopped after ${lastStep} of ${summary.steps} steps` : `done: ${summary.steps} steps`;
         document.body.dataset.training = summary.stopped ? 'stopped' : 'done';
+        app.modelsChanged(summary.models);
       })
       .catch((err) => {
         barText.value = `failed: ${messageOf(err)}`;
@@ -129,7 +130,6 @@ export function mountTrainPanel(app: App): void {
         start.disabled = false;
         pause.disabled = true;
         stop.disabled = true;
-        app.modelsChanged({});
       });
   });
 

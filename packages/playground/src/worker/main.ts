@@ -61,12 +61,6 @@ const handlers: { [K in CallName]: Handler<K> } = {
     };
   },
 
-  configure({ model }) {
-    if (run) throw new ValueError('stop the training before changing the networks');
-    engine().rebuild(model);
-    return engine().info();
-  },
-
   async train(config, progress) {
     if (run) throw new ValueError('already training: pause, resume or stop it first');
     const s = engine();
@@ -99,6 +93,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
       steps: trainer.steps,
       epochs: history.map((h) => NETS.map((net) => h[net])),
       final: history.length ? history[history.length - 1] : null,
+      models: s.info(),
     };
     return summary;
   },
