@@ -70,6 +70,19 @@ async function shot(page: Page, panel: string): Promise<string> {
   return path;
 }
 
+/** Draw a '2'-like stroke on the drawing pad; the page asks both networks what it is. */
+async function drawDigit(page: Page): Promise<void> {
+  await page.locator('#draw-canvas').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#draw-canvas').boundingBox())!;
+  const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(0.35, 0.2));
+  await page.mouse.down();
+  for (const [fx, fy] of [[0.65, 0.2], [0.45, 0.5], [0.65, 0.8], [0.35, 0.8]]) await page.mouse.move(...at(fx, fy), { steps: 6 });
+  await page.mouse.up();
+}
+
+const PREDICTION = /^ReLU reads \d \(\d+% sure\); k-WTA reads \d \(\d+% sure\)$/;
+
 const trainNumber = (page: Page, net: Net, field: string) =>
   page.locator(`#train-numbers [data-net="${net}"] [data-field="${field}"]`);
 
@@ -169,14 +182,8 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
 
   it('reads a digit drawn on the canvas with both networks', async () => {
     const { page } = main;
-    await page.locator('#draw-canvas').scrollIntoViewIfNeeded();
-    const box = (await page.locator('#draw-canvas').boundingBox())!;
-    const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
-    await page.mouse.move(...at(0.35, 0.2));
-    await page.mouse.down();
-    for (const [fx, fy] of [[0.65, 0.2], [0.45, 0.5], [0.65, 0.8], [0.35, 0.8]]) await page.mouse.move(...at(fx, fy), { steps: 6 });
-    await page.mouse.up();
-    await expect.poll(() => page.locator('#draw-prediction').textContent()).toMatch(/^ReLU reads \d \(\d+% sure\); k-WTA reads \d \(\d+% sure\)$/);
+    await drawDigit(page);
+    await expect.poll(() => page.locator('#draw-prediction').textContent()).toMatch(PREDICTION);
     expect(await page.locator('#attack-form input[name=source][value=drawn]').isChecked()).toBe(true);
     await page.click('#draw-clear');
     await page.locator('#attack-form input[name=source][value=test]').check();
@@ -293,6 +300,18 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
     expect(main.problems.errors).toEqual([]);
     expect(await page.locator('#backend-status').textContent()).not.toMatch(/error/i);
   });
+
+  it('gpu.js WebGL2 runs the engine in the worker (software WebGL2 here: slow, but the same page)', async () => {
+    const { page, problems } = await openPage(browser, `${isolated.origin}/?backend=webgl2`);
+    try {
+      expect(await page.locator('#backend-status').textContent()).toBe('Engine: gpu.js WebGL2');
+      await drawDigit(page);
+      await expect.poll(() => page.locator('#draw-prediction').textContent(), { timeout: 60_000 }).toMatch(PREDICTION);
+      expect(problems.errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 90_000);
 
   it('without cross-origin isolation: one thread, said in the UI, and the engine still attacks', async () => {
     const { page, problems } = await openPage(browser, `${plain.origin}/`);
