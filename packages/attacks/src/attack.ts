@@ -5,14 +5,36 @@ import type { Norm } from './threat.js';
 /** Class labels: an int32 tensor [N] or plain numbers. */
 export type Labels = Tensor | ArrayLike<number>;
 
-/** What kind of access an attack uses; the harness compares kinds in its masking checks. */
-export type AttackKind = 'white-box' | 'adaptive' | 'gradient-free' | 'transfer';
+/**
+ * What kind of access an attack uses; the harness compares kinds in its masking checks. An
+ * 'ensemble' (AutoAttack) mixes kinds and carries its own checks.
+ */
+export type AttackKind = 'white-box' | 'adaptive' | 'gradient-free' | 'transfer' | 'ensemble';
 
 export interface RunOptions {
   /** Target labels: present means a targeted attack (success = the model predicts the target). */
   targets?: Labels;
-  /** Source of every random choice (random starts, sampling); required by randomised attacks. */
+  /**
+   * Source of every random choice (random starts, sampling); required by randomised attacks.
+   * One seed is drawn per example, in row order, unless `seeds` gives them.
+   */
   gen?: Generator;
+  /**
+   * One seed per example: example i draws every random number from its own stream, so its
+   * result does not depend on the batch it ran in (the harness derives these from its seed
+   * and each example's index: sharded runs reproduce a single run exactly).
+   */
+  seeds?: ArrayLike<number>;
+}
+
+/** An ensemble's record of which member broke each example (AutoAttack's cumulative log). */
+export interface EnsembleTrace {
+  /** Member attacks in the order they ran. */
+  members: string[];
+  /** Per example: index of the member whose result broke it, -1 if none (or already wrong clean: -2). */
+  brokenBy: number[];
+  /** Seconds each member took. */
+  seconds: number[];
 }
 
 /**
@@ -28,6 +50,8 @@ export interface AttackResult {
   norms: number[];
   forwardCount: number[];
   gradCount: number[];
+  /** Set by ensembles (AutoAttack). */
+  trace?: EnsembleTrace;
 }
 
 /** The one interface every attack implements. */
@@ -36,6 +60,11 @@ export interface Attack {
   readonly kind: AttackKind;
   readonly eps: number;
   readonly norm: Norm;
+  /**
+   * Whether run() accepts `targets` (absent: it does). DeepFool and the target-sweeping APGD-T,
+   * FAB-T and AutoAttack do not.
+   */
+  readonly supportsTargets?: boolean;
   run(model: Classifier, x: Tensor, y: Labels, opts?: RunOptions): AttackResult;
   /** The same attack at another radius (the harness's epsilon sweep). */
   withEps(eps: number): Attack;

@@ -31,3 +31,8 @@ export function argmaxRows(logits: ArrayLike<number>, rows: number, classes: num
   }
   return out;
 }
+
+/** Predictions from logits already on the host, [rows * classes]. */
+export function predsFromLogits(logits: ArrayLike<number>, rows: number): Int32Array {
+  return argmaxRows(logits, rows, logits.length / rows);
+}

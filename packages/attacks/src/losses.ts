@@ -3,6 +3,12 @@ import { ValueError, div, greater, logsumexp, max, mul, neg, oneHot, reshape, sl
 /** Attack objectives (all maximised by the attacker). */
 export type AttackLoss = 'ce' | 'margin' | 'dlr';
 
+export const ATTACK_LOSSES: readonly AttackLoss[] = ['ce', 'margin', 'dlr'];
+
+export function checkLoss(op: string, loss: unknown): asserts loss is AttackLoss {
+  if (!ATTACK_LOSSES.includes(loss as AttackLoss)) throw new ValueError(`${op}: loss must be ${ATTACK_LOSSES.map((l) => `'${l}'`).join(', ')}, got '${String(loss)}'`);
+}
+
 function goalMask(logits: Tensor, goal: Int32Array): { hot: Tensor; mask: Tensor } {
   const hot = oneHot(tensor(goal, [goal.length], 'int32'), logits.shape[1], logits.dtype as 'float32' | 'float64');
   return { hot, mask: greater(hot, 0.5) };

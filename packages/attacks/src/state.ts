@@ -1,6 +1,8 @@
-import { DTypeError, ShapeError, Tensor, ValueError, noGrad, tensor, tidy, type DType } from '@kwta/core';
-import type { AttackResult, Labels } from './attack.js';
+import { DTypeError, Generator, KwtaError, ShapeError, Tensor, ValueError, noGrad, tidy, tensor, type DType } from '@kwta/core';
+import type { AttackResult, Labels, RunOptions } from './attack.js';
 import { argmaxRows, type ForwardFn } from './classifier.js';
+import { insideThreat } from './blocks/project.js';
+import type { AttackLoss } from './losses.js';
 import { distance, type ThreatModel } from './threat.js';
 
 type FloatArray = Float32Array | Float64Array;
@@ -21,6 +23,16 @@ function labelsToInt(op: string, what: string, labels: Labels, n: number): Int32
   return out;
 }
 
+/** What a gradient step pushes: the loss, towards (targeted) or away from the goal class of each example. */
+export interface Objective {
+  loss: AttackLoss;
+  targeted: boolean;
+  goal: (i: number) => number;
+}
+
+/** Raised when an attack's result leaves its threat set: a bug in the attack, never the caller's input. */
+export class ThreatViolation extends KwtaError {}
+
 /**
  * The host-side bookkeeping of one attack run: the clean inputs, the current adversarial
  * examples, per-example success and counters. Attacks move rows in and out of tensors through
@@ -39,14 +51,19 @@ export class AttackState {
   readonly forwardCount: number[];
   readonly gradCount: number[];
   classes = -1;
+  /** The model's logits at the clean inputs, [n * classes], once markCleanSuccesses ran. */
+  cleanLogits: Float64Array | null = null;
+  private readonly seeds: Uint32Array | null;
+  private readonly gens = new Map<number, Generator>();
 
   constructor(
     readonly op: string,
     x: Tensor,
     y: Labels,
-    targets: Labels | undefined,
+    opts: RunOptions,
     readonly threat: ThreatModel,
   ) {
+    const targets = opts.targets;
     if (!(x instanceof Tensor)) throw new ValueError(`${op}: x must be a Tensor`);
     if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
     if (x.rank < 2 || x.shape[0] === 0) throw new ShapeError(`${op}: x must be a non-empty batch [N, ...features], got ${x.describe()}`);
@@ -71,6 +88,49 @@ export class AttackState {
     this.success = new Array(this.n).fill(false);
     this.forwardCount = new Array(this.n).fill(0);
     this.gradCount = new Array(this.n).fill(0);
+    this.seeds = seedsOf(op, opts, this.n);
+  }
+
+  /**
+   * Example i's own random stream: its seed comes from `seeds[i]` (or, failing that, from one
+   * draw of `gen` per row in order), so what happens to an example does not depend on which
+   * other examples share its batch (sharding relies on it).
+   */
+  rowGen(i: number): Generator {
+    let g = this.gens.get(i);
+    if (g) return g;
+    if (!this.seeds) throw new ValueError(`${this.op}: needs a Generator for its random choices (pass { gen } or { seeds })`);
+    g = new Generator(this.seeds[i]);
+    this.gens.set(i, g);
+    return g;
+  }
+
+  /** Example i's seed, for attacks that run others on it (an ensemble's member attacks). */
+  seed(i: number): number {
+    if (!this.seeds) throw new ValueError(`${this.op}: needs a Generator for its random choices (pass { gen } or { seeds })`);
+    return this.seeds[i];
+  }
+
+  get hasRandomness(): boolean {
+    return this.seeds !== null;
+  }
+
+  /** The attack's default objective: the state's labels or targets. */
+  objective(loss: AttackLoss): Objective {
+    return { loss, targeted: this.targeted, goal: (i) => this.goal(i) };
+  }
+
+  /** Host copy of a forward's logits; NaN or infinite logits are the model's fault, said so. */
+  readLogits(logits: Tensor, indices: readonly number[]): Float64Array {
+    const v = Float64Array.from(logits.dataSync());
+    const classes = v.length / Math.max(1, indices.length);
+    for (let k = 0; k < v.length; k++) {
+      if (!Number.isFinite(v[k])) {
+        throw new ValueError(`${this.op}: the model returned a non-finite logit (${v[k]}) for example ${indices[Math.floor(k / classes)]} (class ${k % classes}); attacks need finite logits`);
+      }
+    }
+    this.setClasses(classes);
+    return v;
   }
 
   get targeted(): boolean {
@@ -120,11 +180,21 @@ export class AttackState {
   /** Predictions of `forward` on the given rows of `src`; counts one forward per row. */
   predict(forward: ForwardFn, indices: readonly number[], src: ArrayLike<number> = this.adv): Int32Array {
     if (indices.length === 0) return new Int32Array(0);
-    const logits = tidy(() => noGrad(() => forward(this.rows(indices, src)).dataSync()));
-    const classes = logits.length / indices.length;
-    this.setClasses(classes);
+    const logits = this.logitsAt(forward, indices, src);
+    return argmaxRows(logits, indices.length, this.classes);
+  }
+
+  /** Logits of `forward` on the given rows of `src` (no gradient); counts one forward per row. */
+  logitsAt(forward: ForwardFn, indices: readonly number[], src: ArrayLike<number> = this.adv): Float64Array {
+    return this.logitsOfPacked(forward, indices, this.pack(indices, src));
+  }
+
+  /** Logits (no gradient) at packed rows, row r belonging to example indices[r]; one forward per row counted. */
+  logitsOfPacked(forward: ForwardFn, indices: readonly number[], packed: ArrayLike<number>): Float64Array {
+    if (indices.length === 0) return new Float64Array(0);
+    const logits = tidy(() => noGrad(() => this.readLogits(forward(this.tensorOf(packed, indices.length)), indices)));
     for (const i of indices) this.forwardCount[i]++;
-    return argmaxRows(logits, indices.length, classes);
+    return logits;
   }
 
   /** Indices of examples not yet broken. */
@@ -137,8 +207,17 @@ export class AttackState {
   /** Mark examples the model already gets wrong (or already sends to the target) as done at x. */
   markCleanSuccesses(forward: ForwardFn): void {
     const all = [...Array(this.n).keys()];
-    const preds = this.predict(forward, all, this.x);
+    this.cleanLogits = this.logitsAt(forward, all, this.x);
+    const preds = argmaxRows(this.cleanLogits, this.n, this.classes);
     for (const i of all) if (this.isSuccess(i, preds[i])) this.success[i] = true;
+  }
+
+  /** Classes of example i ordered by its clean logit, highest first (targets by rank). */
+  classesByCleanLogit(i: number): number[] {
+    if (!this.cleanLogits) throw new ValueError(`${this.op}: clean logits are not known yet`);
+    const c = this.classes;
+    const z = this.cleanLogits;
+    return [...Array(c).keys()].sort((a, b) => z[i * c + b] - z[i * c + a] || a - b);
   }
 
   /** Copy row r of `src` (laid out as rows of the active list) into adv row i. */
@@ -149,14 +228,35 @@ export class AttackState {
 
   /**
    * The result: one final forward of the attacked model on every xAdv decides success, so the
-   * flags always agree with the model's predictions.
+   * flags always agree with the model's predictions. Every row is checked to lie in the threat
+   * set (finite, inside the bounds and the ball) first: AutoAttack's final check, as code.
    */
   finish(forward: ForwardFn): AttackResult {
     const all = [...Array(this.n).keys()];
+    for (const i of all) {
+      if (!insideThreat(this.adv, this.x, i, this.rowLen, this.threat)) {
+        const d = distance(this.adv, this.x, i * this.rowLen, this.rowLen, this.threat.norm);
+        throw new ThreatViolation(`${this.op}: example ${i} left the threat set (${this.threat.norm} distance ${d}, eps ${this.threat.eps}, bounds [${this.threat.bounds.join(', ')}]): a bug in the attack`);
+      }
+    }
     const preds = this.predict(forward, all);
     const success = all.map((i) => this.isSuccess(i, preds[i]));
     const norms = all.map((i) => distance(this.adv, this.x, i * this.rowLen, this.rowLen, this.threat.norm));
     const xAdv = tensor(this.adv.slice(), [...this.shape], this.dtype);
     return { xAdv, success, norms, forwardCount: [...this.forwardCount], gradCount: [...this.gradCount] };
   }
+}
+
+function seedsOf(op: string, opts: RunOptions, n: number): Uint32Array | null {
+  if (opts.seeds !== undefined) {
+    const s = opts.seeds;
+    if (s.length !== n) throw new ShapeError(`${op}: seeds has ${s.length} entries for ${n} inputs`);
+    return Uint32Array.from(s, (v, i) => {
+      if (!Number.isInteger(v) || v < 0) throw new ValueError(`${op}: seeds[${i}] must be an integer >= 0, got ${v}`);
+      return v >>> 0;
+    });
+  }
+  if (opts.gen === undefined) return null;
+  if (!(opts.gen instanceof Generator)) throw new ValueError(`${op}: gen must be a Generator`);
+  return Uint32Array.from({ length: n }, () => opts.gen!.nextUint32());
 }

@@ -15,11 +15,7 @@ export interface BpdaConfig extends Omit<PgdConfig, 'surrogate'> {
 export class BPDA extends PGD {
   constructor(config: BpdaConfig) {
     if (!config.surrogate) throw new ValueError('BPDA: needs a surrogate model (exact forward, smooth backward)');
-    super(config);
-  }
-
-  protected override get op(): string {
-    return 'BPDA';
+    super(config, null, 'BPDA');
   }
 
   protected override make(c: PgdConfig): Attack {

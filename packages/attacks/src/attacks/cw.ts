@@ -1,25 +1,23 @@
-import { ValueError, add, gradients, maximum, mul, square, sub, sum, tanh, tensor, tidy, type Tensor } from '@kwta/core';
-import type { Attack, AttackResult, Labels, RunOptions } from '../attack.js';
-import { argmaxRows, forwardOf, type Classifier } from '../classifier.js';
-import { withGrad } from '../gradient.js';
+import { ValueError, add, enableGrad, gradients, maximum, mul, square, sub, sum, tanh, tensor, tidy, type Tensor } from '@kwta/core';
+import type { Attack } from '../attack.js';
+import { BaseAttack, type ThreatOptions } from '../base.js';
+import { projectRow } from '../blocks/project.js';
+import { argmaxRows, type ForwardFn } from '../classifier.js';
 import { goalAndBestOther } from '../losses.js';
-import { AttackState } from '../state.js';
-import { checkThreat, projectRow, type Norm, type ThreatModel } from '../threat.js';
+import type { AttackState } from '../state.js';
 
-export interface CwConfig {
+export interface CwConfig extends Partial<ThreatOptions> {
   /**
    * Radius of the threat set the result is clipped into (Infinity: the raw minimum-norm
    * result). The paper evaluates C&W inside its L-inf ball, as Foolbox does.
    */
   eps?: number;
-  norm?: Norm;
   binarySearchSteps?: number;
   steps?: number;
   learningRate?: number;
   initialConst?: number;
   /** Confidence kappa of the f6 margin (default 0). */
   confidence?: number;
-  bounds?: readonly [number, number];
 }
 
 /**
@@ -29,15 +27,13 @@ export interface CwConfig {
  * steps, 20 iterations, learning rate 0.01, initial constant 0.01. The smallest adversarial
  * found is then clipped into the threat set (eps, norm) and re-checked on the model.
  */
-export class CarliniWagnerL2 implements Attack {
+export class CarliniWagnerL2 extends BaseAttack<CwConfig & ThreatOptions> {
   readonly kind = 'white-box' as const;
   readonly name: string;
-  readonly threat: ThreatModel;
   readonly cfg: Required<Omit<CwConfig, 'eps' | 'norm' | 'bounds'>>;
 
   constructor(config: CwConfig = {}) {
-    this.threat = { eps: config.eps ?? Infinity, norm: config.norm ?? 'l2', bounds: config.bounds ?? [0, 1] };
-    checkThreat('CarliniWagnerL2', this.threat, true);
+    super('CarliniWagnerL2', { ...config, eps: config.eps ?? Infinity }, { allowInfinite: true, defaultNorm: 'l2' });
     this.cfg = {
       binarySearchSteps: config.binarySearchSteps ?? 5,
       steps: config.steps ?? 20,
@@ -54,16 +50,8 @@ export class CarliniWagnerL2 implements Attack {
     this.name = `CW-L2(${this.threat.norm}, eps=${this.threat.eps}, ${b}x${steps})`;
   }
 
-  get eps(): number {
-    return this.threat.eps;
-  }
-
-  get norm(): Norm {
-    return this.threat.norm;
-  }
-
-  withEps(eps: number): Attack {
-    return new CarliniWagnerL2({ ...this.cfg, ...this.threat, eps });
+  protected make(c: CwConfig): Attack {
+    return new CarliniWagnerL2(c);
   }
 
   /** Twice the iterations and two more binary-search steps. */
@@ -71,10 +59,7 @@ export class CarliniWagnerL2 implements Attack {
     return new CarliniWagnerL2({ ...this.cfg, ...this.threat, steps: this.cfg.steps * 2, binarySearchSteps: this.cfg.binarySearchSteps + 2 });
   }
 
-  run(model: Classifier, x: Tensor, y: Labels, opts: RunOptions = {}): AttackResult {
-    const forward = forwardOf(model);
-    const state = new AttackState('CarliniWagnerL2', x, y, opts.targets, this.threat);
-    state.markCleanSuccesses(forward);
+  protected perturb(state: AttackState, forward: ForwardFn): void {
     const active = state.active();
     const len = state.rowLen;
     const [lo, hi] = this.threat.bounds;
@@ -139,7 +124,6 @@ export class CarliniWagnerL2 implements Attack {
         if (Number.isFinite(this.threat.eps)) projectRow(state.adv, state.x, i, len, this.threat);
       });
     }
-    return state.finish(forward);
   }
 
   /** Objective, its gradient in w, the logits and ||x' - x||_2 for every row (one forward + backward). */
@@ -147,14 +131,14 @@ export class CarliniWagnerL2 implements Attack {
     const [lo, hi] = this.threat.bounds;
     const m = active.length;
     const shape = [m, ...state.shape.slice(1)];
-    const res = withGrad(() =>
+    const res = enableGrad(() =>
       tidy(() => {
         const wT = tensor(state.dtype === 'float32' ? Float32Array.from(w) : w.slice(), shape, state.dtype).requireGrad();
         const xAdv = add(mul(add(tanh(wT), 1), (hi - lo) / 2), lo);
         const diff = sub(xAdv, tensor(state.dtype === 'float32' ? Float32Array.from(xHost) : xHost, shape, state.dtype));
         const l2sq = sum(square(diff.reshape([m, -1])), 1);
         const logits = forward(xAdv);
-        state.setClasses(logits.shape[1]);
+        const host = state.readLogits(logits, active);
         const { zGoal, zOther } = goalAndBestOther(logits, goal);
         const margin = state.targeted ? sub(zOther, zGoal) : sub(zGoal, zOther);
         const f = maximum(margin, -this.cfg.confidence);
@@ -163,7 +147,7 @@ export class CarliniWagnerL2 implements Attack {
         const [g] = gradients(total, [wT]);
         return {
           grad: Float64Array.from(g.dataSync()),
-          logits: Float64Array.from(logits.dataSync()),
+          logits: host,
           l2: Float64Array.from(l2sq.dataSync(), Math.sqrt),
           xAdv: Float64Array.from(xAdv.dataSync()),
         };

@@ -1,21 +1,16 @@
-import { ValueError, noGrad, tidy, type Generator, type Tensor } from '@kwta/core';
-import type { Attack, AttackResult, Labels, RunOptions } from '../attack.js';
-import { argmaxRows, forwardOf, type Classifier, type ForwardFn } from '../classifier.js';
+import { ValueError, type Generator } from '@kwta/core';
+import type { Attack } from '../attack.js';
+import { BaseAttack, type ThreatOptions } from '../base.js';
+import { predsFromLogits, type ForwardFn } from '../classifier.js';
 import { lossGradient } from '../gradient.js';
-import { checkIterative, runIterative } from '../iterative.js';
-import { AttackState } from '../state.js';
-import { checkThreat, type Norm, type ThreatModel } from '../threat.js';
+import { checkIterative, runIterative, type Evaluation, type Row } from '../iterative.js';
+import { fixedStep } from '../rules/fixed.js';
+import type { AttackState } from '../state.js';
+import { checkSampleSchedule, samplesAt, type SampleSchedule } from './sample-schedule.js';
 
-/** How many noise samples step t uses: initial * 2^floor(t / doubleEvery), capped at max. */
-export interface SampleSchedule {
-  initial: number;
-  max: number;
-  doubleEvery: number;
-}
+export { samplesAt, type SampleSchedule } from './sample-schedule.js';
 
-export interface EstimatedGradientConfig {
-  eps: number;
-  norm?: Norm;
+export interface EstimatedGradientConfig extends ThreatOptions {
   /** Default 100. */
   steps?: number;
   /** Default eps / 4: the estimate is of a loss smoothed at scale ~eps/2, so steps can be coarse. */
@@ -34,12 +29,10 @@ export interface EstimatedGradientConfig {
   estimator?: 'finite-difference' | 'gradient-average';
   /** Rows per forward batch when sampling (memory bound). Default 8192. */
   maxBatchRows?: number;
-  bounds?: readonly [number, number];
+  name?: string;
 }
 
-export function samplesAt(s: SampleSchedule, step: number): number {
-  return Math.min(s.max, s.initial * 2 ** Math.floor(step / s.doubleEvery));
-}
+type Resolved = Required<Omit<EstimatedGradientConfig, 'eps' | 'norm' | 'bounds' | 'name'>>;
 
 /**
  * The adaptive attack Tramèr, Carlini, Brendel and Madry (2020) used against k-WTA: k-WTA's
@@ -49,15 +42,13 @@ export function samplesAt(s: SampleSchedule, step: number): number {
  * use few samples (a rough direction suffices far from the boundary); the count grows so the
  * last steps near the boundary are precise.
  */
-export class EstimatedGradientPGD implements Attack {
+export class EstimatedGradientPGD extends BaseAttack<EstimatedGradientConfig> {
   readonly kind = 'adaptive' as const;
   readonly name: string;
-  readonly threat: ThreatModel;
-  readonly cfg: Required<Omit<EstimatedGradientConfig, 'eps' | 'norm' | 'bounds'>>;
+  readonly cfg: Resolved;
 
   constructor(config: EstimatedGradientConfig) {
-    this.threat = { eps: config.eps, norm: config.norm ?? 'linf', bounds: config.bounds ?? [0, 1] };
-    checkThreat('EstimatedGradientPGD', this.threat);
+    super('EstimatedGradientPGD', config);
     const steps = config.steps ?? 100;
     this.cfg = {
       steps,
@@ -70,74 +61,58 @@ export class EstimatedGradientPGD implements Attack {
       maxBatchRows: config.maxBatchRows ?? 8192,
     };
     checkIterative('EstimatedGradientPGD', this.cfg);
-    const s = this.cfg.samples;
-    if (!Number.isInteger(s.initial) || s.initial < 1 || !Number.isInteger(s.max) || s.max < s.initial || !(s.doubleEvery >= 1)) {
-      throw new ValueError(`EstimatedGradientPGD: samples needs integers 1 <= initial <= max and doubleEvery >= 1, got ${JSON.stringify(s)}`);
-    }
+    checkSampleSchedule('EstimatedGradientPGD', this.cfg.samples);
     if (!(this.cfg.sigmaFraction > 0)) throw new ValueError(`EstimatedGradientPGD: sigmaFraction must be > 0, got ${this.cfg.sigmaFraction}`);
     if (this.cfg.estimator !== 'finite-difference' && this.cfg.estimator !== 'gradient-average') {
       throw new ValueError(`EstimatedGradientPGD: estimator must be 'finite-difference' or 'gradient-average', got '${String(this.cfg.estimator)}'`);
     }
-    this.name = `EstimatedGradientPGD(${this.threat.norm}, eps=${this.threat.eps}, ${steps} steps, ${this.cfg.estimator})`;
+    if (!Number.isInteger(this.cfg.maxBatchRows) || this.cfg.maxBatchRows < 2) throw new ValueError(`EstimatedGradientPGD: maxBatchRows must be an integer >= 2, got ${this.cfg.maxBatchRows}`);
+    this.name = config.name ?? `EstimatedGradientPGD(${this.threat.norm}, eps=${this.threat.eps}, ${steps} steps, ${this.cfg.estimator})`;
   }
 
-  get eps(): number {
-    return this.threat.eps;
+  protected make(c: EstimatedGradientConfig): Attack {
+    return new EstimatedGradientPGD(c);
   }
 
-  get norm(): Norm {
-    return this.threat.norm;
+  protected override epsScaled(): (keyof EstimatedGradientConfig)[] {
+    return ['stepSize'];
   }
 
-  private with(c: Partial<EstimatedGradientConfig>): EstimatedGradientPGD {
-    return new EstimatedGradientPGD({ ...this.cfg, ...this.threat, ...c });
-  }
-
-  withEps(eps: number): Attack {
-    const scale = this.threat.eps > 0 ? eps / this.threat.eps : 0;
-    return this.with({ eps, stepSize: this.threat.eps > 0 ? this.cfg.stepSize * scale : eps / 4 });
+  protected override usesRandomness(): boolean {
+    return true;
   }
 
   stronger(): Attack {
     const s = this.cfg.samples;
-    return this.with({ steps: this.cfg.steps * 2, samples: { ...s, max: s.max * 2, doubleEvery: s.doubleEvery * 2 } });
+    const samples: SampleSchedule = 'stages' in s ? { stages: s.stages.map((g) => ({ from: g.from * 2, samples: g.samples * 2 })) } : { ...s, max: s.max * 2, doubleEvery: s.doubleEvery * 2 };
+    return this.make({ ...this.options, steps: this.cfg.steps * 2, samples, name: undefined });
   }
 
-  run(model: Classifier, x: Tensor, y: Labels, opts: RunOptions = {}): AttackResult {
-    const gen = opts.gen;
-    if (!gen) throw new ValueError('EstimatedGradientPGD: needs a Generator for its noise samples (pass { gen })');
-    const forward = forwardOf(model);
-    const state = new AttackState('EstimatedGradientPGD', x, y, opts.targets, this.threat);
-    state.markCleanSuccesses(forward);
-    runIterative(
-      state,
-      forward,
-      (indices, cur, step) => this.estimate(state, forward, indices, cur, samplesAt(this.cfg.samples, step), gen),
-      { ...this.cfg, threat: this.threat, momentum: null },
-      gen,
-    );
-    return state.finish(forward);
+  protected perturb(state: AttackState, forward: ForwardFn): void {
+    const c = this.cfg;
+    const oracle = (indices: readonly number[], cur: Row, step: number) => this.estimate(state, forward, indices, cur, samplesAt(c.samples, step));
+    const rule = fixedStep(state, this.threat, { stepSize: c.stepSize });
+    runIterative(state, forward, oracle, rule, { threat: this.threat, steps: c.steps, restarts: c.restarts, start: c.randomStart ? 'uniform' : 'none' });
   }
 
-  /** The antithetic estimate for every active row, plus the predictions at the rows themselves. */
-  private estimate(state: AttackState, forward: ForwardFn, indices: readonly number[], cur: Float32Array | Float64Array, n: number, gen: Generator) {
+  /** The antithetic estimate for every active row, plus the margin and predictions at the rows themselves. */
+  private estimate(state: AttackState, forward: ForwardFn, indices: readonly number[], cur: Row, n: number): Evaluation {
     const len = state.rowLen;
     const m = indices.length;
     const sigma = this.cfg.sigmaFraction * this.threat.eps;
     const [lo, hi] = this.threat.bounds;
     const grad = new Float64Array(m * len);
-    const center = tidy(() => noGrad(() => forward(state.rows(indices, cur)).dataSync()));
-    const classes = center.length / m;
-    state.setClasses(classes);
-    for (const i of indices) state.forwardCount[i]++;
-    // eps = 0: nothing to estimate (and the step is 0 anyway).
-    if (sigma === 0) return { grad, preds: argmaxRows(center, m, classes) };
+    const center = state.logitsAt(forward, indices, cur);
+    const loss = marginLosses(state, indices, center);
+    const preds = predsFromLogits(center, m);
     // Samples in groups so one forward batch holds at most maxBatchRows rows.
     const perGroup = Math.max(1, Math.floor(this.cfg.maxBatchRows / (2 * m)));
+    const gens: Generator[] = indices.map((i) => state.rowGen(i));
     for (let done = 0; done < n; done += perGroup) {
       const g = Math.min(perGroup, n - done);
+      // Each row's noise comes from its own stream, so a row's estimate does not depend on its batch.
       const noise = new Float64Array(g * m * len);
-      for (let k = 0; k < noise.length; k++) noise[k] = gen.normal();
+      for (let r = 0; r < m; r++) for (let s = 0; s < g; s++) for (let j = 0; j < len; j++) noise[(s * m + r) * len + j] = gens[r].normal();
       // Rows: for each sample s and active row r, x + sigma u and x - sigma u, clipped to bounds.
       const pts = new Float64Array(2 * g * m * len);
       const order: number[] = [];
@@ -154,36 +129,34 @@ export class EstimatedGradientPGD implements Attack {
         }
       }
       if (this.cfg.estimator === 'finite-difference') {
-        const loss = this.marginLosses(state, forward, order, pts);
+        const l = marginLosses(state, order, state.logitsOfPacked(forward, order, pts));
         for (let s = 0; s < g; s++) {
           for (let r = 0; r < m; r++) {
             const row = (s * m + r) * 2;
-            const w = (loss[row] - loss[row + 1]) / (2 * sigma * n);
+            const w = (l[row] - l[row + 1]) / (2 * sigma * n);
             for (let j = 0; j < len; j++) grad[r * len + j] += w * noise[(s * m + r) * len + j];
           }
         }
       } else {
-        const lg = lossGradient(state, forward, order, pts, 'margin');
+        const lg = lossGradient(state, forward, order, pts, state.objective('margin'));
         for (let row = 0; row < order.length; row++) {
           const r = (row >> 1) % m;
           for (let j = 0; j < len; j++) grad[r * len + j] += lg.grad[row * len + j] / (2 * n);
         }
       }
     }
-    return { grad, preds: argmaxRows(center, m, classes) };
+    return { grad, loss, preds };
   }
+}
 
-  /** Margin objective (the attacker's, > 0 means success) for each row of pts, forward only. */
-  private marginLosses(state: AttackState, forward: ForwardFn, order: number[], pts: Float64Array): Float64Array {
-    const logits = tidy(() => noGrad(() => forward(state.tensorOf(pts, order.length)).dataSync()));
-    for (const i of order) state.forwardCount[i]++;
-    const c = logits.length / order.length;
-    return Float64Array.from(order, (i, row) => {
-      const goal = state.goal(i);
-      let other = -Infinity;
-      for (let k = 0; k < c; k++) if (k !== goal) other = Math.max(other, logits[row * c + k]);
-      const zGoal = logits[row * c + goal];
-      return state.targeted ? zGoal - other : other - zGoal;
-    });
-  }
+/** The attacker's margin objective per row (> 0 means success) from host logits [rows * classes]. */
+export function marginLosses(state: AttackState, order: readonly number[], logits: Float64Array): Float64Array {
+  const c = logits.length / Math.max(1, order.length);
+  return Float64Array.from(order, (i, row) => {
+    const goal = state.goal(i);
+    let other = -Infinity;
+    for (let k = 0; k < c; k++) if (k !== goal) other = Math.max(other, logits[row * c + k]);
+    const zGoal = logits[row * c + goal];
+    return state.targeted ? zGoal - other : other - zGoal;
+  });
 }

@@ -1,15 +1,15 @@
-import type { Tensor } from '@kwta/core';
-import type { Attack, AttackKind, AttackResult, Labels, RunOptions } from '../attack.js';
-import { forwardOf, type Classifier } from '../classifier.js';
-import { lossGradient } from '../gradient.js';
-import { checkIterative, predsFromLogits, runIterative } from '../iterative.js';
-import type { AttackLoss } from '../losses.js';
-import { AttackState } from '../state.js';
-import { checkThreat, type Norm, type ThreatModel } from '../threat.js';
+import type { Attack, AttackKind } from '../attack.js';
+import { BaseAttack, type ThreatOptions } from '../base.js';
+import { checkSparsity, L1_SPARSITY } from '../blocks/direction.js';
+import { forwardOf, type Classifier, type ForwardFn } from '../classifier.js';
+import { gradientOracle } from '../gradient.js';
+import { checkIterative, runIterative } from '../iterative.js';
+import { checkLoss, type AttackLoss } from '../losses.js';
+import { fixedStep } from '../rules/fixed.js';
+import type { AttackState } from '../state.js';
+import type { Norm } from '../threat.js';
 
-export interface PgdConfig {
-  eps: number;
-  norm?: Norm;
+export interface PgdConfig extends ThreatOptions {
   /** Default 40 (the paper's CIFAR setting). */
   steps?: number;
   /** Default 2.5 * eps / steps (Madry et al.), so the walk can cross the ball. */
@@ -20,7 +20,8 @@ export interface PgdConfig {
   randomStart?: boolean;
   /** Default 'ce'; 'margin' gives the C&W L-inf form, 'dlr' the AutoAttack loss. */
   loss?: AttackLoss;
-  bounds?: readonly [number, number];
+  /** Fraction of coordinates an L1 step moves (default 0.2). */
+  l1Sparsity?: number;
   /**
    * A model to take gradients from instead of the attacked one (BPDA: same weights, exact
    * forward, smooth backward). Success is always judged on the attacked model.
@@ -29,7 +30,21 @@ export interface PgdConfig {
   name?: string;
 }
 
-export function resolvePgd(c: PgdConfig): Required<Omit<PgdConfig, 'surrogate' | 'name'>> & Pick<PgdConfig, 'surrogate' | 'name'> {
+export interface ResolvedPgd {
+  eps: number;
+  norm: Norm;
+  steps: number;
+  stepSize: number;
+  restarts: number;
+  randomStart: boolean;
+  loss: AttackLoss;
+  l1Sparsity: number;
+  bounds: readonly [number, number];
+  surrogate?: Classifier;
+  name?: string;
+}
+
+export function resolvePgd(c: PgdConfig): ResolvedPgd {
   const steps = c.steps ?? 40;
   return {
     eps: c.eps,
@@ -39,6 +54,7 @@ export function resolvePgd(c: PgdConfig): Required<Omit<PgdConfig, 'surrogate' |
     restarts: c.restarts ?? 1,
     randomStart: c.randomStart ?? true,
     loss: c.loss ?? 'ce',
+    l1Sparsity: c.l1Sparsity ?? L1_SPARSITY,
     bounds: c.bounds ?? [0, 1],
     surrogate: c.surrogate,
     name: c.name,
@@ -47,75 +63,51 @@ export function resolvePgd(c: PgdConfig): Required<Omit<PgdConfig, 'surrogate' |
 
 /**
  * Projected gradient descent (Madry et al. 2018): from a random point of the ball, `steps`
- * steps of `stepSize` along sign(grad) (L-inf) or grad/||grad|| (L2), projecting back each time;
- * `restarts` independent tries for the rows still unbroken. With `surrogate` it is BPDA.
+ * steps of `stepSize` along sign(grad) (L-inf), grad/||grad|| (L2) or the sparse L1 direction,
+ * projecting back each time; `restarts` independent tries for the rows still unbroken. With
+ * `surrogate` it is BPDA.
  */
-export class PGD implements Attack {
+export class PGD extends BaseAttack<PgdConfig> {
   readonly kind: AttackKind;
   readonly name: string;
-  readonly config: ReturnType<typeof resolvePgd>;
+  readonly config: ResolvedPgd;
 
-  constructor(config: PgdConfig, protected readonly momentum: number | null = null) {
+  constructor(config: PgdConfig, protected readonly momentum: number | null = null, op = 'PGD') {
+    super(op, config);
     this.config = resolvePgd(config);
-    const op = this.op;
-    checkThreat(op, this.threat);
     checkIterative(op, this.config);
+    checkLoss(op, this.config.loss);
+    checkSparsity(op, this.config.l1Sparsity);
     this.kind = this.config.surrogate ? 'adaptive' : 'white-box';
-    this.name = config.name ?? `${op}(${this.config.norm}, eps=${this.config.eps}, ${this.config.steps}x${this.config.restarts}, ${this.config.loss})`;
-  }
-
-  /** The name used in errors and reports. */
-  protected get op(): string {
-    return 'PGD';
-  }
-
-  get eps(): number {
-    return this.config.eps;
-  }
-
-  get norm(): Norm {
-    return this.config.norm;
-  }
-
-  get threat(): ThreatModel {
-    return { eps: this.config.eps, norm: this.config.norm, bounds: this.config.bounds };
+    const c = this.config;
+    this.name = config.name ?? `${op}(${c.norm}, eps=${c.eps}, ${c.steps}x${c.restarts}, ${c.loss})`;
   }
 
   protected make(c: PgdConfig): Attack {
     return new PGD(c);
   }
 
-  withEps(eps: number): Attack {
-    const scale = this.config.eps > 0 ? eps / this.config.eps : 0;
-    const stepSize = this.config.eps > 0 ? this.config.stepSize * scale : (2.5 * eps) / this.config.steps;
-    return this.make({ ...this.config, eps, stepSize, name: undefined });
+  protected override epsScaled(): (keyof PgdConfig)[] {
+    return ['stepSize'];
+  }
+
+  protected override usesRandomness(): boolean {
+    return this.config.randomStart;
   }
 
   /** Twice the steps at half the step size, and (with random starts) two more restarts. */
   stronger(): Attack {
     const c = this.config;
     const restarts = c.randomStart ? c.restarts + 2 : c.restarts;
-    return this.make({ ...c, steps: c.steps * 2, stepSize: c.stepSize / 2, restarts, name: undefined });
+    return this.make({ ...this.options, steps: c.steps * 2, stepSize: c.stepSize / 2, restarts, name: undefined });
   }
 
-  run(model: Classifier, x: Tensor, y: Labels, opts: RunOptions = {}): AttackResult {
-    const forward = forwardOf(model);
-    const gradModel = this.config.surrogate ? forwardOf(this.config.surrogate, 'surrogate') : forward;
-    const state = new AttackState(this.op, x, y, opts.targets, this.threat);
-    state.markCleanSuccesses(forward);
-    const surrogate = this.config.surrogate !== undefined;
-    runIterative(
-      state,
-      forward,
-      (indices, cur) => {
-        const lg = lossGradient(state, gradModel, indices, state.pack(indices, cur), this.config.loss);
-        // Surrogate logits may differ from the model's: then the loop asks the model.
-        return { grad: lg.grad, preds: surrogate ? null : predsFromLogits(lg.logits, indices.length) };
-      },
-      { ...this.config, threat: this.threat, momentum: this.momentum },
-      opts.gen,
-    );
-    return state.finish(forward);
+  protected perturb(state: AttackState, forward: ForwardFn): void {
+    const c = this.config;
+    const surrogate = c.surrogate ? forwardOf(c.surrogate, 'surrogate') : undefined;
+    const oracle = gradientOracle(state, forward, state.objective(c.loss), { surrogate });
+    const rule = fixedStep(state, this.threat, { stepSize: c.stepSize, momentum: this.momentum, l1Sparsity: c.l1Sparsity });
+    runIterative(state, forward, oracle, rule, { threat: this.threat, steps: c.steps, restarts: c.restarts, start: c.randomStart ? 'uniform' : 'none' });
   }
 }
 
@@ -131,11 +123,7 @@ export interface MimConfig extends Omit<PgdConfig, 'randomStart'> {
  */
 export class MIM extends PGD {
   constructor(config: MimConfig) {
-    super({ steps: 20, stepSize: 0.003, randomStart: false, ...config }, config.decay ?? 1.0);
-  }
-
-  protected override get op(): string {
-    return 'MIM';
+    super({ steps: 20, stepSize: 0.003, randomStart: false, ...config }, config.decay ?? 1.0, 'MIM');
   }
 
   protected override make(c: PgdConfig): Attack {

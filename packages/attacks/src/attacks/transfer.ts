@@ -1,15 +1,15 @@
-import type { Tensor } from '@kwta/core';
-import type { Attack, AttackResult, Labels, RunOptions } from '../attack.js';
-import { forwardOf, type Classifier } from '../classifier.js';
-import { AttackState } from '../state.js';
-import type { Norm } from '../threat.js';
+import type { Attack } from '../attack.js';
+import { BaseAttack } from '../base.js';
+import type { Classifier } from '../classifier.js';
+import type { AttackState } from '../state.js';
+import type { ThreatModel } from '../threat.js';
 
 /**
  * Transfer (black-box) attack: craft adversarial examples with `inner` on a `source` model (an
- * independently trained copy, say) and judge them on the attacked model, which is queried once.
- * Counts are the total spent: the source attack's plus the one target forward.
+ * independently trained copy, say) and judge them on the attacked model. Counts are the total
+ * spent: the source attack's plus the attacked model's forwards.
  */
-export class TransferAttack implements Attack {
+export class TransferAttack extends BaseAttack<{ eps: number }> {
   readonly kind = 'transfer' as const;
   readonly name: string;
 
@@ -18,32 +18,33 @@ export class TransferAttack implements Attack {
     readonly inner: Attack,
     name?: string,
   ) {
+    const bounds = (inner as { threat?: ThreatModel }).threat?.bounds ?? [0, 1];
+    super('TransferAttack', { eps: inner.eps, norm: inner.norm, bounds } as { eps: number });
     this.name = name ?? `Transfer(${inner.name})`;
   }
 
-  get eps(): number {
-    return this.inner.eps;
+  override get supportsTargets(): boolean {
+    return this.inner.supportsTargets ?? true;
   }
 
-  get norm(): Norm {
-    return this.inner.norm;
+  protected make(o: { eps: number }): Attack {
+    return new TransferAttack(this.source, this.inner.withEps(o.eps));
   }
 
-  withEps(eps: number): Attack {
-    return new TransferAttack(this.source, this.inner.withEps(eps));
-  }
-
-  run(model: Classifier, x: Tensor, y: Labels, opts: RunOptions = {}): AttackResult {
-    const crafted = this.inner.run(this.source, x, y, opts);
-    const forward = forwardOf(model);
-    // Judge on the target: a state whose adversarial rows are the crafted ones.
-    const state = new AttackState('TransferAttack', x, y, opts.targets, { eps: this.eps, norm: this.norm, bounds: [-Infinity, Infinity] });
-    state.adv.set(crafted.xAdv.dataSync());
+  protected perturb(state: AttackState): void {
+    const active = state.active();
+    const x = state.rows(active, state.x);
+    const crafted = this.inner.run(this.source, x, Int32Array.from(active, (i) => state.labels[i]), {
+      targets: state.targets ? Int32Array.from(active, (i) => state.targets![i]) : undefined,
+      seeds: state.hasRandomness ? active.map((i) => state.seed(i)) : undefined,
+    });
+    x.dispose();
+    const adv = crafted.xAdv.dataSync();
     crafted.xAdv.dispose();
-    for (let i = 0; i < state.n; i++) {
-      state.forwardCount[i] = crafted.forwardCount[i];
-      state.gradCount[i] = crafted.gradCount[i];
-    }
-    return state.finish(forward);
+    active.forEach((i, r) => {
+      state.setAdvRow(i, adv, r);
+      state.forwardCount[i] += crafted.forwardCount[r];
+      state.gradCount[i] += crafted.gradCount[r];
+    });
   }
 }
