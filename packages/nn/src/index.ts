@@ -10,6 +10,7 @@ export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
 export { MaxPool2d, AvgPool2d, GlobalAvgPool2d, type PoolOptions } from './layers/pool.js';
 export { Flatten, Reshape, Identity, Sequential } from './layers/basic.js';
+export { Normalize } from './layers/normalize.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Activation, ReLU, Tanh, Sigmoid, Softplus, reluFactory, type ActivationFactory } from './activations/activation.js';
 export { WinnerTakeAll, smoothBackward, type BackwardMode, type Selection, type WinnerMask } from './activations/winners.js';
