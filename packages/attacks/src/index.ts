@@ -34,7 +34,9 @@ export { FAB, FABT, type FabConfig, type FabTargetedConfig } from './attacks/fab
 export { AutoAttack, autoAttack, autoAttackMembers, AUTOATTACK_VERSIONS, type AutoAttackConfig, type AutoAttackVersion } from './attacks/autoattack.js';
 export { PAPER_EPS, paperPGD, paperAttacks, kwtaAdaptive, KWTA_ADAPTIVE_REFERENCE_EPS, type PaperDataset, type KwtaAdaptiveConfig } from './presets.js';
 export { ATTACKS, ATTACK_NAMES, makeAttack, isAttackName, type AttackName, type AttackOptions, type RegistryEntry, type QuickModels, type TransferConfig } from './registry.js';
-export { evaluate, type EvaluateOptions } from './harness/evaluate.js';
-export { runAttack, type AttackOutcome } from './harness/run-attack.js';
-export type { CheckOptions } from './harness/masking-checks.js';
-export type { AttackSummary, EvaluationReport, MaskingCheck, Progress } from './harness/report.js';
+export { evaluate, runEvaluation, type EvaluateOptions } from './harness/evaluate.js';
+export { reportOf } from './harness/report-of.js';
+export { mergeStates, shardRange, parseShard, checkResumable, type EvaluationState, type UnitRecord, type CleanRecord, type Shard } from './harness/eval-state.js';
+export { planUnits, coveringEps, type CheckOptions, type PlannedUnit } from './harness/plan.js';
+export { topTargets, targetName, chooseTargets, type TargetSpec } from './harness/targets.js';
+export type { AttackSummary, AttackFailure, CheckName, EnsembleLogEntry, EvaluationReport, FinalCheck, MaskingCheck, Progress } from './harness/report.js';

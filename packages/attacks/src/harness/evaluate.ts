@@ -1,73 +1,149 @@
-import { Generator, Tensor, ValueError, concat, noGrad, tidy } from '@kwta/core';
+import { Generator, Tensor, ValueError, noGrad, tidy } from '@kwta/core';
 import type { Attack, Labels } from '../attack.js';
 import { argmaxRows, forwardOf, type Classifier } from '../classifier.js';
-import { runMaskingChecks, type CheckOptions } from './masking-checks.js';
+import { checkResumable, shardRange, type CleanRecord, type EvaluationState, type Shard } from './eval-state.js';
+import { planUnits, type CheckOptions } from './plan.js';
 import type { EvaluationReport, Progress } from './report.js';
-import { rowsOf, runAttack, type AttackOutcome } from './run-attack.js';
+import { reportOf } from './report-of.js';
+import { newRecord, rowsOf, runUnit } from './run-unit.js';
+import { sanityFlags } from './sanity.js';
+import { checkTargetSpecs, chooseTargets, targetName, type TargetSpec } from './targets.js';
 
 export interface EvaluateOptions {
   attacks: Attack[];
-  /** Forked once per attack and batch, in a fixed order: same seed, same report. */
+  /** One number is drawn from it: the seed every example's random streams derive from. Same seed, same report. */
   gen: Generator;
   /** Examples per attack call (default 100). */
   batchSize?: number;
   onProgress?: (p: Progress) => void;
-  /** Gradient-masking checks; false to skip them. */
+  /** Gradient-masking and sanity checks; false to skip them. */
   checks?: CheckOptions | false;
+  /** A targeted evaluation: every attack runs once per target choice (success = the target is predicted). */
+  targets?: TargetSpec[];
+  /** Evaluate only shard `index` of `count` (contiguous slices); mergeStates + reportOf join the shards. */
+  shard?: Shard;
+  /** Resume from this state (same data, seed, attacks, batch size and shard). */
+  resume?: EvaluationState;
+  /** Called with the state after the clean pass and after every batch (write it to survive a kill). */
+  onState?: (state: EvaluationState) => void;
 }
 
 function labelArray(y: Labels, n: number): Int32Array {
   const v = y instanceof Tensor ? y.dataSync() : y;
   if (v.length !== n) throw new ValueError(`evaluate: ${v.length} labels for ${n} inputs`);
-  return Int32Array.from(v as ArrayLike<number>);
+  const out = Int32Array.from(v as ArrayLike<number>);
+  out.forEach((c, i) => {
+    if (!Number.isInteger(v[i]) || c < 0) throw new ValueError(`evaluate: labels[${i}] must be a class index >= 0, got ${v[i]}`);
+  });
+  return out;
+}
+
+/** FNV-1a over the bits of every value: a state file is only resumed on the same inputs. */
+function hashValues(values: ArrayLike<number>): number {
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < values.length; i++) {
+    f[0] = values[i];
+    h = Math.imul(h ^ u[0], 0x01000193) >>> 0;
+    h = Math.imul(h ^ u[1], 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Run an evaluation (or one shard of it) and return its state: clean pass with the sanity
+ * checks, then every planned run (the attacks, per target choice, and the checks' extra runs),
+ * batch by batch, each example with its own random streams. With `resume`, runs continue where
+ * the state stopped; `onState` sees the state after every batch.
+ */
+export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: EvaluateOptions): EvaluationState {
+  if (!Array.isArray(opts.attacks) || opts.attacks.length === 0) throw new ValueError('evaluate: give at least one attack');
+  if (!(opts.gen instanceof Generator)) throw new ValueError('evaluate: needs a Generator (opts.gen)');
+  if (!(x instanceof Tensor) || x.rank < 2 || x.shape[0] === 0) throw new ValueError('evaluate: x must be a non-empty batch tensor [N, ...features]');
+  const n = x.shape[0];
+  const labels = labelArray(y, n);
+  const batchSize = opts.batchSize ?? 100;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
+  const targets = opts.targets ?? [];
+  checkTargetSpecs(targets);
+  const { start, end } = shardRange(n, opts.shard);
+  const count = end - start;
+  const checks = opts.checks ?? {};
+  const plan = planUnits(opts.attacks, targets, checks, x.size / n);
+  const seed = opts.gen.nextUint32();
+  const fingerprint: EvaluationState['fingerprint'] = {
+    examples: n,
+    inputHash: hashValues(x.dataSync()),
+    labelHash: hashValues(labels),
+    seed,
+    batchSize,
+    units: plan.map((u) => u.key),
+    checks: checks === false ? false : { tolerance: checks.tolerance ?? null, maxAccuracyAtLargeEps: checks.maxAccuracyAtLargeEps ?? 0.1, stronger: checks.stronger ?? true },
+  };
+  const state: EvaluationState = opts.resume ?? { format: 'kwta-evaluation-state', version: 1, fingerprint, slice: { start, end }, clean: null, units: plan.map(newRecord) };
+  if (opts.resume) checkResumable(opts.resume, fingerprint, { start, end });
+  const progress = opts.onProgress ?? (() => {});
+  const save = () => opts.onState?.(state);
+  const forward = forwardOf(model);
+
+  if (!state.clean) {
+    progress({ stage: 'clean', name: 'clean', done: 0, total: count });
+    state.clean = cleanPass(forward, x, labels, start, count, batchSize, targets, seed, checks !== false);
+    progress({ stage: 'clean', name: 'clean', done: count, total: count });
+    save();
+  }
+  const context = { model, x, labels, first: start, count, seed, batchSize, targets: state.clean.targets };
+  plan.forEach((unit, k) => {
+    const record = state.units[k];
+    const stage = unit.role === 'attack' ? 'attack' : 'check';
+    runUnit(unit, record, {
+      ...context,
+      onBatch: (done) => {
+        save();
+        progress({ stage, name: record.name, done, total: count });
+      },
+    });
+    if (record.error) save();
+  });
+  return state;
+}
+
+/** The clean pass over the slice: predictions, each target choice's targets, and the sanity flags. */
+function cleanPass(forward: (t: Tensor) => Tensor, x: Tensor, labels: Int32Array, first: number, count: number, batchSize: number, targets: TargetSpec[], seed: number, sanity: boolean): CleanRecord {
+  const rec: CleanRecord = { correct: [], targets: Object.fromEntries(targets.map((t) => [targetName(t), [] as number[]])), varies: [], probabilityLike: [], zeroGradient: [] };
+  for (let s = 0; s < count; s += batchSize) {
+    const m = Math.min(batchSize, count - s);
+    const g = first + s;
+    tidy(() => {
+      const xb = rowsOf(x, g, m);
+      const yb = labels.subarray(g, g + m);
+      const logits = noGrad(() => Float64Array.from(forward(xb).dataSync()));
+      const classes = logits.length / m;
+      logits.forEach((v, k) => {
+        if (!Number.isFinite(v)) throw new ValueError(`evaluate: the model returned a non-finite logit (${v}) for clean example ${g + Math.floor(k / classes)}`);
+      });
+      yb.forEach((c, r) => {
+        if (c >= classes) throw new ValueError(`evaluate: labels[${g + r}] = ${c} but the model has ${classes} classes`);
+      });
+      const preds = argmaxRows(logits, m, classes);
+      rec.correct.push(...Array.from(preds, (p, r) => p === yb[r]));
+      for (const t of targets) rec.targets[targetName(t)].push(...chooseTargets(t, logits, yb, classes, seed, g));
+      const flags = sanity ? sanityFlags(forward, xb, yb, logits) : null;
+      rec.varies.push(...(flags?.varies ?? new Array<boolean>(m).fill(false)));
+      rec.probabilityLike.push(...(flags?.probabilityLike ?? new Array<boolean>(m).fill(false)));
+      rec.zeroGradient.push(...(flags?.zeroGradient ?? new Array<boolean>(m).fill(false)));
+    });
+  }
+  return rec;
 }
 
 /**
  * Evaluate robustness honestly: clean accuracy, accuracy under each attack, and the worst case
  * per example (robust only if correct and no attack - including the stronger variants the
- * checks run - broke it), plus the standard gradient-masking checks. Run the model in eval mode.
+ * checks run - broke it), the gradient-masking checks and AutoAttack's sanity checks. Run the
+ * model in eval mode. For shards and resumable runs see runEvaluation, mergeStates and reportOf.
  */
 export function evaluate(model: Classifier, x: Tensor, y: Labels, opts: EvaluateOptions): EvaluationReport {
-  if (opts.attacks.length === 0) throw new ValueError('evaluate: give at least one attack');
-  if (!(opts.gen instanceof Generator)) throw new ValueError('evaluate: needs a Generator (opts.gen)');
-  const n = x.shape[0];
-  const labels = labelArray(y, n);
-  const batchSize = opts.batchSize ?? 100;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
-  const progress = opts.onProgress ?? (() => {});
-  const forward = forwardOf(model);
-
-  progress({ stage: 'clean', name: 'clean', done: 0, total: n });
-  const preds = noGrad(() =>
-    tidy(() => {
-      const parts: Tensor[] = [];
-      for (let s = 0; s < n; s += batchSize) parts.push(forward(rowsOf(x, s, Math.min(batchSize, n - s))));
-      const logits = concat(parts, 0);
-      return argmaxRows(logits.dataSync(), n, logits.shape[1]);
-    }),
-  );
-  const correct = Array.from(preds, (p, i) => p === labels[i]);
-  progress({ stage: 'clean', name: 'clean', done: n, total: n });
-
-  const outcomes = opts.attacks.map((attack) =>
-    runAttack(model, attack, x, labels, opts.gen.fork(), batchSize, (done) => progress({ stage: 'attack', name: attack.name, done, total: n })),
-  );
-  const checks =
-    opts.checks === false
-      ? { checks: [], extra: [] as AttackOutcome[] }
-      : runMaskingChecks(model, x, labels, outcomes, opts.gen.fork(), batchSize, opts.checks ?? {}, progress);
-
-  const all = [...outcomes, ...checks.extra];
-  const robust = correct.map((c, i) => c && all.every((o) => !o.success[i]));
-  const strongest = outcomes.reduce((a, b) => (b.summary.accuracy < a.summary.accuracy ? b : a));
-  return {
-    examples: n,
-    cleanAccuracy: correct.filter(Boolean).length / n,
-    attacks: all.map((o) => o.summary),
-    robustAccuracy: robust.filter(Boolean).length / n,
-    strongestAttack: strongest.attack.name,
-    robust,
-    checks: checks.checks,
-    flags: checks.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`),
-  };
+  return reportOf(runEvaluation(model, x, y, opts));
 }

@@ -1,25 +1,64 @@
+/** AutoAttack's cumulative log: robust accuracy after each member, and its time. */
+export interface EnsembleLogEntry {
+  attack: string;
+  /** Fraction of the slice still correct after this member and every one before it. */
+  robustAccuracy: number;
+  seconds: number;
+}
+
+/** AutoAttack's final check over the evaluated examples: the largest perturbation, bounds and NaN. */
+export interface FinalCheck {
+  maxPerturbation: number;
+  eps: number | null;
+  norm: string;
+  passed: boolean;
+}
+
 /** One attack's line in the report. */
 export interface AttackSummary {
   name: string;
   kind: string;
   eps: number | null;
   norm: string;
+  /** The target choice of a targeted run ('random', 'least-likely', 'rank-1', ...), null if untargeted. */
+  target: string | null;
   /** Fraction of the slice still classified correctly after this attack. */
   accuracy: number;
+  /** Targeted runs: fraction of the slice the attack sent to its target. */
+  targetRate: number | null;
   /** Among the examples this attack broke, the mean perturbation norm. */
   meanNorm: number | null;
   meanForwards: number;
   meanGradients: number;
   seconds: number;
+  /** Ensembles (AutoAttack): the cumulative log and the final check. */
+  log?: EnsembleLogEntry[];
+  finalCheck?: FinalCheck;
 }
 
-/** A gradient-masking check and whether it passed. */
+/** The checks a report can carry: the gradient-masking checks and AutoAttack's sanity checks. */
+export type CheckName =
+  | 'accuracy-falls-with-eps'
+  | 'stronger-attack-not-weaker'
+  | 'white-box-beats-black-box'
+  | 'deterministic-outputs'
+  | 'logits-not-probabilities'
+  | 'nonzero-gradients'
+  | 'square-adds-little';
+
+/** A check and whether it passed. */
 export interface MaskingCheck {
-  name: 'accuracy-falls-with-eps' | 'stronger-attack-not-weaker' | 'white-box-beats-black-box';
+  name: CheckName;
   passed: boolean;
   detail: string;
   /** The numbers behind the verdict (JSON-safe). */
   data: Record<string, number | string | null | (number | null)[]>;
+}
+
+/** An attack that raised an error: the report holds the error and nothing else of it. */
+export interface AttackFailure {
+  attack: string;
+  error: string;
 }
 
 /** Everything evaluate() found; plain data, JSON-serialisable (Infinity is written as null). */
@@ -34,8 +73,9 @@ export interface EvaluationReport {
   /** Per example: robust under every attack. */
   robust: boolean[];
   checks: MaskingCheck[];
-  /** Human-readable warnings, one per failed check. */
+  /** Human-readable warnings, one per failed check and per failed attack. */
   flags: string[];
+  failures: AttackFailure[];
 }
 
 export interface Progress {
