@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/cli.ts', 'src/index.ts'],
+  entry: ['src/cli.ts', 'src/index.ts', 'src/crosscheck-autoattack.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,4 +1,5 @@
 import type { Suite } from '../harness/types.js';
+import { apgdSuite } from './apgd.js';
 import { conv2dSuite } from './conv2d.js';
 import { matmulSuite } from './matmul.js';
 import { overheadActivationsSuite } from './overhead-activations.js';
@@ -24,6 +25,7 @@ export const SUITES: Record<string, Suite> = {
   [pthLoadSuite.name]: pthLoadSuite,
   [sparseKernelsSuite.name]: sparseKernelsSuite,
   [sparseCrossoverSuite.name]: sparseCrossoverSuite,
+  [apgdSuite.name]: apgdSuite,
 };
 
 /**
