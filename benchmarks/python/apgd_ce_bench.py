@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mnist_cnn_step import loaded_blas  # noqa: E402
 from mnist_cnn_torch import load_run, read_examples  # noqa: E402
 
 
@@ -93,16 +94,6 @@ def apgd_ce(net, x, y, eps, steps, gen, rho=0.75, momentum=0.75):
         with torch.no_grad():
             broken[idx[net(cur[idx]).argmax(1) != y[idx]]] = True
     return (~broken).float().mean().item(), grads
-
-
-def loaded_blas():
-    """The libblas mapped into this process, resolved (its folder names the implementation)."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if os.path.basename(line.split()[-1]).startswith("libblas.")}
-    except OSError:
-        return "unknown"
-    return ", ".join(sorted({os.path.realpath(p) for p in paths})) or "none"
 
 
 def main() -> None:

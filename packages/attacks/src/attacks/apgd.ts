@@ -8,6 +8,7 @@ import { gradientOracle } from '../gradient.js';
 import { checkIterative, runIterative, type Row } from '../iterative.js';
 import { apgdRule } from '../rules/apgd.js';
 import type { AttackState, Objective } from '../state.js';
+import { rankedTargets, targetCount } from './target-ranks.js';
 
 export interface ApgdConfig extends ThreatOptions {
   /** Iterations per run (default 100). */
@@ -140,10 +141,9 @@ export class APGDT extends APGD {
   readonly targetClasses: number;
 
   constructor(config: ApgdTargetedConfig) {
-    const targets = config.targetClasses ?? 9;
+    const targets = targetCount('APGD-T', config.targetClasses);
     super({ ...config, loss: 'dlr' }, 'APGD-T', `${targets} targets`);
     this.targetClasses = targets;
-    if (!Number.isInteger(targets) || targets < 1) throw new ValueError(`APGD-T: targetClasses must be an integer >= 1, got ${targets}`);
   }
 
   override get supportsTargets(): boolean {
@@ -160,9 +160,8 @@ export class APGDT extends APGD {
 
   protected override perturb(state: AttackState, forward: ForwardFn): void {
     if (state.classes < 4) throw new ValueError(`APGD-T: the targeted DLR loss needs at least 4 classes; the model has ${state.classes}`);
-    // A model with fewer classes has fewer targets to try.
-    for (let rank = 1; rank <= Math.min(this.targetClasses, state.classes - 1); rank++) {
-      const objective: Objective = { loss: 'dlr', targeted: true, goal: (i) => state.classesByCleanLogit(i)[rank] };
+    for (const goal of rankedTargets(state, this.targetClasses)) {
+      const objective: Objective = { loss: 'dlr', targeted: true, goal };
       for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) this.once(state, forward, objective);
     }
   }

@@ -8,6 +8,7 @@ import { marginGradients } from '../gradient.js';
 import { checkIterative } from '../iterative.js';
 import type { AttackState } from '../state.js';
 import { DUAL_NORM, normOf, type Norm } from '../threat.js';
+import { rankedTargets, targetCount } from './target-ranks.js';
 
 export interface FabConfig extends Partial<ThreatOptions> {
   /** Radius that counts as success (default Infinity: the minimum-norm adversarial, no ball). */
@@ -178,10 +179,9 @@ export class FABT extends FAB {
   readonly targetClasses: number;
 
   constructor(config: FabTargetedConfig = {}) {
-    const targets = config.targetClasses ?? 9;
+    const targets = targetCount('FAB-T', config.targetClasses);
     super(config, 'FAB-T', `${targets} targets`);
     this.targetClasses = targets;
-    if (!Number.isInteger(targets) || targets < 1) throw new ValueError(`FAB-T: targetClasses must be an integer >= 1, got ${targets}`);
   }
 
   override get supportsTargets(): boolean {
@@ -193,9 +193,8 @@ export class FABT extends FAB {
   }
 
   protected override perturb(state: AttackState, forward: ForwardFn): void {
-    // A model with fewer classes has fewer targets to try.
-    for (let rank = 1; rank <= Math.min(this.targetClasses, state.classes - 1); rank++) {
-      const lin: Linearisation = { kind: 'target', target: (i) => state.classesByCleanLogit(i)[rank] };
+    for (const target of rankedTargets(state, this.targetClasses)) {
+      const lin: Linearisation = { kind: 'target', target };
       for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) this.once(state, forward, lin, r > 0);
     }
   }
