@@ -1,6 +1,6 @@
-import { DTypeError, ShapeError, tensor, type Generator, type Tensor } from '@kwta/core';
-import { checkThreat, type Norm, type ThreatModel } from '../threat.js';
-import { ascentDirection, L1_SPARSITY } from './direction.js';
+import { DTypeError, ShapeError, ValueError, tensor, type Generator, type Tensor } from '@kwta/core';
+import { checkNorm, checkThreat, type Norm, type ThreatModel } from '../threat.js';
+import { ascentDirection, checkSparsity, L1_SPARSITY } from './direction.js';
 import { projectRow } from './project.js';
 import { randomStartRow, type StartKind } from './start.js';
 
@@ -49,6 +49,9 @@ export function randomStart(x: Tensor, threat: ThreatModel, gen: Generator, kind
  * for L-inf, normalised for L2, sparse for L1). Not projected: follow with projectToThreat.
  */
 export function steepestStep(xAdv: Tensor, grad: Tensor, norm: Norm, stepSize: number, l1Sparsity = L1_SPARSITY): Tensor {
+  checkNorm('steepestStep', norm);
+  if (!(stepSize >= 0) || !Number.isFinite(stepSize)) throw new ValueError(`steepestStep: stepSize must be a finite number >= 0, got ${stepSize}`);
+  checkSparsity('steepestStep', l1Sparsity);
   sameShape('steepestStep', grad, xAdv, 'grad');
   const adv = rowsOf('steepestStep', xAdv, 'xAdv');
   const g = rowsOf('steepestStep', grad, 'grad');
