@@ -1,5 +1,5 @@
 import { APGD } from '@kwta/attacks';
-import { Generator, noGrad, setBackend, tensor, tidy, type Tensor } from '@kwta/core';
+import { Generator, noGrad, setBackend, tensor, tidy } from '@kwta/core';
 import { batchToTensors, gatherBatch, loadMnistPackage } from '@kwta/datasets';
 import { KWTA, ReLU, crossEntropy, encodeSafetensors, mnistCnn, type MnistCnn } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
