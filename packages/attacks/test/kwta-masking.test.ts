@@ -13,6 +13,7 @@ import type { Blobs } from './fixtures/synthetic.js';
  */
 const EPS = 0.1;
 const accuracy = (r: AttackResult) => r.success.filter((s) => !s).length / r.success.length;
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 let kwta: Mlp;
 let data: Blobs;
@@ -25,14 +26,16 @@ describe('k-WTA masks gradients: adaptive attacks break what PGD does not', () =
   let pgd: AttackResult;
   let adaptive: { estimated: AttackResult; bpda: AttackResult; square: AttackResult };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const gen = new Generator(11);
     pgd = new PGD({ eps: EPS, steps: 40 }).run(kwta.forward, data.x, data.y, { gen });
-    adaptive = {
-      estimated: new EstimatedGradientPGD({ eps: EPS, steps: 40, samples: { initial: 16, max: 64, doubleEvery: 15 } }).run(kwta.forward, data.x, data.y, { gen }),
-      bpda: new BPDA({ eps: EPS, steps: 40, surrogate: kwta.surrogate() }).run(kwta.forward, data.x, data.y, { gen }),
-      square: new SquareAttack({ eps: EPS, queries: 500 }).run(kwta.forward, data.x, data.y, { gen }),
-    };
+    // Yield between attacks: on a loaded machine one long synchronous block times out the test runner's messages.
+    await tick();
+    const estimated = new EstimatedGradientPGD({ eps: EPS, steps: 40, samples: { initial: 16, max: 64, doubleEvery: 15 } }).run(kwta.forward, data.x, data.y, { gen });
+    await tick();
+    const bpda = new BPDA({ eps: EPS, steps: 40, surrogate: kwta.surrogate() }).run(kwta.forward, data.x, data.y, { gen });
+    await tick();
+    adaptive = { estimated, bpda, square: new SquareAttack({ eps: EPS, queries: 500 }).run(kwta.forward, data.x, data.y, { gen }) };
   });
 
   it('the k-WTA network is accurate and plain PGD leaves it looking robust, even with more steps and restarts', () => {
@@ -77,11 +80,13 @@ describe('k-WTA masks gradients: adaptive attacks break what PGD does not', () =
 });
 
 describe('control: the ReLU twin does not mask', () => {
-  it('PGD is as strong as gradient estimation and Square on the same problem', () => {
+  it('PGD is as strong as gradient estimation and Square on the same problem', async () => {
     const { net: relu, test } = blobProblem('relu', 60);
+    await tick();
     const gen = new Generator(14);
     const pgd = accuracy(new PGD({ eps: EPS, steps: 40 }).run(relu.forward, test.x, test.y, { gen }));
     const est = accuracy(new EstimatedGradientPGD({ eps: EPS, steps: 40, samples: { initial: 16, max: 64, doubleEvery: 15 } }).run(relu.forward, test.x, test.y, { gen }));
+    await tick();
     const square = accuracy(new SquareAttack({ eps: EPS, queries: 500 }).run(relu.forward, test.x, test.y, { gen }));
     expect(pgd).toBeLessThanOrEqual(est + 0.05);
     expect(pgd).toBeLessThanOrEqual(square + 0.05);
