@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { autoAttack, reportOf, type AutoAttackVersion, type Norm } from '@kwta/attacks';
 import { evaluateWithStateFile } from '@kwta/attacks/node';
 import { Generator, setBackend, tensor } from '@kwta/core';
-import { loadMnistPackage } from '@kwta/datasets';
+import { loadMnistPackage } from '@kwta/datasets/node';
 import { KWTA, ReLU, mnistCnn, type Module } from '@kwta/nn';
 import { loadSafetensorsInto } from '@kwta/nn/node';
 import { kwtaBackend } from './contenders/backends.js';
@@ -51,7 +51,7 @@ function main(): void {
   const started = Date.now();
   let last = '';
   const state = evaluateWithStateFile(model, x, test.labels, `${o.out}.state.json`, {
-    attacks: [attack], gen: new Generator(Number(o.seed)), batchSize: 250, checks: { stronger: false, epsValues: [] },
+    attacks: [attack], gen: new Generator(Number(o.seed)), batchSize: 250, checks: { stronger: false, epsValues: [], sanity: true },
     onProgress: (p) => {
       const line = `${p.stage} ${p.name}: ${p.done}/${p.total} (${((Date.now() - started) / 1000).toFixed(0)} s)`;
       if (line !== last) console.log((last = line));

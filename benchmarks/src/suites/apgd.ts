@@ -1,6 +1,7 @@
 import { APGD } from '@kwta/attacks';
 import { Generator, noGrad, setBackend, tensor, tidy } from '@kwta/core';
-import { batchToTensors, gatherBatch, loadMnistPackage } from '@kwta/datasets';
+import { batchToTensors, gatherBatch } from '@kwta/datasets';
+import { loadMnistPackage } from '@kwta/datasets/node';
 import { KWTA, ReLU, crossEntropy, encodeSafetensors, mnistCnn, type MnistCnn } from '@kwta/nn';
 import { Adam } from '@kwta/optim';
 import { kwtaBackend, kwtaBackendInfo, WASM_THREADS } from '../contenders/backends.js';

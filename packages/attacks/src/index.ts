@@ -39,4 +39,4 @@ export { reportOf } from './harness/report-of.js';
 export { mergeStates, shardRange, parseShard, checkResumable, type EvaluationState, type UnitRecord, type CleanRecord, type Shard } from './harness/eval-state.js';
 export { planUnits, coveringEps, type CheckOptions, type PlannedUnit } from './harness/plan.js';
 export { topTargets, targetName, chooseTargets, type TargetSpec } from './harness/targets.js';
-export type { AttackSummary, AttackFailure, CheckName, EnsembleLogEntry, EvaluationReport, FinalCheck, MaskingCheck, Progress } from './harness/report.js';
+export type { AttackSummary, AttackFailure, Check, CheckName, EnsembleLogEntry, EvaluationReport, FinalCheck, MaskingCheck, MaskingCheckName, Progress, SanityCheck, SanityCheckName } from './harness/report.js';

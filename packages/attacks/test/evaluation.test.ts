@@ -5,7 +5,7 @@ import { Generator, ShapeError, ValueError, argmax, noGrad, softmax, tensor, tid
 import { Normalize, Sequential, Linear, ReLU } from '@kwta/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  APGD, FGSM, PGD, SquareAttack, autoAttack, chooseTargets, evaluate, mergeStates, parseShard, reportOf, runEvaluation, shardRange, topTargets,
+  APGD, FGSM, PGD, SquareAttack, autoAttack, chooseTargets, evaluate, mergeStates, parseShard, reportOf, runEvaluation, shardRange, straightThrough, topTargets,
   type Attack, type EvaluateOptions, type EvaluationReport, type EvaluationState,
 } from '../src/index.js';
 import { evaluateWithStateFile, mergeStateFiles, readEvaluationState } from '../src/node.js';
@@ -22,7 +22,7 @@ beforeAll(() => {
 
 /** The attacks of the resume and shard tests: random starts, random search and AutoAttack. */
 const attacks = (): Attack[] => [new FGSM({ eps: 0.03 }), new PGD({ eps: 0.03, steps: 6 }), new SquareAttack({ eps: 0.03, queries: 25 }), autoAttack({ eps: 0.03, steps: 5, queries: 20 })];
-const options = (extra: Partial<EvaluateOptions> = {}): EvaluateOptions => ({ attacks: attacks(), gen: new Generator(42), batchSize: 5, checks: { epsValues: [0.06, 1] }, ...extra });
+const options = (extra: Partial<EvaluateOptions> = {}): EvaluateOptions => ({ attacks: attacks(), gen: new Generator(42), batchSize: 5, checks: { epsValues: [0.06, 1], sanity: true }, ...extra });
 
 /** The report as JSON with every timing zeroed: what must agree byte for byte. */
 function withoutTimes(r: EvaluationReport): string {
@@ -156,15 +156,20 @@ describe('reports', () => {
     expect(report.flags.some((f) => f.startsWith('attack failed: PGD'))).toBe(true);
   });
 
-  it("AutoAttack's sanity checks flag a randomised model, probability outputs and zero gradients", () => {
+  it("AutoAttack's sanity checks (checks.sanity) flag a randomised model, probability outputs and zero gradients", () => {
     let calls = 0;
     const noisy = (x: Tensor) => net.forward(x).add(++calls % 2 === 0 ? 0.5 : 0);
     const probs = (x: Tensor) => softmax(net.forward(x), 1);
-    const failed = (model: (x: Tensor) => Tensor) =>
-      evaluate(model, data.x, data.y, { attacks: [new FGSM({ eps: 0.05 })], gen: new Generator(1), checks: { stronger: false, epsValues: [1] } }).checks.filter((c) => !c.passed).map((c) => c.name);
+    const masked = straightThrough(net.forward, (x) => net.forward(x).mul(0));
+    const checks = (model: (x: Tensor) => Tensor, sanity = true) =>
+      evaluate(model, data.x, data.y, { attacks: [new FGSM({ eps: 0.05 })], gen: new Generator(1), checks: { stronger: false, epsValues: [1], sanity } }).checks;
+    const failed = (model: (x: Tensor) => Tensor) => checks(model).filter((c) => !c.passed).map((c) => c.name);
+    expect(checks(net.forward).map((c) => c.name)).toEqual(['accuracy-falls-with-eps', 'deterministic-outputs', 'logits-not-probabilities', 'nonzero-gradients']);
+    expect(failed(net.forward)).toEqual([]);
     expect(failed(noisy)).toContain('deterministic-outputs');
     expect(failed(probs)).toContain('logits-not-probabilities');
-    expect(failed(net.forward)).toEqual([]);
+    expect(failed(masked)).toContain('nonzero-gradients');
+    expect(checks(net.forward, false).map((c) => c.name)).toEqual(['accuracy-falls-with-eps']);
   });
 
   it('evaluate a @kwta/nn model with Normalize inside, inputs in [0, 1] outside', () => {

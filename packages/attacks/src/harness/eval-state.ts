@@ -64,7 +64,7 @@ export interface EvaluationState {
     batchSize: number;
     units: string[];
     /** The check settings (false: no checks). */
-    checks: { tolerance: number | null; maxAccuracyAtLargeEps: number; stronger: boolean } | false;
+    checks: { tolerance: number | null; maxAccuracyAtLargeEps: number; stronger: boolean; sanity: boolean } | false;
   };
   /** The examples this state covers: [start, end) of the full set (the whole set after a merge). */
   slice: { start: number; end: number };

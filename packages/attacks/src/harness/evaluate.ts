@@ -79,7 +79,7 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
     seed,
     batchSize,
     units: plan.map((u) => u.key),
-    checks: checks === false ? false : { tolerance: checks.tolerance ?? null, maxAccuracyAtLargeEps: checks.maxAccuracyAtLargeEps ?? 0.1, stronger: checks.stronger ?? true },
+    checks: checks === false ? false : { tolerance: checks.tolerance ?? null, maxAccuracyAtLargeEps: checks.maxAccuracyAtLargeEps ?? 0.1, stronger: checks.stronger ?? true, sanity: checks.sanity ?? false },
   };
   const state: EvaluationState = opts.resume ?? { format: 'kwta-evaluation-state', version: 1, fingerprint, slice: { start, end }, clean: null, units: plan.map(newRecord) };
   if (opts.resume) checkResumable(opts.resume, fingerprint, { start, end });
@@ -89,7 +89,7 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
 
   if (!state.clean) {
     progress({ stage: 'clean', name: 'clean', done: 0, total: count });
-    state.clean = cleanPass(forward, x, labels, start, count, batchSize, targets, seed, checks !== false);
+    state.clean = cleanPass(forward, x, labels, start, count, batchSize, targets, seed, checks !== false && (checks.sanity ?? false));
     progress({ stage: 'clean', name: 'clean', done: count, total: count });
     save();
   }

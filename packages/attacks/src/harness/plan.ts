@@ -14,6 +14,12 @@ export interface CheckOptions {
   /** Run every attack's stronger() variant (default true). */
   stronger?: boolean;
   /**
+   * AutoAttack's model sanity checks (outputs differ between calls, outputs look like
+   * probabilities, zero gradients): two forwards and one backward per example in the clean pass
+   * (default false). AutoAttack's Square check runs whenever AutoAttack ran Square.
+   */
+  sanity?: boolean;
+  /**
    * Accuracy slack before a check fails (default max(0.05, 3 / n): a few examples' worth, so
    * sampling noise between two sound attacks on a small slice does not raise a flag).
    */

@@ -36,24 +36,25 @@ export interface AttackSummary {
   finalCheck?: FinalCheck;
 }
 
-/** The checks a report can carry: the gradient-masking checks and AutoAttack's sanity checks. */
-export type CheckName =
-  | 'accuracy-falls-with-eps'
-  | 'stronger-attack-not-weaker'
-  | 'white-box-beats-black-box'
-  | 'deterministic-outputs'
-  | 'logits-not-probabilities'
-  | 'nonzero-gradients'
-  | 'square-adds-little';
+/** The gradient-masking checks. */
+export type MaskingCheckName = 'accuracy-falls-with-eps' | 'stronger-attack-not-weaker' | 'white-box-beats-black-box';
+
+/** AutoAttack's sanity checks (its checks.py). */
+export type SanityCheckName = 'deterministic-outputs' | 'logits-not-probabilities' | 'nonzero-gradients' | 'square-adds-little';
+
+export type CheckName = MaskingCheckName | SanityCheckName;
 
 /** A check and whether it passed. */
-export interface MaskingCheck {
-  name: CheckName;
+export interface Check<N extends CheckName = CheckName> {
+  name: N;
   passed: boolean;
   detail: string;
   /** The numbers behind the verdict (JSON-safe). */
   data: Record<string, number | string | null | (number | null)[]>;
 }
+
+export type MaskingCheck = Check<MaskingCheckName>;
+export type SanityCheck = Check<SanityCheckName>;
 
 /** An attack that raised an error: the report holds the error and nothing else of it. */
 export interface AttackFailure {
@@ -72,7 +73,8 @@ export interface EvaluationReport {
   strongestAttack: string | null;
   /** Per example: robust under every attack. */
   robust: boolean[];
-  checks: MaskingCheck[];
+  /** The masking checks, then the sanity checks that ran. */
+  checks: Check[];
   /** Human-readable warnings, one per failed check and per failed attack. */
   flags: string[];
   failures: AttackFailure[];

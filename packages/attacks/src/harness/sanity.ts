@@ -2,7 +2,7 @@ import { enableGrad, gradients, noGrad, tidy, type Tensor } from '@kwta/core';
 import type { ForwardFn } from '../classifier.js';
 import { crossEntropyRows } from '../losses.js';
 import type { EvaluationState } from './eval-state.js';
-import type { MaskingCheck } from './report.js';
+import type { SanityCheck } from './report.js';
 
 /** Per-example sanity flags of one batch (AutoAttack's checks.py, per example so shards merge). */
 export interface SanityFlags {
@@ -54,16 +54,20 @@ export function sanityFlags(forward: ForwardFn, x: Tensor, labels: Int32Array, l
   };
 }
 
-/** The sanity checks' verdicts over the whole slice, plus AutoAttack's Square check for each ensemble that ran Square. */
-export function sanityChecks(state: EvaluationState): MaskingCheck[] {
+/**
+ * The sanity checks' verdicts over the whole slice (when asked for: `checks.sanity`), plus
+ * AutoAttack's Square check for each ensemble that ran Square (whenever checks are on).
+ */
+export function sanityChecks(state: EvaluationState): SanityCheck[] {
   const clean = state.clean;
-  if (!clean || state.fingerprint.checks === false) return [];
+  const settings = state.fingerprint.checks;
+  if (!clean || settings === false) return [];
   const n = clean.correct.length;
   const count = (v: boolean[]) => v.filter(Boolean).length;
   const varies = count(clean.varies);
   const probs = count(clean.probabilityLike);
   const zero = count(clean.zeroGradient);
-  const checks: MaskingCheck[] = [
+  const checks: SanityCheck[] = !settings.sanity ? [] : [
     {
       name: 'deterministic-outputs',
       passed: varies === 0,
