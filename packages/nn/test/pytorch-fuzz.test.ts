@@ -77,7 +77,8 @@ describe('fuzzed corrupt checkpoints', () => {
           const bytes = mutate(original);
           const r = outcome(bytes);
           slowest = Math.max(slowest, r.ms);
-          expect(r.ms).toBeLessThan(250);
+          // A hang or a blow-up takes seconds to hours; a generous bound keeps a loaded CI machine from flaking.
+          expect(r.ms).toBeLessThan(1000);
           if (r.error !== undefined) {
             // Not a TypeError or RangeError from deep inside: our typed error, naming the file.
             expect(r.error).toBeInstanceOf(CheckpointError);

