@@ -140,6 +140,16 @@ describe.each(WASM_CONFIGS)('wasm elementwise, sums and selection, %s, pool forc
     ), FC);
   });
 
+  it('a per-channel broadcast over more runs than one dispatch queues (a conv bias on 1000 images) stays on wasm, bit for bit', () => {
+    // 1100 x 32 = 35,200 (image, channel) runs: three dispatch windows of at most 16,384.
+    const [N, C, H, W] = [1100, 32, 2, 8];
+    const x = Float32Array.from({ length: N * C * H * W }, (_, i) => Math.fround(Math.sin(i * 0.37) * 10));
+    const bias = Float32Array.from({ length: C }, (_, i) => Math.fround(Math.cos(i)));
+    const r = both(wasm, 'binary', [{ values: x, shape: [N, C, H, W] }, { values: bias, shape: [1, C, 1, 1] }], { op: 'add' });
+    expect(r.usedWasm).toBe(true);
+    expectSameBits(r.got, r.want);
+  });
+
   it('compare against a scalar and where(mask, x, y | scalar): the ReLU and k-WTA masks', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 90 }).chain((n) => fc.tuple(floats(n), floats(n))), fc.constantFrom('greater', 'less') , fc.boolean(), ([x, y], op, scalarY) => {
       const n = x.length;
