@@ -25,6 +25,12 @@ export interface RunOptions {
    * and each example's index: sharded runs reproduce a single run exactly).
    */
   seeds?: ArrayLike<number>;
+  /**
+   * Bytes of live tensors one model call may hold (default DEFAULT_MEMORY_BUDGET, 512 MiB):
+   * forwards and gradients on more rows (many noise samples per example, large batches) run in
+   * chunks that fit, with the same results.
+   */
+  memoryBudget?: number;
 }
 
 /** An ensemble's record of which member broke each example (AutoAttack's cumulative log). */

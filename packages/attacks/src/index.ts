@@ -21,6 +21,7 @@ export { apgdRule, apgdCheckpoints, type ApgdRuleOptions } from './rules/apgd.js
 export { gradientOracle, lossGradient, marginGradients } from './gradient.js';
 export { attackObjective, crossEntropyRows, ATTACK_LOSSES, type AttackLoss } from './losses.js';
 export { mixSeed, hashString } from './seeds.js';
+export { DEFAULT_MEMORY_BUDGET, ChunkedCalls, rowsWithin, bytesOf, type PackedRows, type ChunkCompute } from './memory.js';
 export { FGSM, type FgsmConfig } from './attacks/fgsm.js';
 export { PGD, MIM, type PgdConfig, type MimConfig } from './attacks/pgd.js';
 export { CarliniWagnerL2, type CwConfig } from './attacks/cw.js';
@@ -33,7 +34,7 @@ export { APGD, APGDT, type ApgdConfig, type ApgdTargetedConfig } from './attacks
 export { FAB, FABT, type FabConfig, type FabTargetedConfig } from './attacks/fab.js';
 export { AutoAttack, autoAttack, autoAttackMembers, AUTOATTACK_VERSIONS, type AutoAttackConfig, type AutoAttackVersion } from './attacks/autoattack.js';
 export { PAPER_EPS, paperPGD, paperAttacks, kwtaAdaptive, KWTA_ADAPTIVE_REFERENCE_EPS, type PaperDataset, type KwtaAdaptiveConfig } from './presets.js';
-export { ATTACKS, ATTACK_NAMES, makeAttack, isAttackName, type AttackName, type AttackOptions, type RegistryEntry, type QuickModels, type TransferConfig } from './registry.js';
+export { ATTACKS, ATTACK_NAMES, makeAttack, buildAttack, isAttackName, type AttackName, type AttackOptions, type AttackSettings, type RegistryEntry, type QuickModels, type TransferConfig } from './registry.js';
 export { evaluate, runEvaluation, type EvaluateOptions } from './harness/evaluate.js';
 export { reportOf } from './harness/report-of.js';
 export { mergeStates, shardRange, parseShard, checkResumable, type EvaluationState, type UnitRecord, type CleanRecord, type Shard } from './harness/eval-state.js';

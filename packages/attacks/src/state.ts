@@ -3,6 +3,7 @@ import type { AttackResult, Labels, RunOptions } from './attack.js';
 import { argmaxRows, type ForwardFn } from './classifier.js';
 import { insideThreat } from './blocks/project.js';
 import type { AttackLoss } from './losses.js';
+import { ChunkedCalls, DEFAULT_MEMORY_BUDGET, checkMemoryBudget, type PackedRows } from './memory.js';
 import { distance, type ThreatModel } from './threat.js';
 
 type FloatArray = Float32Array | Float64Array;
@@ -53,6 +54,10 @@ export class AttackState {
   classes = -1;
   /** The model's logits at the clean inputs, [n * classes], once markCleanSuccesses ran. */
   cleanLogits: Float64Array | null = null;
+  /** Bytes of live tensors one model call may hold; larger calls run in chunks (same results). */
+  readonly memoryBudget: number;
+  /** Model calls split to fit the memory budget. */
+  readonly calls: ChunkedCalls;
   private readonly seeds: Uint32Array | null;
   private readonly gens = new Map<number, Generator>();
 
@@ -89,6 +94,14 @@ export class AttackState {
     this.forwardCount = new Array(this.n).fill(0);
     this.gradCount = new Array(this.n).fill(0);
     this.seeds = seedsOf(op, opts, this.n);
+    this.memoryBudget = opts.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    checkMemoryBudget(op, this.memoryBudget);
+    this.calls = new ChunkedCalls(this.memoryBudget, this.rowLen);
+  }
+
+  /** Rows one forward through `forward` (no gradient) may take under the memory budget; measured on example i's row of `src`. */
+  rowsPerForward(forward: ForwardFn, i: number, src: ArrayLike<number> = this.adv): number {
+    return this.calls.rowsPerCall(forward, 'logits', i, this.pack([i], src), (idx, p) => this.logitsOfRows(forward, idx, p));
   }
 
   /**
@@ -166,10 +179,9 @@ export class AttackState {
     return out;
   }
 
-  /** A tensor [rows, ...features] of packed row values, in the input's dtype. */
+  /** A tensor [rows, ...features] of packed row values, in the input's dtype (tensor() copies and converts). */
   tensorOf(packed: ArrayLike<number>, rows: number): Tensor {
-    const values = this.dtype === 'float32' ? Float32Array.from(packed) : Float64Array.from(packed);
-    return tensor(values, [rows, ...this.shape.slice(1)], this.dtype);
+    return tensor((ArrayBuffer.isView(packed) ? packed : Float64Array.from(packed)) as PackedRows, [rows, ...this.shape.slice(1)], this.dtype);
   }
 
   /** A tensor [rows.length, ...features] holding the given rows of `src` (default: adv). */
@@ -189,12 +201,26 @@ export class AttackState {
     return this.logitsOfPacked(forward, indices, this.pack(indices, src));
   }
 
-  /** Logits (no gradient) at packed rows, row r belonging to example indices[r]; one forward per row counted. */
-  logitsOfPacked(forward: ForwardFn, indices: readonly number[], packed: ArrayLike<number>): Float64Array {
+  /**
+   * Logits (no gradient) at packed rows, row r belonging to example indices[r], in chunks under
+   * the memory budget; one forward per row counted.
+   */
+  logitsOfPacked(forward: ForwardFn, indices: readonly number[], packed: PackedRows): Float64Array {
     if (indices.length === 0) return new Float64Array(0);
-    const logits = tidy(() => noGrad(() => this.readLogits(forward(this.tensorOf(packed, indices.length)), indices)));
+    let logits = new Float64Array(0);
+    this.calls.inChunks(forward, 'logits', indices, packed, (idx, p, r0) => {
+      const part = this.logitsOfRows(forward, idx, p);
+      if (r0 < 0) return;
+      if (r0 === 0) logits = new Float64Array(indices.length * this.classes);
+      logits.set(part, r0 * this.classes);
+    });
     for (const i of indices) this.forwardCount[i]++;
     return logits;
+  }
+
+  /** One forward (no gradient, nothing counted) on rows that fit in one call; inside the caller's tidy. */
+  private logitsOfRows(forward: ForwardFn, indices: readonly number[], packed: PackedRows): Float64Array {
+    return noGrad(() => this.readLogits(forward(this.tensorOf(packed, indices.length)), indices));
   }
 
   /** Indices of examples not yet broken. */

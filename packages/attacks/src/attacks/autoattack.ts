@@ -100,7 +100,7 @@ export class AutoAttack extends BaseAttack<AutoAttackConfig> {
       const t0 = performance.now();
       if (rows.length > 0) {
         const x = state.rows(rows, state.x);
-        const r = member.run(model, x, Int32Array.from(rows, (i) => state.labels[i]), { seeds: rows.map((i) => mixSeed(state.seed(i), k)) });
+        const r = member.run(model, x, Int32Array.from(rows, (i) => state.labels[i]), { seeds: rows.map((i) => mixSeed(state.seed(i), k)), memoryBudget: state.memoryBudget });
         x.dispose();
         const adv = r.xAdv.dataSync();
         r.xAdv.dispose();

@@ -27,8 +27,6 @@ export interface EstimatedGradientConfig extends ThreatOptions {
    * gradients at the same antithetic neighbours (EOT over Gaussian noise).
    */
   estimator?: 'finite-difference' | 'gradient-average';
-  /** Rows per forward batch when sampling (memory bound). Default 8192. */
-  maxBatchRows?: number;
   name?: string;
 }
 
@@ -58,7 +56,6 @@ export class EstimatedGradientPGD extends BaseAttack<EstimatedGradientConfig> {
       sigmaFraction: config.sigmaFraction ?? 0.5,
       samples: config.samples ?? { initial: 16, max: 256, doubleEvery: 25 },
       estimator: config.estimator ?? 'finite-difference',
-      maxBatchRows: config.maxBatchRows ?? 8192,
     };
     checkIterative('EstimatedGradientPGD', this.cfg);
     checkSampleSchedule('EstimatedGradientPGD', this.cfg.samples);
@@ -66,7 +63,6 @@ export class EstimatedGradientPGD extends BaseAttack<EstimatedGradientConfig> {
     if (this.cfg.estimator !== 'finite-difference' && this.cfg.estimator !== 'gradient-average') {
       throw new ValueError(`EstimatedGradientPGD: estimator must be 'finite-difference' or 'gradient-average', got '${String(this.cfg.estimator)}'`);
     }
-    if (!Number.isInteger(this.cfg.maxBatchRows) || this.cfg.maxBatchRows < 2) throw new ValueError(`EstimatedGradientPGD: maxBatchRows must be an integer >= 2, got ${this.cfg.maxBatchRows}`);
     this.name = config.name ?? `EstimatedGradientPGD(${this.threat.norm}, eps=${this.threat.eps}, ${steps} steps, ${this.cfg.estimator})`;
   }
 
@@ -105,8 +101,9 @@ export class EstimatedGradientPGD extends BaseAttack<EstimatedGradientConfig> {
     const center = state.logitsAt(forward, indices, cur);
     const loss = marginLosses(state, indices, center);
     const preds = predsFromLogits(center, m);
-    // Samples in groups so one forward batch holds at most maxBatchRows rows.
-    const perGroup = Math.max(1, Math.floor(this.cfg.maxBatchRows / (2 * m)));
+    // Samples in groups of at most the rows one forward may take under the memory budget (the
+    // host arrays stay as small; a group of one sample still too large is chunked by the state).
+    const perGroup = Math.max(1, Math.floor(state.rowsPerForward(forward, indices[0], cur) / (2 * m)));
     const gens: Generator[] = indices.map((i) => state.rowGen(i));
     for (let done = 0; done < n; done += perGroup) {
       const g = Math.min(perGroup, n - done);

@@ -37,6 +37,7 @@ export class TransferAttack extends BaseAttack<{ eps: number }> {
     const crafted = this.inner.run(this.source, x, Int32Array.from(active, (i) => state.labels[i]), {
       targets: state.targets ? Int32Array.from(active, (i) => state.targets![i]) : undefined,
       seeds: state.hasRandomness ? active.map((i) => state.seed(i)) : undefined,
+      memoryBudget: state.memoryBudget,
     });
     x.dispose();
     const adv = crafted.xAdv.dataSync();

@@ -1,6 +1,7 @@
 import { Generator, Tensor, ValueError, noGrad, tidy } from '@kwta/core';
 import type { Attack, Labels } from '../attack.js';
 import { argmaxRows, forwardOf, type Classifier } from '../classifier.js';
+import { checkMemoryBudget } from '../memory.js';
 import { checkResumable, shardRange, type CleanRecord, type EvaluationState, type Shard } from './eval-state.js';
 import { planUnits, type CheckOptions } from './plan.js';
 import type { EvaluationReport, Progress } from './report.js';
@@ -26,6 +27,8 @@ export interface EvaluateOptions {
   resume?: EvaluationState;
   /** Called with the state after the clean pass and after every batch (write it to survive a kill). */
   onState?: (state: EvaluationState) => void;
+  /** Bytes of live tensors one model call of an attack may hold (see RunOptions.memoryBudget); results do not depend on it. */
+  memoryBudget?: number;
 }
 
 function labelArray(y: Labels, n: number): Int32Array {
@@ -67,6 +70,7 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
   const targets = opts.targets ?? [];
   checkTargetSpecs(targets);
+  if (opts.memoryBudget !== undefined) checkMemoryBudget('evaluate', opts.memoryBudget);
   const { start, end } = shardRange(n, opts.shard);
   const count = end - start;
   const checks = opts.checks ?? {};
@@ -93,7 +97,7 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
     progress({ stage: 'clean', name: 'clean', done: count, total: count });
     save();
   }
-  const context = { model, x, labels, first: start, count, seed, batchSize, targets: state.clean.targets };
+  const context = { model, x, labels, first: start, count, seed, batchSize, targets: state.clean.targets, memoryBudget: opts.memoryBudget };
   plan.forEach((unit, k) => {
     const record = state.units[k];
     const stage = unit.role === 'attack' ? 'attack' : 'check';

@@ -32,6 +32,7 @@ export interface UnitContext {
   batchSize: number;
   /** Per target choice, the target of each example of the slice. */
   targets: Record<string, number[]>;
+  memoryBudget?: number;
   onBatch: (done: number) => void;
 }
 
@@ -51,7 +52,7 @@ export function runUnit(unit: PlannedUnit, record: UnitRecord, c: UnitContext): 
       tidy(() => {
         const targets = record.target === null ? undefined : c.targets[record.target].slice(start, start + count);
         const seeds = Array.from({ length: count }, (_, r) => mixSeed(c.seed, unitSeed, global + r));
-        const r = unit.attack.run(c.model, rowsOf(c.x, global, count), c.labels.subarray(global, global + count), { seeds, targets });
+        const r = unit.attack.run(c.model, rowsOf(c.x, global, count), c.labels.subarray(global, global + count), { seeds, targets, memoryBudget: c.memoryBudget });
         record.success.push(...r.success);
         record.norms.push(...r.norms.map(finiteOrNull));
         record.forwards.push(...r.forwardCount);
