@@ -1,53 +1,61 @@
-import {
-  BPDA, CarliniWagnerL2, DeepFool, EstimatedGradientPGD, FGSM, MIM, PGD, SquareAttack, TransferAttack, type Attack, type Classifier,
-} from '@kwta/attacks';
+import { ATTACKS, ATTACK_NAMES, AUTOATTACK_VERSIONS, NORMS, buildAttack, isAttackName, topTargets, type Attack, type AttackSettings, type AutoAttackVersion, type Norm, type TargetSpec } from '@kwta/attacks';
 import { loadRun } from '@kwta/experiments/node';
 import { bpdaSurrogate, type Module } from '@kwta/nn';
 import { CliError } from './spec.js';
 
-export const ATTACK_NAMES = ['fgsm', 'pgd', 'mim', 'cw', 'cw-linf', 'deepfool', 'eot', 'bpda', 'square', 'transfer:<runDir>'] as const;
+/** What --attacks accepts: every registered attack (the transfer attack with the run it crafts on). */
+export const ATTACK_CHOICES: readonly string[] = ATTACK_NAMES.map((n) => (n === 'transfer' ? 'transfer:<runDir>' : n));
 
-export interface AttackSettings {
-  eps: number;
-  /** Steps of the iterative white-box attacks (paper MNIST: 20) and their size (paper: 0.03). */
-  steps: number;
-  stepSize: number;
-  /** Gradient-estimation PGD: steps and the sample schedule (initial, max, doubleEvery). */
-  eotSteps: number;
-  eotSamples: [number, number, number];
-  /** Square attack query budget. */
-  queries: number;
+/** One line per attack for `kwta attacks`: name, norms, what it is. */
+export function attackList(): string[] {
+  const width = Math.max(...ATTACK_CHOICES.map((c) => c.length));
+  return ATTACK_NAMES.map((n, i) => `${ATTACK_CHOICES[i].padEnd(width)}  ${ATTACKS[n].norms.join('/').padEnd(10)}  ${ATTACKS[n].describe}`);
 }
 
-/** Paper settings for MNIST (App. D.1) and adaptive budgets sized for this 2-core machine. */
-export const DEFAULT_ATTACK_SETTINGS: AttackSettings = {
-  eps: 0.3, steps: 20, stepSize: 0.03, eotSteps: 40, eotSamples: [16, 128, 10], queries: 1000,
+/** The command line's attack settings: the registry's shared settings without the models, which the CLI derives. */
+export type CliAttackSettings = Omit<AttackSettings, 'surrogate' | 'source'> & { norm: Norm };
+
+/**
+ * Paper settings for MNIST (App. D.1: PGD 20 steps of 0.03 at eps 0.3) and a gradient-estimation
+ * budget sized for this 2-core machine; everything else takes each attack's own defaults
+ * (AutoAttack's: 100 iterations, 5000 Square queries).
+ */
+export const DEFAULT_ATTACK_SETTINGS: CliAttackSettings = {
+  eps: 0.3, norm: 'linf', steps: 20, stepSize: 0.03, estimation: { steps: 40, stepSize: 0.3 / 8, samples: { initial: 16, max: 128, doubleEvery: 10 } },
 };
 
-/** Build attacks by name against `model` (the BPDA surrogate is derived from it). */
-export function buildAttacks(names: string[], model: Module, s: AttackSettings): Attack[] {
+/**
+ * Build attacks by name from the registry against `model`: BPDA's surrogate is the model's
+ * smooth-backward twin (@kwta/nn's bpdaSurrogate), `transfer:<runDir>` crafts on that run's model.
+ */
+export function buildAttacks(names: string[], model: Module, s: CliAttackSettings): Attack[] {
   return names.map((raw) => {
     const name = raw.trim();
-    const { eps, steps, stepSize } = s;
-    switch (name) {
-      case 'fgsm': return new FGSM({ eps });
-      case 'pgd': return new PGD({ eps, steps, stepSize, randomStart: true, name: `PGD-${steps}` });
-      case 'mim': return new MIM({ eps, steps, stepSize });
-      case 'cw': return new CarliniWagnerL2({ eps, norm: 'linf' });
-      case 'cw-linf': return new PGD({ eps, steps, stepSize, loss: 'margin', name: `CW-Linf-${steps}` });
-      case 'deepfool': return new DeepFool({ eps, norm: 'linf', steps: 20, candidates: 10 });
-      case 'eot': {
-        const [initial, max, doubleEvery] = s.eotSamples;
-        return new EstimatedGradientPGD({ eps, steps: s.eotSteps, stepSize: eps / 8, samples: { initial, max, doubleEvery } });
-      }
-      case 'bpda': return new BPDA({ eps, steps, stepSize, randomStart: true, surrogate: bpdaSurrogate(model) });
-      case 'square': return new SquareAttack({ eps, queries: s.queries });
-      default:
-        if (name.startsWith('transfer:')) {
-          const source: Classifier = loadRun(name.slice('transfer:'.length)).model;
-          return new TransferAttack(source, new PGD({ eps, steps, stepSize, randomStart: true }), `transfer(${name.slice(9)})`);
-        }
-        throw new CliError(`unknown attack '${name}' (expected ${ATTACK_NAMES.join(', ')})`);
-    }
+    const transfer = name.startsWith('transfer:') ? name.slice('transfer:'.length) : null;
+    const key = transfer !== null ? 'transfer' : name;
+    if (!isAttackName(key) || (key === 'transfer' && !transfer)) throw new CliError(`unknown attack '${name}' (expected ${ATTACK_CHOICES.join(', ')}; kwta attacks lists them)`);
+    if (!ATTACKS[key].norms.includes(s.norm)) throw new CliError(`attack '${key}' supports --norm ${ATTACKS[key].norms.join(', ')}, not ${s.norm}`);
+    if (transfer) return buildAttack('transfer', { ...s, source: loadRun(transfer).model }, { name: `PGD from ${transfer}` });
+    return buildAttack(key, key === 'bpda' ? { ...s, surrogate: bpdaSurrogate(model) } : s);
+  });
+}
+
+export function parseNorm(v: unknown): Norm {
+  if (!NORMS.includes(v as Norm)) throw new CliError(`--norm must be ${NORMS.join(', ')}, got '${String(v)}'`);
+  return v as Norm;
+}
+
+export function parseVersion(v: unknown): AutoAttackVersion {
+  if (!AUTOATTACK_VERSIONS.includes(v as AutoAttackVersion)) throw new CliError(`--version must be ${AUTOATTACK_VERSIONS.join(', ')}, got '${String(v)}'`);
+  return v as AutoAttackVersion;
+}
+
+/** --targets: random, least-likely, rank-<r> (the r-th most likely other class) and top-<k> (ranks 1..k). */
+export function parseTargets(list: string[]): TargetSpec[] {
+  return list.flatMap((t): TargetSpec[] => {
+    if (t === 'random' || t === 'least-likely') return [t];
+    const m = /^(rank|top)-(\d+)$/.exec(t);
+    if (m && Number(m[2]) >= 1) return m[1] === 'rank' ? [{ rank: Number(m[2]) }] : topTargets(Number(m[2]));
+    throw new CliError(`--targets: '${t}' is not random, least-likely, rank-<r> or top-<k>`);
   });
 }

@@ -1,9 +1,10 @@
 /** @kwta/cli as a library: the commands behind the `kwta` binary, callable from code. */
-export { runEval, formatEvalTable, type EvalCommandOptions, type EvalSummary } from './commands/eval.js';
-export { runReport, verdicts, readEval } from './commands/report.js';
+export { runEval, evalOutput, isShard, type EvalCommandOptions, type EvalSettings, type EvalSummary, type ShardSummary } from './commands/eval.js';
+export { formatEvalTable } from './commands/eval-table.js';
+export { runReport, verdicts, readEval, joinShards } from './commands/report.js';
 export { runReproduce, type ReproduceOptions } from './commands/reproduce.js';
 export { benchActivations, benchTrainingStep, formatBench, formatProfile, profileTrainingStep, ACTIVATION_SHAPES, type BenchRow } from './commands/bench.js';
-export { buildAttacks, ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS, type AttackSettings } from './attacks.js';
+export { buildAttacks, attackList, parseTargets, ATTACK_CHOICES, DEFAULT_ATTACK_SETTINGS, type CliAttackSettings } from './attacks.js';
 export { CliError, parseNumber, parsePositiveInt } from './spec.js';
 export { progressBar, progressBars, type Bar } from './progress.js';
 export { useBackend, BACKENDS, type BackendName } from './backend-choice.js';

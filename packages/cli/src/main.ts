@@ -4,10 +4,12 @@ import { Command, Option } from 'commander';
 import { KwtaError } from '@kwta/core';
 import { DATASET_HELP, EXPERIMENTS, runExperiment, runTrain } from '@kwta/experiments/node';
 import { MODEL_NAMES, activationSyntax } from '@kwta/nn';
-import { ATTACK_NAMES, DEFAULT_ATTACK_SETTINGS } from './attacks.js';
+import { AUTOATTACK_VERSIONS, NORMS, parseShard } from '@kwta/attacks';
+import { ATTACK_CHOICES, DEFAULT_ATTACK_SETTINGS, attackList, parseNorm, parseTargets, parseVersion } from './attacks.js';
 import { BACKENDS, useBackend } from './backend-choice.js';
 import { benchActivations, benchTrainingStep, firstMnistBatch, formatBench, formatProfile, profileTrainingStep } from './commands/bench.js';
-import { formatEvalTable, runEval } from './commands/eval.js';
+import { evalOutput, isShard, runEval } from './commands/eval.js';
+import { formatEvalTable } from './commands/eval-table.js';
 import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
 import { formatConvert, runConvert } from './commands/convert.js';
@@ -101,40 +103,77 @@ program.command('train')
     else console.log(`${summary.label}: test accuracy ${(100 * summary.testAccuracy).toFixed(2)}% (${summary.seconds.toFixed(0)} s) -> ${summary.out}`);
   });
 
+const optionalInt = (name: string, v: unknown) => (v === undefined ? undefined : parsePositiveInt(name, v as string));
+
 for (const name of ['eval', 'attack']) {
   addWeightsOptions(program.command(name)
     .description(name === 'eval' ? 'attack a trained run (or --weights from PyTorch) and report clean, per-attack and worst-case accuracy' : 'alias of eval')
     .option('--config <file>', 'JSON file with any of these options')
     .option('--run <dir>', 'run directory written by kwta train'))
-    .option('--attacks <list>', `comma-separated: ${ATTACK_NAMES.join(', ')}`, 'pgd,eot,bpda,square')
-    .option('--eps <x>', 'L-inf radius', String(DEFAULT_ATTACK_SETTINGS.eps))
-    .option('--steps <n>', 'steps of PGD/MIM/BPDA/CW-Linf', String(DEFAULT_ATTACK_SETTINGS.steps))
+    .option('--attacks <list>', `comma-separated (kwta attacks lists them): ${ATTACK_CHOICES.join(', ')}`, 'pgd,eot,bpda,square')
+    .option('--eps <x>', 'radius of the threat model', String(DEFAULT_ATTACK_SETTINGS.eps))
+    .option('--norm <norm>', `threat model: ${NORMS.join(', ')}`, DEFAULT_ATTACK_SETTINGS.norm)
+    .option('--version <v>', `AutoAttack's version: ${AUTOATTACK_VERSIONS.join(', ')}`, 'standard')
+    .option('--steps <n>', 'steps of PGD/MIM/BPDA/CW-Linf/transfer', String(DEFAULT_ATTACK_SETTINGS.steps))
     .option('--step-size <x>', 'their step size', String(DEFAULT_ATTACK_SETTINGS.stepSize))
-    .option('--eot-steps <n>', 'gradient-estimation PGD steps', String(DEFAULT_ATTACK_SETTINGS.eotSteps))
-    .option('--eot-samples <list>', 'initial,max,doubleEvery samples', DEFAULT_ATTACK_SETTINGS.eotSamples.join(','))
-    .option('--queries <n>', 'Square attack query budget', String(DEFAULT_ATTACK_SETTINGS.queries))
+    .option('--iterations <n>', 'iterations of APGD, APGD-T, FAB, FAB-T, DeepFool, kwta-adaptive and AutoAttack\'s members (default: 100; DeepFool 20)')
+    .option('--restarts <n>', 'restarts of the attacks that take them (default: each attack\'s)')
+    .option('--queries <n>', 'Square\'s query budget, AutoAttack\'s Square\'s too (default 5000)')
+    .option('--eot-steps <n>', 'gradient-estimation PGD steps (of eps / 8)', String(DEFAULT_ATTACK_SETTINGS.estimation?.steps))
+    .option('--eot-samples <list>', 'its samples: initial,max,doubleEvery', '16,128,10')
+    .option('--budget <x>', 'kwta-adaptive: fraction of the published sample schedule, in (0, 1] (default 1)')
+    .option('--targets <list>', 'a targeted evaluation, every attack once per choice: random, least-likely, rank-<r>, top-<k>')
     .option('--examples <n>', 'test examples to attack', '100')
     .option('--batch-size <n>', 'examples per attack batch', '100')
+    .option('--memory-budget <MiB>', 'live tensor memory one model call of an attack may hold; larger calls run in chunks with the same results (default 512)')
+    .option('--shard <i/n>', 'evaluate shard i of n (0-based; a SLURM array or Kubernetes indexed-Job index): writes a shard file that kwta report merges')
+    .option('--state <file>', 'state file, written after every batch and resumed when it exists (default: next to the output, <out>.state.json)')
+    .option('--fresh', 'ignore an existing state file and start over')
     .option('--no-checks', 'skip the gradient-masking checks')
+    .option('--sanity', 'add AutoAttack\'s model sanity checks (randomised outputs, probabilities as outputs, zero gradients)')
     .option('--seed <n>', 'seed', '1')
-    .option('--out <file>', 'where to write the JSON (default <run>/eval.json, or <weights>.eval.json)')
+    .option('--out <file>', 'where to write the JSON (default <run>/eval.json, or <weights>.eval.json; shards add .shard-<i>-of-<n>)')
     .option('--quiet', 'no progress output')
     .option('--json', 'print the result as JSON')
     .action((_o: Opts, cmd: Command) => {
       const o = withConfig(cmd);
       const samples = list(o.eotSamples).map((v) => parsePositiveInt('eot-samples', v));
       if (samples.length !== 3) throw new CliError(`--eot-samples needs initial,max,doubleEvery, got '${String(o.eotSamples)}'`);
+      const budget = o.budget === undefined ? undefined : parseNumber('budget', o.budget as string, 1, (b) => b > 0 && b <= 1, 'a number in (0, 1]');
+      const memory = o.memoryBudget === undefined ? undefined : parseNumber('memory-budget', o.memoryBudget as string, 512, (m) => m > 0, 'a number of MiB > 0');
+      let shard;
+      try {
+        shard = o.shard === undefined ? undefined : parseShard(String(o.shard));
+      } catch (e) {
+        throw new CliError(`--shard: ${(e as Error).message}`);
+      }
+      const run = o.run as string | undefined, weights = weightsFromOptions(o), out = o.out as string | undefined;
       const eps = nonNeg('eps', o.eps, 0.3);
       const summary = runEval({
-        run: o.run as string | undefined, weights: weightsFromOptions(o), attacks: list(o.attacks), eps, steps: parsePositiveInt('steps', o.steps as string),
-        stepSize: nonNeg('step-size', o.stepSize, 0.03), eotSteps: parsePositiveInt('eot-steps', o.eotSteps as string),
-        eotSamples: samples as [number, number, number], queries: parsePositiveInt('queries', o.queries as string),
+        run, weights, attacks: list(o.attacks),
+        settings: {
+          eps, norm: parseNorm(o.norm), version: parseVersion(o.version),
+          steps: parsePositiveInt('steps', o.steps as string), stepSize: nonNeg('step-size', o.stepSize, 0.03),
+          iterations: optionalInt('iterations', o.iterations), restarts: optionalInt('restarts', o.restarts), queries: optionalInt('queries', o.queries),
+          estimation: { steps: parsePositiveInt('eot-steps', o.eotSteps as string), stepSize: eps / 8, samples: { initial: samples[0], max: samples[1], doubleEvery: samples[2] } },
+          budget,
+        },
         examples: parsePositiveInt('examples', o.examples as string), batchSize: parsePositiveInt('batch-size', o.batchSize as string),
-        seed: num('seed', o.seed, 1), checks: o.checks === false ? false : {}, out: o.out as string | undefined, quiet: !!o.quiet || !!o.json,
+        seed: num('seed', o.seed, 1), checks: o.checks === false ? false : { sanity: !!o.sanity }, targets: o.targets ? parseTargets(list(o.targets)) : undefined,
+        shard, state: o.state as string | undefined, fresh: !!o.fresh, memoryBudget: memory === undefined ? undefined : memory * 2 ** 20,
+        out, quiet: !!o.quiet || !!o.json,
       });
-      console.log(o.json ? JSON.stringify(summary, null, 2) : formatEvalTable([summary]));
+      if (o.json) console.log(JSON.stringify(summary, null, 2));
+      else if (isShard(summary)) console.log(`${summary.label}: shard ${summary.shard} of ${summary.settings.examples} examples done -> ${evalOutput({ run, weights, out, shard })} (merge the shards with kwta report)`);
+      else console.log(formatEvalTable([summary]));
     });
 }
+
+program.command('attacks')
+  .description('the attacks --attacks accepts: name, norms, what each is')
+  .action(() => {
+    console.log(attackList().join('\n'));
+  });
 
 program.command('convert')
   .description('write a PyTorch checkpoint (torch.save .pt/.pth, read without executing it) as safetensors')
@@ -151,7 +190,7 @@ program.command('convert')
 
 program.command('report')
   .description('table, verdicts and SVG plots from one or more evaluations')
-  .argument('<evals...>', 'eval.json files or run directories')
+  .argument('<evals...>', 'eval.json files, run directories, or every shard file of a sharded evaluation (merged into one)')
   .option('--out <dir>', 'output directory', 'out/report')
   .option('--title <text>', 'report title', 'kwta evaluation report')
   .action(async (evals: string[], o: Opts) => {

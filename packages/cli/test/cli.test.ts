@@ -23,7 +23,7 @@ describe('kwta binary', () => {
 
     const table = kwta('eval', '--run', run, '--attacks', 'pgd,fgsm,square', '--queries', '30', '--examples', '20', '--quiet');
     expect(table).toMatch(/^accuracy\s+mlp k-WTA-0.2 natural\n/);
-    for (const row of [/\nclean\s+\d/, /\nPGD-20\s+\d/, /\nFGSM/, /\nSquare/, /\nworst case/]) expect(table).toMatch(row);
+    for (const row of [/\nclean\s+\d/, /\nPGD\(linf, eps=0.3, 20x1, ce\)\s+\d/, /\nFGSM/, /\nSquare\(linf, eps=0.3, 30 queries\)/, /\nworst case/]) expect(table).toMatch(row);
     const evaluation = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8'));
     expect(evaluation.report.examples).toBe(20);
     expect(evaluation.report.robustAccuracy).toBeLessThanOrEqual(Math.min(...evaluation.report.attacks.map((a: { accuracy: number }) => a.accuracy)));

@@ -2,6 +2,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ATTACK_NAMES } from '@kwta/attacks';
 import { loadSafetensors } from '@kwta/nn/node';
 import { writeTorchFixtures } from '../../nn/test/torch-fixtures.js';
 
@@ -41,6 +42,19 @@ describe('kwta convert and kwta eval --weights on a PyTorch checkpoint', () => {
     expect(fromPth.report.attacks.map((a: { accuracy: number }) => a.accuracy)).toEqual(fromSafetensors.report.attacks.map((a: { accuracy: number }) => a.accuracy));
     expect(JSON.parse(readFileSync(`${file('mnist-cnn.pth')}.eval.json`, 'utf8')).config.weights).toBe(file('mnist-cnn.pth'));
   }, 120_000);
+
+  it('evaluates the .pth with every registered attack, AutoAttack included (transfer takes a run directory: it is in the run tests)', () => {
+    const names = ATTACK_NAMES.filter((n) => n !== 'transfer');
+    const common = ['--model', 'mnist-cnn', '--activation', 'relu', '--hidden', '64', '--dataset', 'mnist', '--examples', '4', '--no-checks', '--quiet', '--json'];
+    const budgets = ['--steps', '3', '--iterations', '3', '--queries', '10', '--eot-steps', '2', '--eot-samples', '2,2,1', '--budget', '0.001'];
+    const r = JSON.parse(kwta('eval', '--weights', file('mnist-cnn.pth'), ...common, ...budgets, '--attacks', names.join(','), '--out', file('all.eval.json')));
+    expect(r.report.failures).toEqual([]);
+    expect(r.report.attacks).toHaveLength(names.length);
+    const aa = r.report.attacks.find((a: { name: string }) => a.name.startsWith('AutoAttack'));
+    expect(aa.log).toHaveLength(4);
+    expect(aa.finalCheck.passed).toBe(true);
+    for (const a of r.report.attacks) expect(a.accuracy).toBeLessThanOrEqual(r.report.cleanAccuracy);
+  }, 240_000);
 
   it('refuses a hostile checkpoint, a wrong model and missing options with exit status 2', () => {
     const hostile = fail('convert', file('hostile.pth'), file('x.safetensors'));

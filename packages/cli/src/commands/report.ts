@@ -1,17 +1,52 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mergeStates, reportOf } from '@kwta/attacks';
 import { pct } from '@kwta/experiments';
 import { writeSvg } from '@kwta/experiments/node';
 import type { TopLevelSpec } from 'vega-lite';
 import { CliError } from '../spec.js';
-import { formatEvalTable, type EvalSummary } from './eval.js';
+import { isShard, type EvalSummary, type ShardSummary } from './eval.js';
+import { formatEvalTable, rowName } from './eval-table.js';
 
-export function readEval(path: string): EvalSummary {
+export function readEval(path: string): EvalSummary | ShardSummary {
+  let read: Partial<EvalSummary & ShardSummary> & { format?: string };
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as EvalSummary;
+    read = JSON.parse(readFileSync(path, 'utf8')) as typeof read;
   } catch (e) {
     throw new CliError(`cannot read evaluation '${path}': ${(e as Error).message}`);
   }
+  if (read?.format === 'kwta-evaluation-state') throw new CliError(`'${path}' is the state file of an evaluation still running (or killed): run its kwta eval again to finish it`);
+  if (!read?.label || !read.settings || !(read.report || (read.shard && read.state))) throw new CliError(`'${path}' is not an evaluation written by kwta eval`);
+  return read as EvalSummary | ShardSummary;
+}
+
+/**
+ * Whole evaluations from what `kwta eval` wrote: summaries as they are, and the shards of each
+ * sharded evaluation (same run and settings) merged into the report one machine would have made.
+ */
+export function joinShards(read: (EvalSummary | ShardSummary)[]): EvalSummary[] {
+  const groups = new Map<string, ShardSummary[]>();
+  const out: (EvalSummary | ShardSummary[])[] = [];
+  for (const s of read) {
+    if (!isShard(s)) {
+      out.push(s);
+      continue;
+    }
+    const key = JSON.stringify([s.run, s.settings]);
+    let g = groups.get(key);
+    if (!g) {
+      groups.set(key, (g = []));
+      out.push(g);
+    }
+    g.push(s);
+  }
+  return out.map((g) => {
+    if (!Array.isArray(g)) return g;
+    const count = Number(g[0].shard.split('/')[1]);
+    if (g.length !== count) throw new CliError(`${g[0].label} (${g[0].run}): ${g.length} of ${count} shards given (${g.map((s) => s.shard).join(', ')}); give every shard`);
+    const { shard: _, state: __, ...head } = g[0];
+    return { ...head, report: reportOf(mergeStates(g.map((s) => s.state))), seconds: g.reduce((t, s) => t + s.seconds, 0) };
+  });
 }
 
 /** What survives, in words: k-WTA's PGD robustness against its worst case over all attacks. */
@@ -30,10 +65,10 @@ export function verdicts(summaries: EvalSummary[]): string[] {
 
 function accuracySpec(summaries: EvalSummary[]): TopLevelSpec {
   // Short attack names on the axis (settings are in the table); one bar per model and attack.
-  const short = (name: string) => name.split('(')[0];
+  const short = (name: string) => name.replace(/\(.*\)/, '');
   const rows = summaries.flatMap((s) => [
     { model: s.label, attack: 'clean', accuracy: s.report.cleanAccuracy, order: 0 },
-    ...s.report.attacks.map((a, i) => ({ model: s.label, attack: short(a.name), accuracy: a.accuracy, order: i + 1 })),
+    ...s.report.attacks.map((a, i) => ({ model: s.label, attack: short(rowName(a)), accuracy: a.accuracy, order: i + 1 })),
     { model: s.label, attack: 'worst case', accuracy: s.report.robustAccuracy, order: 999 },
   ]);
   const order = [...new Set(rows.sort((a, b) => a.order - b.order).map((r) => r.attack))];
@@ -81,7 +116,7 @@ function epsSweepSpec(summaries: EvalSummary[]): TopLevelSpec | null {
 /** `kwta report`: table, verdicts and plots from evaluation files, into `out`. */
 export async function runReport(evalPaths: string[], out: string, title = 'kwta evaluation report'): Promise<string> {
   if (evalPaths.length === 0) throw new CliError('report: give at least one eval.json (or run directory)');
-  const summaries = evalPaths.map((p) => readEval(p.endsWith('.json') ? p : join(p, 'eval.json')));
+  const summaries = joinShards(evalPaths.map((p) => readEval(p.endsWith('.json') ? p : join(p, 'eval.json'))));
   mkdirSync(out, { recursive: true });
   await writeSvg(join(out, 'accuracy.svg'), accuracySpec(summaries));
   const sweep = epsSweepSpec(summaries);

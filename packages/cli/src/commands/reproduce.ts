@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { mainJob, runTrain, type MainJobOptions } from '@kwta/experiments/node';
 import { DEFAULT_ATTACK_SETTINGS } from '../attacks.js';
 import { progressBars } from '../progress.js';
-import { formatEvalTable, runEval, type EvalSummary } from './eval.js';
+import { runEval, type EvalSummary } from './eval.js';
+import { formatEvalTable } from './eval-table.js';
 import { runReport } from './report.js';
 
 export interface ReproduceOptions extends Omit<MainJobOptions, 'progress'> {
@@ -18,15 +19,10 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ summaries: Ev
     log(o, `trained ${t.label}: test accuracy ${(100 * t.testAccuracy).toFixed(1)}% in ${t.seconds.toFixed(0)} s`);
   }
   const { eotSteps, queries, ...rest } = job.eval;
+  const d = DEFAULT_ATTACK_SETTINGS;
+  const settings = { ...d, queries, estimation: { ...d.estimation, steps: eotSteps ?? d.estimation?.steps } };
   const summaries = job.runs.map((r) => {
-    const s = runEval({
-      ...DEFAULT_ATTACK_SETTINGS,
-      eotSteps: eotSteps ?? DEFAULT_ATTACK_SETTINGS.eotSteps,
-      queries: queries ?? DEFAULT_ATTACK_SETTINGS.queries,
-      ...rest,
-      run: r.dir,
-      quiet: o.quiet,
-    });
+    const s = runEval({ ...rest, settings, run: r.dir, quiet: o.quiet }) as EvalSummary;
     log(o, `evaluated ${s.label} in ${s.seconds.toFixed(0)} s`);
     return s;
   });

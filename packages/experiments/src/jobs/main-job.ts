@@ -54,7 +54,7 @@ export function mainJob(o: MainJobOptions): MainJob {
       seed: o.seed,
       checks: o.full ? {} : { stronger: false, epsValues: [0.1, 0.2, 0.45, 1] },
       eotSteps: o.eotSteps ?? (o.full ? 100 : undefined),
-      queries: o.queries ?? (o.full ? 5000 : undefined),
+      queries: o.queries ?? (o.full ? 5000 : 1000),
     },
     reportDir: join(o.out, 'report'),
     reportTitle: 'k-WTA vs ReLU on MNIST: the paper\'s PGD and the adaptive attacks',
