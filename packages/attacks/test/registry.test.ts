@@ -1,7 +1,7 @@
 import { Generator, ValueError, argmax, noGrad, slice, tidy, type Tensor } from '@kwta/core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTACKS, ATTACK_NAMES, distance, makeAttack, type AttackName, type AttackOptions, type AttackResult, type Norm, type QuickModels } from '../src/index.js';
+import { ATTACKS, ATTACK_NAMES, buildAttack, distance, makeAttack, type AttackName, type AttackOptions, type AttackResult, type Norm, type QuickModels } from '../src/index.js';
 import { fourClassProblem } from './fixtures/problems.js';
 import type { Mlp } from './fixtures/mlp.js';
 import type { Blobs } from './fixtures/synthetic.js';
@@ -90,5 +90,25 @@ describe('every registered attack, on every norm it supports', () => {
     }
     expect(() => makeAttack('nope' as AttackName, { eps: 0.1 } as never)).toThrow(/unknown attack 'nope'/);
     expect(() => makeAttack('square', { eps: 0.1, norm: 'l1' })).toThrow(/supports norm linf, l2, got 'l1'/);
+  });
+
+  it('buildAttack: every registered attack from one set of front-end settings, on every norm it supports; what is missing or unsupported is a ValueError', () => {
+    for (const { name, norm } of cases) {
+      const settings = { eps: 0.2, norm, steps: 3, stepSize: 0.05, iterations: 4, restarts: 1, queries: 7, budget: 0.01, estimation: { steps: 2, stepSize: 0.02, samples: { initial: 2, max: 2, doubleEvery: 1 } }, ...models };
+      const a = buildAttack(name, settings);
+      expect(a.eps, name).toBe(0.2);
+      expect(a.norm, name).toBe(norm);
+      expect(a.kind, name).toBe(ATTACKS[name].kind);
+    }
+    // The settings reach the attacks (names carry them), overrides win over them.
+    expect(buildAttack('pgd', { eps: 0.1, steps: 3 }).name).toBe('PGD(linf, eps=0.1, 3x1, ce)');
+    expect(buildAttack('square', { eps: 0.1, norm: 'l2', queries: 7 }).name).toBe('Square(l2, eps=0.1, 7 queries)');
+    expect(buildAttack('apgd-ce', { eps: 0.1, iterations: 4 }).name).toBe('APGD-CE(linf, eps=0.1, 4x1)');
+    expect(buildAttack('autoattack', { eps: 0.1, version: 'rand', iterations: 2 }).name).toMatch(/^AutoAttack\(rand, linf, eps=0.1, 2 steps/);
+    expect(buildAttack('pgd', { eps: 0.1 }, { name: 'mine' }).name).toBe('mine');
+    expect(() => buildAttack('bpda', { eps: 0.1 })).toThrow(/'bpda' needs settings.surrogate/);
+    expect(() => buildAttack('transfer', { eps: 0.1 })).toThrow(/'transfer' needs settings.source/);
+    expect(() => buildAttack('square', { eps: 0.1, norm: 'l1' })).toThrow(ValueError);
+    expect(() => buildAttack('nope' as AttackName, { eps: 0.1 })).toThrow(/unknown attack 'nope'/);
   });
 });

@@ -1,7 +1,5 @@
 import { ValueError } from '@kwta/core';
-import {
-  BPDA, CarliniWagnerL2, DeepFool, EstimatedGradientPGD, MIM, PGD, SquareAttack, TransferAttack, type Attack, type Classifier,
-} from '@kwta/attacks';
+import { buildAttack, type Attack, type AttackSettings, type Classifier } from '@kwta/attacks';
 import { bpdaSurrogate, type Module } from '@kwta/nn';
 
 /** The attacks of the Table 4 study, in report order. */
@@ -35,27 +33,26 @@ export const quickBudget = (eps: number): AttackBudget => ({
 });
 
 /**
- * Build the named attacks against `model` at L-inf radius `eps`. BPDA differentiates the model's
- * own weights through a smooth k-WTA backward (for a model without k-WTA layers it is plain
- * PGD); `transfer` crafts PGD examples on `transferSource`, which must then be given.
+ * Build the named attacks against `model` at L-inf radius `eps`, from @kwta/attacks' registry.
+ * BPDA differentiates the model's own weights through a smooth k-WTA backward (for a model
+ * without k-WTA layers it is plain PGD); `transfer` crafts PGD examples on `transferSource`,
+ * which must then be given.
  */
 export function buildSuite(names: readonly SuiteAttack[], model: Module, eps: number, b: AttackBudget, transferSource?: Classifier): Attack[] {
-  const { steps, stepSize } = b;
+  const [initial, max, doubleEvery] = b.eotSamples;
+  const settings: AttackSettings = {
+    eps, norm: 'linf', steps: b.steps, stepSize: b.stepSize, queries: b.squareQueries,
+    estimation: { steps: b.eotSteps, stepSize: eps / 8, samples: { initial, max, doubleEvery } },
+  };
   return names.map((name) => {
     switch (name) {
-      case 'pgd': return new PGD({ eps, steps, stepSize, randomStart: true, name: `PGD-${steps}` });
-      case 'mim': return new MIM({ eps, steps, stepSize, name: `MIM-${steps}` });
-      case 'cw': return new CarliniWagnerL2({ eps, norm: 'linf', binarySearchSteps: b.cwSearch, steps: b.cwSteps });
-      case 'deepfool': return new DeepFool({ eps, norm: 'linf', steps: b.deepfoolSteps, candidates: 10 });
+      case 'cw': return buildAttack('cw', settings, { binarySearchSteps: b.cwSearch, steps: b.cwSteps });
+      case 'deepfool': return buildAttack('deepfool', { ...settings, iterations: b.deepfoolSteps });
       case 'transfer':
         if (!transferSource) throw new ValueError('buildSuite: the transfer attack needs a transferSource model');
-        return new TransferAttack(transferSource, new PGD({ eps, steps, stepSize, randomStart: true }), `Transfer(PGD-${steps})`);
-      case 'eot': {
-        const [initial, max, doubleEvery] = b.eotSamples;
-        return new EstimatedGradientPGD({ eps, steps: b.eotSteps, stepSize: eps / 8, samples: { initial, max, doubleEvery } });
-      }
-      case 'bpda': return new BPDA({ eps, steps, stepSize, randomStart: true, surrogate: bpdaSurrogate(model) });
-      case 'square': return new SquareAttack({ eps, queries: b.squareQueries });
+        return buildAttack('transfer', { ...settings, source: transferSource });
+      case 'bpda': return buildAttack('bpda', { ...settings, surrogate: bpdaSurrogate(model) });
+      case 'pgd': case 'mim': case 'eot': case 'square': return buildAttack(name, settings);
       default: throw new ValueError(`buildSuite: unknown attack '${String(name)}' (expected ${SUITE_ATTACKS.join(', ')})`);
     }
   });
