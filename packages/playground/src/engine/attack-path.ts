@@ -9,10 +9,11 @@ import type { PathMode } from './attacks.js';
  * is wrapped so that every forward pass of a single digit is seen, with its ten logits and each
  * activation layer's on/off pattern. Attacks stay black boxes; this is only an observer.
  *
- * - 'iterates' (PGD, BPDA, gradient estimation): every single-digit query is the current
+ * - 'iterates' (PGD, BPDA, gradient estimation, APGD): every single-digit query is the current
  *   iterate (the gradient estimator's noisy probes come in batches, so they are not counted).
- * - 'best-so-far' (Square): a query joins the path only when it lowers the margin of the true
- *   class over the best other one, which is exactly when Square keeps its random proposal.
+ * - 'best-so-far' (Square, AutoAttack): a query joins the path only when it lowers the margin
+ *   of the true class over the best other one, which is exactly when Square keeps its random
+ *   proposal (AutoAttack's members query many points; the path keeps its progress).
  *
  * Consecutive identical points (an attack re-checking where it stands) are counted once.
  */
