@@ -1,6 +1,5 @@
-import {
-  Generator, ValueError, add, clamp, maximum, minimum, noGrad, randn, rand, sign, sub, tidy, valueAndGrad, type Tensor,
-} from '@kwta/core';
+import { Generator, ValueError, add, noGrad, randn, tidy, valueAndGrad, type Tensor } from '@kwta/core';
+import { projectToThreat, randomStart, steepestStep, type ThreatModel } from '@kwta/attacks';
 
 export interface InnerMaxOptions {
   eps: number;
@@ -21,21 +20,21 @@ export function checkInnerMax(op: string, o: { eps: number; steps: number; stepS
  * The inner maximisation of adversarial training: L-inf signed gradient ascent on `loss(x')`
  * from a start in the eps-ball around x, projected back onto the ball and [0, 1] each step.
  * Unlike an evaluation attack it never stops early: training wants the last iterate for every
- * example, broken or not (Madry et al. 2018; Zhang et al. 2019). Returns a tensor with no graph.
+ * example, broken or not (Madry et al. 2018; Zhang et al. 2019). The start, step and projection
+ * are @kwta/attacks' building blocks, the attacks' own definitions. Returns a tensor with no graph.
  */
 export function maximizeInBall(x: Tensor, loss: (xAdv: Tensor) => Tensor, o: InnerMaxOptions): Tensor {
   checkInnerMax('maximizeInBall', o);
+  const ball: ThreatModel = { eps: o.eps, norm: 'linf', bounds: [0, 1] };
   return noGrad(() => tidy(() => {
-    const lo = maximum(sub(x, o.eps), 0), hi = minimum(add(x, o.eps), 1);
-    const project = (t: Tensor) => minimum(maximum(t, lo), hi);
     let xAdv =
-      o.start === 'uniform' ? project(add(x, rand(x.shape, o.gen, { low: -o.eps, high: o.eps, dtype: x.dtype })))
-      : o.start === 'normal' ? project(add(x, randn(x.shape, o.gen, { std: 0.001, dtype: x.dtype })))
-      : x;
+      o.start === 'uniform' ? randomStart(x, ball, o.gen, 'uniform')
+      : o.start === 'normal' ? projectToThreat(add(x, randn(x.shape, o.gen, { std: 0.001, dtype: x.dtype })), x, ball)
+      : projectToThreat(x, x, ball);
     for (let s = 0; s < o.steps; s++) {
       const [g] = valueAndGrad(loss)(xAdv).grads;
-      xAdv = project(add(xAdv, sign(g).mul(o.stepSize)));
+      xAdv = projectToThreat(steepestStep(xAdv, g, 'linf', o.stepSize), x, ball);
     }
-    return clamp(xAdv, 0, 1);
+    return xAdv;
   }));
 }

@@ -1,5 +1,5 @@
-import { ValueError, add, clamp, concat, maximum, minimum, mul, noGrad, sign, sub, tidy, valueAndGrad, type Tensor } from '@kwta/core';
-import { crossEntropyRows, type Classifier } from '@kwta/attacks';
+import { ValueError, add, concat, mul, noGrad, tidy, valueAndGrad, type Tensor } from '@kwta/core';
+import { crossEntropyRows, projectToThreat, steepestStep, type Classifier } from '@kwta/attacks';
 import type { TopLevelSpec } from 'vega-lite';
 import { forwardFn } from './common.js';
 
@@ -56,10 +56,8 @@ export function logitsAlongPgdPath(model: Classifier, x: Tensor, label: number, 
   for (let t = 1; t <= steps; t++) {
     const next = tidy(() => {
       const g = lossGrad(cur).grads[0];
-      const stepped = add(cur, mul(sign(g), alpha));
-      // Project into the ball of radius t * alpha around x, then into [0, 1].
-      const lo = sub(x, t * alpha), hi = add(x, t * alpha);
-      return clamp(minimum(maximum(stepped, lo), hi), 0, 1).detach();
+      // A signed step, projected into the ball of radius t * alpha around x and into [0, 1].
+      return projectToThreat(steepestStep(cur, g, 'linf', alpha), x, { eps: t * alpha, norm: 'linf', bounds: [0, 1] });
     }).keep();
     // Points on the segment cur -> next (excluding cur, including next).
     const fr = Array.from({ length: substeps }, (_, s) => (s + 1) / substeps);
