@@ -1,4 +1,4 @@
-import { DTypeError, Generator, KwtaError, ShapeError, Tensor, ValueError, noGrad, tidy, tensor, type DType } from '@kwta/core';
+import { DTypeError, Generator, KwtaError, ShapeError, Tensor, ValueError, noGrad, tensor, type DType } from '@kwta/core';
 import type { AttackResult, Labels, RunOptions } from './attack.js';
 import { argmaxRows, type ForwardFn } from './classifier.js';
 import { insideThreat } from './blocks/project.js';
