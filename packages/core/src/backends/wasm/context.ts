@@ -61,8 +61,11 @@ export function copyToOutput(ctx: WasmContext, src: number, floats: number, out:
 }
 
 /**
- * Scratch for every pool thread: `layout` gives each buffer's size in bytes; returns thread 0's
- * addresses and the stride between threads (calls mark these arguments `perThread`).
+ * Scratch for every thread that may run a task: `layout` gives each buffer's size in bytes;
+ * returns thread 0's addresses and the stride between threads (calls mark these arguments
+ * `perThread`). A run on more than one thread may be served by any thread of the pool (the
+ * pool does not cap how many take tasks), so it gets scratch for all of them, not `threads`:
+ * a 2-image convolution on a 4-thread pool once let threads 2 and 3 write past its scratch.
  */
 export function threadScratch<K extends string>(ctx: WasmContext, threads: number, layout: Record<K, number>): { at: Record<K, number>; stride: number } {
   const ALIGN = 64;
@@ -72,7 +75,7 @@ export function threadScratch<K extends string>(ctx: WasmContext, threads: numbe
     offsets[k] = size;
     size += Math.ceil(layout[k] / ALIGN) * ALIGN + ALIGN;
   }
-  const base = ctx.arena.alloc(size * threads);
+  const base = ctx.arena.alloc(size * (threads <= 1 ? 1 : ctx.rt.threads));
   const at = {} as Record<K, number>;
   for (const k of Object.keys(layout) as K[]) at[k] = base + offsets[k];
   return { at, stride: size };
