@@ -1,6 +1,7 @@
 import type { DType, TypedArray } from './dtype.js';
 import type { BinaryOp, CompareOp, UnaryOp } from './ops/definitions/index.js';
 import type { Shape } from './shape.js';
+import type { SparseRates } from './backends/sparse-cost.js';
 
 export type { BinaryOp, CompareOp, UnaryOp };
 
@@ -61,6 +62,24 @@ export interface Pool2dAttrs {
  * - topk(x) -> [indices (int32)]: the k largest of each row (last axis), in descending
  *   order; equal values keep the lower index first
  * - topkMask(x) -> bool mask marking exactly k winners per row (ties to the lower index)
+ *
+ * Sparse rows (docs/sparse.md): a row-sparse [R, C] matrix as rowPtr (int32 [R+1]), indices
+ * (int32, ascending within each row, in [0, C)) and values; row r holds entries rowPtr[r] ..
+ * rowPtr[r+1]. The sparse kernels are the dense ones told where an operand's non-zeros are.
+ * - winners(x [R, C], mask) -> [rowPtr, indices, values]: the entries of x where the mask (exactly
+ *   k per row, as topkMask makes it) is set; a row holding another count is an error
+ * - sparseLinear(x [N, in], w [out, in], rowPtr, indices, values) -> x · wᵀ, given that the rows
+ *   list every non-zero of x (the forward of a linear layer after a k-WTA)
+ * - sparseLinearWeightGrad(dy rows, x rows) -> dyᵀ · x [attrs.outFeatures, attrs.inFeatures]
+ * - sparseLinearInputGrad(dy rows, w, x rowPtr, x indices) -> dy · w at x's entries, zero
+ *   elsewhere [N, in] (what the k-WTA before the layer keeps of its input gradient)
+ * - sparseConv2d(x, w, rowPtr, indices, values) -> conv2d(x, w), the rows listing every non-zero
+ *   of each image (index c·H·W + h·W + w)
+ * - sparseConv2dBackwardFilter(x rows, dy) -> dw of attrs.filterShape
+ * - sparseConv2dBackwardInput(dy, w, x rowPtr, x indices) -> the input gradient at x's entries,
+ *   zero elsewhere, of attrs.inputShape
+ * - sgdUpdate(p, g[, buf]) -> [p'] or, with momentum, [p', buf']: one step of PyTorch's SGD
+ *   (weight decay, dampening, Nesterov), each intermediate rounded as the composed ops round it
  */
 export interface KernelAttrs {
   unary: { op: UnaryOp };
@@ -88,6 +107,23 @@ export interface KernelAttrs {
   scatterAlong: { size: number };
   topk: { k: number };
   topkMask: { k: number };
+  winners: { k: number };
+  sparseLinear: Record<string, never>;
+  sparseLinearWeightGrad: { outFeatures: number; inFeatures: number };
+  sparseLinearInputGrad: Record<string, never>;
+  sparseConv2d: Conv2dAttrs;
+  sparseConv2dBackwardFilter: Conv2dAttrs & { inputShape: Shape; filterShape: Shape };
+  sparseConv2dBackwardInput: Conv2dAttrs & { inputShape: Shape };
+  sgdUpdate: SgdAttrs;
+}
+
+/** One step of SGD as PyTorch's torch.optim.SGD takes it (`sgdUpdate`). */
+export interface SgdAttrs {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
 }
 
 export type KernelName = keyof KernelAttrs;
@@ -98,6 +134,8 @@ const KERNELS: { [K in KernelName]: true } = {
   conv2d: true, conv2dBackwardInput: true, conv2dBackwardFilter: true, maxPool2d: true, maxPool2dBackward: true,
   avgPool2d: true, avgPool2dBackward: true, transpose: true, slice: true, pad: true, concat: true, gather: true,
   scatterAdd: true, takeAlong: true, scatterAlong: true, topk: true, topkMask: true,
+  winners: true, sparseLinear: true, sparseLinearWeightGrad: true, sparseLinearInputGrad: true,
+  sparseConv2d: true, sparseConv2dBackwardFilter: true, sparseConv2dBackwardInput: true, sgdUpdate: true,
 };
 
 export const KERNEL_NAMES = Object.keys(KERNELS) as readonly KernelName[];
@@ -121,4 +159,10 @@ export interface Backend {
   /** Run one kernel on validated inputs; returns newly allocated outputs. */
   run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[];
   memory(): MemoryInfo;
+  /**
+   * How fast this backend's dense and sparse kernels run, for the cost model that decides when a
+   * layer after a k-WTA uses its winners (docs/sparse.md). Absent: the sparse kernels never pay
+   * here, and only `setSparsePath('always')` (tests) runs them.
+   */
+  readonly sparseRates?: SparseRates;
 }

@@ -1,9 +1,16 @@
 import type { Backend, KernelAttrs, KernelName, TensorInfo } from './backend.js';
 import { CpuBackend } from './backends/cpu/index.js';
 import type { DType, TypedArray } from './dtype.js';
-import { BackendError, DisposedError } from './errors.js';
+import { BackendError, DisposedError, ValueError } from './errors.js';
 import type { Shape } from './shape.js';
 import { Tensor, type Storage } from './tensor.js';
+
+/**
+ * When the layers after a k-WTA use its winners (docs/sparse.md): 'auto' when the backend's cost
+ * model says the sparse kernel is faster (a backend without `sparseRates` never), 'off' never
+ * (the dense kernels only), 'always' wherever the structure allows, whatever the cost (tests).
+ */
+export type SparsePathMode = 'auto' | 'off' | 'always';
 
 /**
  * The engine holds the active backend, the stack of memory scopes and the grad-mode flag.
@@ -14,6 +21,7 @@ import { Tensor, type Storage } from './tensor.js';
 class Engine {
   private active: Backend | null = null;
   gradEnabled = true;
+  sparsePath: SparsePathMode = 'auto';
   liveTensors = 0;
   /** Set by `profileKernels` while it runs: every kernel call reports here. */
   kernelObserver: ((kernel: KernelName, attrs: unknown, inputs: readonly TensorInfo[], ms: number) => void) | null = null;
@@ -171,4 +179,31 @@ export function enableGrad<T>(fn: () => T): T {
 
 export function isGradEnabled(): boolean {
   return engine.gradEnabled;
+}
+
+const SPARSE_PATH_MODES: readonly SparsePathMode[] = ['auto', 'off', 'always'];
+
+/**
+ * Choose when linear and conv layers use a k-WTA input's winners (default 'auto': where the
+ * backend's cost model says it pays). 'off' forces the dense kernels, e.g. to measure the
+ * difference; the values differ only by float32 summation order.
+ */
+export function setSparsePath(mode: SparsePathMode): void {
+  if (!SPARSE_PATH_MODES.includes(mode)) throw new ValueError(`setSparsePath: mode must be one of ${SPARSE_PATH_MODES.join(', ')}, got ${String(mode)}`);
+  engine.sparsePath = mode;
+}
+
+export function getSparsePath(): SparsePathMode {
+  return engine.sparsePath;
+}
+
+/** Run `fn` with the sparse path set to `mode`, restoring the previous mode after (even on throw). */
+export function withSparsePath<T>(mode: SparsePathMode, fn: () => T): T {
+  const prev = engine.sparsePath;
+  setSparsePath(mode);
+  try {
+    return fn();
+  } finally {
+    engine.sparsePath = prev;
+  }
 }

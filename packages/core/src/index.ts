@@ -9,7 +9,9 @@ export { Generator } from './random.js';
 export * from './backend.js';
 export { CpuBackend, runReferenceKernel, type CpuArray } from './backends/cpu/index.js';
 export { Tensor, type NestedArray, type Storage } from './tensor.js';
-export { tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend } from './engine.js';
+export {
+  tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend, setSparsePath, getSparsePath, withSparsePath, type SparsePathMode,
+} from './engine.js';
 export { countCorrect, accuracy } from './metrics.js';
 export { profileKernels, type KernelProfile, type KernelStat, type ProfileOptions } from './profile.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';

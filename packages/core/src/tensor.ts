@@ -13,6 +13,25 @@ export interface Storage {
   readonly dataId: DataId;
   readonly backend: Backend;
   refs: number;
+  /**
+   * What the op that made this storage knows about where its non-zeros are (a k-WTA's winners,
+   * docs/sparse.md): set once by that op, shared by every view (reshape, flatten, detach),
+   * released with the storage. Other ops make new storage without it.
+   */
+  structure?: StorageStructure;
+}
+
+/** A storage's known structure; `release` frees what it holds (called once, with the storage). */
+export interface StorageStructure {
+  readonly kind: string;
+  release(): void;
+}
+
+/** Drop one reference; the last one frees the storage and what its structure holds. */
+function unref(s: Storage): void {
+  if (--s.refs > 0) return;
+  s.backend.free(s.dataId);
+  s.structure?.release();
 }
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -86,7 +105,7 @@ export class Tensor {
       this.grad.dispose();
       this.grad = null;
     }
-    if (--this.storage.refs === 0) this.storage.backend.free(this.storage.dataId);
+    unref(this.storage);
   }
 
   /** Survive every enclosing `tidy` scope. */
@@ -118,7 +137,7 @@ export class Tensor {
     }
     if (value.isDisposed) throw new DisposedError(`assign: value ${value.describe()} was disposed`);
     value.storage.refs++;
-    if (--this.storage.refs === 0) this.storage.backend.free(this.storage.dataId);
+    unref(this.storage);
     this.storage = value.storage;
   }
 

@@ -8,7 +8,7 @@ import { checkGradients, gradCases } from '../src/testing/index.js';
 /** Public ops with no gradient: creation, integer results, masks; the elementwise ones from their definitions. */
 const NOT_DIFFERENTIABLE = new Set<string>([
   'tensor', 'scalar', 'full', 'zeros', 'ones', 'zerosLike', 'onesLike', 'fullLike', 'arange', 'linspace', 'eye',
-  'rand', 'randn', 'randint', 'argmax', 'argmin', 'oneHot', 'topkMask',
+  'rand', 'randn', 'randint', 'argmax', 'argmin', 'oneHot', 'topkMask', 'sgdUpdate',
   ...UNARY_OPS.filter((op) => !('grad' in unaryOps[op])), ...COMPARE_OPS,
 ]);
 

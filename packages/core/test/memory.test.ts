@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { memory, type Tensor } from '../src/index.js';
+import { memory, withSparsePath, type Tensor } from '../src/index.js';
 import { makeTrainer, withBackend } from '../src/testing/index.js';
 import { BACKENDS } from './backends.js';
 
 describe.each(BACKENDS)('leak test: %s', (_label, make) => {
   const backend = make();
   afterAll(() => backend.dispose?.());
-  it('1000 forward+backward+update steps keep live tensors and buffers flat', () => withBackend(backend, () => {
+  // 'always': the layer after the k-WTA reads its winners (docs/sparse.md), whose rows live with the k-WTA output's storage.
+  it.each(['auto', 'always'] as const)('1000 forward+backward+update steps keep live tensors and buffers flat (sparse path %s)', (mode) => withSparsePath(mode, () => withBackend(backend, () => {
     const trainer = makeTrainer();
     const [w1, w2] = trainer.params, [x] = trainer.inputs;
     const step = trainer.step;
@@ -19,5 +20,5 @@ describe.each(BACKENDS)('leak test: %s', (_label, make) => {
     const sample = (ts: Tensor[]) => ts.map((t) => t.isDisposed);
     expect(sample([w1, w2, x])).toEqual([false, false, false]);
     trainer.dispose();
-  }));
+  })));
 });

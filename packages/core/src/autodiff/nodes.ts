@@ -44,6 +44,12 @@ export const tapeRecipes: { [K in KernelName]: TapeRecipe<K> } = {
   takeAlong: ([x, indices]) => entry('takeAlong', [x], { indices, size: x.shape[x.rank - 1] }),
   topk: none,
   topkMask: none,
+  // The sparse forward kernels are the dense ones told where x's non-zeros are: the same op on
+  // the tape, so the same rule (which picks its own sparse or dense adjoints).
+  sparseLinear: ([x, w]) => entry('matmul', [x, w], { transposeA: false, transposeB: true }),
+  sparseConv2d: ([x, w], attrs) => entry('conv2d', [x, w], attrs),
+  winners: none,
+  sgdUpdate: none,
   // The adjoints run inside backward rules and are not differentiated themselves (no second order).
   conv2dBackwardInput: none,
   conv2dBackwardFilter: none,
@@ -51,4 +57,8 @@ export const tapeRecipes: { [K in KernelName]: TapeRecipe<K> } = {
   avgPool2dBackward: none,
   scatterAdd: none,
   scatterAlong: none,
+  sparseLinearWeightGrad: none,
+  sparseLinearInputGrad: none,
+  sparseConv2dBackwardFilter: none,
+  sparseConv2dBackwardInput: none,
 };

@@ -10,6 +10,8 @@ import {
 } from '../ops/adjoints.js';
 import { binaryOps, elementwiseGradRules, type DiffElementwiseOp } from '../ops/definitions/index.js';
 import { zeroScalar } from '../ops/util.js';
+import { convFilterGrad, convInputGrad } from '../ops/sparse/conv.js';
+import { linearInputGrad, linearWeightGrad } from '../ops/sparse/linear.js';
 
 type None = Record<string, never>;
 
@@ -34,12 +36,20 @@ export type OpAttrs = { [O in DiffElementwiseOp]: None } & {
 export type DiffOp = keyof OpAttrs;
 
 /**
+ * What a rule may ask about the backward pass it runs in: whether a tensor's gradient is one the
+ * pass hands back (a requested `wrt`, or a leaf's `.grad`), so it must be exact everywhere.
+ */
+export interface GradContext {
+  isTarget(t: Tensor): boolean;
+}
+
+/**
  * A backward rule: given dy (shaped like the output), the op's inputs, its output and saved
  * attrs, return one gradient per input (null where `needs[i]` is false). Rules are written with
  * ops, so every backend gets backward for free; broadcast gradients are summed back to the input
  * shape in one place (the tape), for the ops `broadcastsInputs` names.
  */
-export type GradRule<O extends DiffOp> = (dy: Tensor, x: Tensor[], y: Tensor, attrs: OpAttrs[O], needs: boolean[]) => (Tensor | null)[];
+export type GradRule<O extends DiffOp> = (dy: Tensor, x: Tensor[], y: Tensor, attrs: OpAttrs[O], needs: boolean[], ctx: GradContext) => (Tensor | null)[];
 
 /** Ops whose inputs broadcast: the tape sums their gradients back to each input's shape. */
 export function broadcastsInputs(op: DiffOp): boolean {
@@ -59,8 +69,9 @@ let table: GradRules | null = null;
 export function gradRules(): GradRules {
   return (table ??= {
     ...elementwiseGradRules(),
+    // where(cond, dy, 0) keeps a k-WTA's winners on the gradient too (ops/sparse/structure.ts).
     where: (dy, _x, _y, { cond }, needs) => [
-      needs[0] ? where(cond, dy, zeroScalar(dy)) : null,
+      needs[0] ? where(cond, dy, 0) : null,
       needs[1] ? where(cond, zeroScalar(dy), dy) : null,
     ],
     cast: (dy, [x]) => [cast(dy, x.dtype)],
@@ -69,13 +80,15 @@ export function gradRules(): GradRules {
     max: (dy, [x], y, { axes }) => [extremumGrad(dy, x, y, axes)],
     min: (dy, [x], y, { axes }) => [extremumGrad(dy, x, y, axes)],
 
-    matmul: (dy, [a, b], _y, { transposeA: tA, transposeB: tB }, needs) => [
-      needs[0] ? (tA ? matmul(b, dy, { transposeA: tB, transposeB: true }) : matmul(dy, b, { transposeB: !tB })) : null,
-      needs[1] ? (tB ? matmul(dy, a, { transposeA: true, transposeB: tA }) : matmul(a, dy, { transposeA: !tA })) : null,
+    // Each product takes its sparse kernel when an operand carries a k-WTA's winners and the
+    // backend's cost model says it pays (ops/sparse); otherwise the dense one.
+    matmul: (dy, [a, b], _y, { transposeA: tA, transposeB: tB }, needs, ctx) => [
+      needs[0] ? (linearInputGrad(dy, a, b, tA, tB, ctx) ?? (tA ? matmul(b, dy, { transposeA: tB, transposeB: true }) : matmul(dy, b, { transposeB: !tB }))) : null,
+      needs[1] ? (linearWeightGrad(dy, a, b, tA, tB) ?? (tB ? matmul(dy, a, { transposeA: true, transposeB: tA }) : matmul(a, dy, { transposeA: !tA }))) : null,
     ],
-    conv2d: (dy, [x, w], _y, attrs, needs) => [
-      needs[0] ? conv2dBackwardInput(dy, w, x.shape, attrs) : null,
-      needs[1] ? conv2dBackwardFilter(x, dy, w.shape, attrs) : null,
+    conv2d: (dy, [x, w], _y, attrs, needs, ctx) => [
+      needs[0] ? (convInputGrad(dy, w, x, attrs, ctx) ?? conv2dBackwardInput(dy, w, x.shape, attrs)) : null,
+      needs[1] ? (convFilterGrad(x, dy, w.shape, attrs) ?? conv2dBackwardFilter(x, dy, w.shape, attrs)) : null,
     ],
     maxPool2d: (dy, [x], _y, { argmax, ...attrs }) => [maxPool2dBackward(dy, argmax, x.shape, attrs)],
     avgPool2d: (dy, [x], _y, attrs) => [avgPool2dBackward(dy, x.shape, attrs)],

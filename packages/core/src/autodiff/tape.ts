@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { reshape } from '../ops/layout.js';
-import { broadcastsInputs, gradRules, sumToShape, type DiffOp } from './rules.js';
+import { broadcastsInputs, gradRules, sumToShape, type DiffOp, type GradContext } from './rules.js';
 
 /**
  * What the tape remembers about the op that produced a tensor (written by runOp in op.ts): `op`
@@ -69,6 +69,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
     if (isTarget(t) || (t.node && t.node.inputs.some((i) => needed.has(i)))) needed.add(t);
   }
   const grads = new Map<Tensor, Tensor>();
+  const ctx: GradContext = { isTarget };
   noGrad(() => {
     grads.set(root, seed ? reshape(seed, seed.shape) : onesLike(root));
     for (let n = order.length - 1; n >= 0; n--) {
@@ -78,8 +79,8 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
       if (!g || !node || !needed.has(t)) continue;
       if (node.released) throw new GradientError(`backward: graph through '${node.op}' was already freed (pass { retainGraph: true })`);
       const needs = node.inputs.map((i) => needed.has(i));
-      const rule = gradRules()[node.op as DiffOp] as (dy: Tensor, x: Tensor[], y: Tensor, a: unknown, needs: boolean[]) => (Tensor | null)[];
-      const results = rule(g, node.inputs, t, node.attrs, needs);
+      const rule = gradRules()[node.op as DiffOp] as (dy: Tensor, x: Tensor[], y: Tensor, a: unknown, needs: boolean[], ctx: GradContext) => (Tensor | null)[];
+      const results = rule(g, node.inputs, t, node.attrs, needs, ctx);
       const placed = new Set<Tensor>();
       node.inputs.forEach((input, i) => {
         if (!needs[i]) return;

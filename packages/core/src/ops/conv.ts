@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { runOp } from '../autodiff/op.js';
 import { add } from './elementwise.js';
 import { reshape } from './layout.js';
+import { convForward } from './sparse/conv.js';
 import { checkAlive, checkFloat, checkSameDType } from './util.js';
 
 export type Pair = number | readonly [number, number];
@@ -42,7 +43,8 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const oh = convOutSize(x.shape[2], w.shape[2], attrs.stride[0], attrs.pad[0], attrs.dilation[0]);
   const ow = convOutSize(x.shape[3], w.shape[3], attrs.stride[1], attrs.pad[1], attrs.dilation[1]);
   if (oh <= 0 || ow <= 0) throw new ShapeError(`conv2d: kernel ${fmtShape(w.shape)} does not fit input ${fmtShape(x.shape)} with padding ${attrs.pad}`);
-  const [y] = runOp('conv2d', [x, w], attrs);
+  // A convolution after a k-WTA reads only its winners when that pays (ops/sparse).
+  const y = convForward(x, w, attrs) ?? runOp('conv2d', [x, w], attrs)[0];
   const bias = opts.bias;
   if (!bias) return y;
   if (bias.rank !== 1 || bias.shape[0] !== w.shape[0]) throw new ShapeError(`conv2d: bias must be [${w.shape[0]}], got ${bias.describe()}`);

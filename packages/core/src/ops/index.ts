@@ -7,3 +7,4 @@ export * from './conv.js';
 export * from './select.js';
 export * from './kwta-surrogate.js';
 export * from './nn.js';
+export * from './update.js';

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { runOp } from '../autodiff/op.js';
 import { checkAlive, checkFloat, checkSameDType } from './util.js';
 import { reshape } from './layout.js';
+import { linearForward } from './sparse/linear.js';
 
 export interface MatmulOptions {
   transposeA?: boolean;
@@ -30,7 +31,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     throw new ShapeError(`matmul: inner dimensions differ: a ${fmtShape(a.shape)}${transposeA ? 'ᵀ' : ''} has ${K1}, b ${fmtShape(b.shape)}${transposeB ? 'ᵀ' : ''} has ${K2}`);
   }
   broadcastShapes('matmul (batch axes)', A.shape.slice(0, -2), B.shape.slice(0, -2));
-  const [y] = runOp('matmul', [A, B], { transposeA, transposeB });
+  // A linear layer after a k-WTA reads only its winners when that pays (ops/sparse).
+  const y = linearForward(A, B, transposeA, transposeB) ?? runOp('matmul', [A, B], { transposeA, transposeB })[0];
   if (!vecA && !vecB) return y;
   const s = [...y.shape];
   if (vecB) s.splice(s.length - 1, 1);

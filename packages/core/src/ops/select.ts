@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { where } from './elementwise.js';
 import { reshape, takeAlong } from './layout.js';
 import { checkAlive, checkNumeric } from './util.js';
+import { markExactK } from './sparse/structure.js';
 
 function checkK(op: string, x: Tensor, k: number): void {
   checkAlive(op, x);
@@ -26,7 +27,9 @@ export function topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } 
 /** A bool mask marking exactly k winners per row (last axis); ties go to the lower index. */
 export function topkMask(x: Tensor, k: number): Tensor {
   checkK('topkMask', x, k);
-  return runOp('topkMask', [x], { k })[0];
+  const mask = runOp('topkMask', [x], { k })[0];
+  markExactK(mask, k);
+  return mask;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DiffOp } from '../autodiff/rules.js';
 import { valueAndGrad } from '../autodiff/tape.js';
-import { noGrad, tidy } from '../engine.js';
+import { getSparsePath, noGrad, tidy, withSparsePath, type SparsePathMode } from '../engine.js';
 import { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import * as ops from '../ops/index.js';
@@ -20,6 +20,8 @@ export interface GradCase {
   covers: DiffOp[];
   /** Finite-difference step, if the default does not suit the case. */
   h?: number;
+  /** The sparse path's mode for the whole case, forward and backward (default: as set). */
+  sparsePath?: SparsePathMode;
   make(gen: Generator): { inputs: Float64Input[]; f: (...xs: Tensor[]) => Tensor };
 }
 
@@ -182,6 +184,36 @@ export function gradCases(): GradCase[] {
       },
     },
     {
+      // The sparse path forced on: the linear layer reads x's winners, its weight gradient takes
+      // the next selection's winners from the gradient, its input gradient is taken at x's winners.
+      name: 'matmul after k-WTA (sparse path: winners in the forward, weight and input gradients)',
+      covers: ['matmul', 'where', 'reshape'],
+      sparsePath: 'always',
+      make: (g) => {
+        const [N, inF, out] = [dim(g, 1, 3), dim(g, 2, 6), dim(g, 2, 6)];
+        const k1 = 1 + g.int(inF), k2 = 1 + g.int(out);
+        return {
+          inputs: [distinct(g, [N, inF]), uniform(g, [out, inF]), distinct(g, [N, out])],
+          f: (x, w, s) => ops.where(ops.topkMask(s, k2), ops.matmul(ops.kWinners(x, k1), w, { transposeB: true }), 0),
+        };
+      },
+    },
+    {
+      name: 'conv2d after k-WTA (sparse path: stride, padding, dilation)',
+      covers: ['conv2d', 'where', 'reshape'],
+      sparsePath: 'always',
+      make: (g) => {
+        const C = dim(g, 1, 3), F = dim(g, 1, 3), k = dim(g, 1, 3);
+        const stride = dim(g, 1, 2), pad = g.int(2), dil = dim(g, 1, 2);
+        const H = dil * (k - 1) + dim(g, 1, 4), W = dil * (k - 1) + dim(g, 1, 4);
+        const winners = 1 + g.int(C * H * W);
+        return {
+          inputs: [distinct(g, [dim(g, 1, 2), C, H, W]), uniform(g, [F, C, k, k])],
+          f: (x, w) => ops.conv2d(ops.kWinners(x, winners), w, { stride, padding: pad, dilation: dil }),
+        };
+      },
+    },
+    {
       // The smooth k-WTA gate BPDA differentiates (kwtaSmooth holds threshold and scale fixed).
       name: 'sigmoidGate (smooth k-WTA backward)',
       covers: ['mul', 'sigmoid', 'sub', 'div'],
@@ -206,6 +238,10 @@ export interface GradCheckResult {
  * both in float64. Error per element: |analytic - numeric| / (1 + |numeric|).
  */
 export function checkGradients(c: GradCase, seed: number, h = c.h ?? 1e-6): GradCheckResult {
+  return withSparsePath(c.sparsePath ?? getSparsePath(), () => checkGradientsNow(c, seed, h));
+}
+
+function checkGradientsNow(c: GradCase, seed: number, h: number): GradCheckResult {
   const gen = new Generator(seed);
   const { inputs, f } = c.make(gen);
   const projGen = new Generator(seed ^ 0x5bd1e995);

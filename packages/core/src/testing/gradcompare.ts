@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
 import { valueAndGrad } from '../autodiff/tape.js';
-import { noGrad, tidy } from '../engine.js';
+import { getSparsePath, noGrad, tidy, withSparsePath } from '../engine.js';
 import { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import * as ops from '../ops/index.js';
@@ -14,7 +14,7 @@ export interface GradDiff {
 
 /** Analytic gradients of sum(f(x) * R) in float32 on one backend (inputs and R from `seed`). */
 function float32Grads(c: GradCase, seed: number, backend: Backend): Float32Array[] {
-  return withBackend(backend, () => tidy(() => {
+  return withBackend(backend, () => withSparsePath(c.sparsePath ?? getSparsePath(), () => tidy(() => {
     const { inputs, f } = c.make(new Generator(seed));
     const xs = inputs.map((x) => ops.tensor(Float32Array.from(x.values), x.shape, 'float32'));
     const probe = noGrad(() => f(...xs));
@@ -22,7 +22,7 @@ function float32Grads(c: GradCase, seed: number, backend: Backend): Float32Array
     const R = ops.tensor(Float32Array.from({ length: probe.size }, () => proj.uniform() * 2 - 1), probe.shape, probe.dtype);
     const { grads } = valueAndGrad((...args: Tensor[]) => ops.sum(ops.mul(f(...args), R)))(...xs);
     return grads.map((g) => Float32Array.from(g.dataSync()));
-  }));
+  })));
 }
 
 /**

@@ -15,6 +15,9 @@ import { reduceWasm } from './reduce.js';
 import { ARENA_BASE, WasmRuntime } from './runtime.js';
 import { topkMaskWasm } from './select.js';
 import { TensorStore, type Operand } from './storage.js';
+import { SPARSE_FAST, type FastKernel } from './sparse-kernels.js';
+import { WASM_SPARSE_RATES, type SparseRates } from '../sparse-cost.js';
+import { sgdUpdateWasm } from './update.js';
 
 export interface WasmBackendOptions {
   /** Threads including the calling one (default: every core). 1 = no workers. */
@@ -67,6 +70,8 @@ export function wasmSimdSupported(): boolean {
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
+  /** The cost model's rates (docs/sparse.md); none in the GEMM-only mode, whose sparse kernels are the TypeScript ones. */
+  readonly sparseRates?: SparseRates;
   private readonly ctx: WasmContext;
   private readonly gemmOnly: boolean;
 
@@ -76,6 +81,7 @@ export class WasmBackend implements Backend {
     // Views into a non-shared memory are detached by `grow`: tensors then stay on the host.
     const shared = typeof SharedArrayBuffer !== 'undefined' && rt.memory.buffer instanceof SharedArrayBuffer;
     this.gemmOnly = opts.accelerate === 'gemm';
+    if (!this.gemmOnly) this.sparseRates = WASM_SPARSE_RATES;
     const inHeap = shared && !this.gemmOnly;
     this.ctx = {
       rt, heap, arena: new Arena(rt, heap), store: new TensorStore(rt, heap, inHeap),
@@ -104,9 +110,10 @@ export class WasmBackend implements Backend {
   }
 
   write(dataId: DataId, values: TypedArray): void {
-    const d = this.ctx.store.values(dataId);
-    if (values.length !== d.length) throw new ValueError(`write: expected ${d.length} values, got ${values.length}`);
-    d.set(values);
+    const rec = this.ctx.store.record(dataId);
+    if (values.length !== rec.values.length) throw new ValueError(`write: expected ${rec.values.length} values, got ${values.length}`);
+    rec.values.set(values);
+    rec.rows = null; // no longer what the winners kernel checked
   }
 
   read(dataId: DataId): TypedArray {
@@ -128,9 +135,10 @@ export class WasmBackend implements Backend {
 
   run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[] {
     const fast = (FAST as Partial<Record<KernelName, Fast>>)[kernel];
-    // `where` takes a bool condition first; every other fast kernel takes float32 only.
-    const data = kernel === 'where' && inputs[0]?.dtype === 'bool' ? inputs.slice(1) : inputs;
-    if (fast && data.every((t) => t.dtype === 'float32') && !(this.gemmOnly && !GEMM_KERNELS.has(kernel))) {
+    // Fast kernels take float32 data; masks and sparse rows' int32 arrays are the inputs NOT_DATA names.
+    const notData: readonly number[] = NOT_DATA[kernel] ?? [];
+    const typed = inputs.every((t, i) => t.dtype === (notData.includes(i) ? (t.dtype === 'bool' ? 'bool' : 'int32') : 'float32'));
+    if (fast && typed && !(this.gemmOnly && !GEMM_KERNELS.has(kernel))) {
       const store = this.ctx.store;
       store.track();
       try {
@@ -168,7 +176,16 @@ const GEMM_KERNELS = new Set<KernelName>(['matmul', 'conv2d', 'conv2dBackwardInp
 type Fast = (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: never) => TensorInfo[] | null;
 const one = (t: TensorInfo | null): TensorInfo[] | null => (t ? [t] : null);
 
-const FAST: { [K in KernelName]?: (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]) => TensorInfo[] | null } = {
+/** Inputs of a fast kernel that are not float32 data: bool masks and sparse rows' int32 rowPtr and indices. */
+const NOT_DATA: { [K in KernelName]?: readonly number[] } = {
+  where: [0], winners: [1],
+  sparseLinear: [2, 3], sparseLinearWeightGrad: [0, 1, 3, 4], sparseLinearInputGrad: [0, 1, 4, 5],
+  sparseConv2d: [2, 3], sparseConv2dBackwardFilter: [0, 1], sparseConv2dBackwardInput: [2, 3],
+};
+
+const FAST: { [K in KernelName]?: FastKernel<K> } = {
+  ...SPARSE_FAST,
+  sgdUpdate: (ctx, inputs, attrs) => sgdUpdateWasm(ctx, inputs, attrs),
   matmul: (ctx, [x, y], attrs) => [matmulWasm(ctx, operand(ctx, x), x.shape, operand(ctx, y), y.shape, attrs)],
   conv2d: (ctx, [x, w], attrs) => {
     const [N, , H, W] = x.shape, [F, , KH, KW] = w.shape;

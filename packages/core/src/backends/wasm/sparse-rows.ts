@@ -4,7 +4,7 @@ import { checkSparseRows, fixedRowPtr, nnz, winnersFromMask, type SparseRows } f
 import { output, place, poolRanges, threadsFor, type WasmContext } from './context.js';
 import { compactTable } from './emit/select.js';
 import type { Task } from './runtime.js';
-import type { Operand } from './storage.js';
+import type { Operand, WasmData } from './storage.js';
 
 /** Byte addresses of sparse rows' arrays in wasm memory. */
 export interface PlacedRows {
@@ -52,27 +52,30 @@ const COMPACT_TABLE = compactTable();
 /**
  * The winners of a k-WTA ([rows, cols] values x and the `topkMask` kernel's mask) as sparse rows
  * in the wasm heap, rows split across the pool. Bit-identical to `winnersFromMask`; like it,
- * refuses a mask with a row that does not hold exactly k winners. When the heap has no room the
- * rows are built on the host by the TypeScript kernel (`release` then does nothing).
+ * refuses a mask with a row that does not hold exactly k winners. The three arrays are tensor
+ * storage of the backend (`data`: rowPtr, indices, values; `release` frees them), the first two
+ * marked as rows this kernel checked. When the heap has no room the rows are built on the host
+ * by the TypeScript kernel (`data` absent, `release` then does nothing).
  */
-export function extractWinnersWasm(ctx: WasmContext, x: Operand, mask: { values: Uint8Array; addr: number }, rows: number, cols: number, k: number): RowsInWasm {
+export function extractWinnersWasm(ctx: WasmContext, x: Operand, mask: { values: Uint8Array; addr: number }, rows: number, cols: number, k: number): RowsInWasm & { data?: WasmData[] } {
   const n = rows * k;
   // Heap views survive memory growth only on a shared memory (as for tensors: `TensorStore.inHeap`).
-  const blocks = ctx.store.inHeap ? [(rows + 1) * 4, n * 4, n * 4].map((bytes) => ctx.heap.alloc(Math.max(64, bytes))) : [null];
-  const release = () => { for (const b of blocks) if (b !== null) ctx.heap.release(b); };
-  if (blocks.some((b) => b === null) || cols === 0) {
+  const data = ctx.store.inHeap && cols > 0 && n > 0
+    ? [ctx.store.alloc('int32', rows + 1, false), ctx.store.alloc('int32', n, false), ctx.store.alloc('float32', n, false)] : [];
+  const release = () => { for (const d of data) ctx.store.free(d); };
+  if (data.length === 0 || data.some((d) => d.addr < 0)) {
     release();
     return { ...winnersFromMask(x.values, mask.values, rows, cols, k), release: () => {} };
   }
-  const [pRow, pIdx, pVal] = blocks as number[];
-  const buffer = ctx.rt.memory.buffer;
-  const s: RowsInWasm = {
+  const [pRow, pIdx, pVal] = data.map((d) => d.addr);
+  const s: RowsInWasm & { data: WasmData[] } = {
     rows, cols,
-    rowPtr: new Int32Array(buffer, pRow, rows + 1),
-    indices: new Int32Array(buffer, pIdx, n),
-    values: new Float32Array(buffer, pVal, n),
+    rowPtr: data[0].values as Int32Array,
+    indices: data[1].values as Int32Array,
+    values: data[2].values as Float32Array,
     at: { rowPtr: pRow, indices: pIdx, values: pVal },
     release,
+    data,
   };
   s.rowPtr.set(fixedRowPtr(rows, k));
   ctx.arena.reset();
@@ -97,7 +100,29 @@ export function extractWinnersWasm(ctx: WasmContext, x: Operand, mask: { values:
     release();
     throw new ValueError(`winnersFromMask: row ${bad} has ${c} winners, expected k = ${k}`);
   }
+  data[0].rows = data[1].rows = { rowPtr: data[0], cols };
   return s;
+}
+
+/**
+ * Sparse rows given to a wasm kernel as tensors (rowPtr, indices, values; values null when only
+ * the pattern is read): in place and unchecked when this backend's `winners` kernel made the
+ * pair for this row length, else checked by the kernel (`checkRowsFromHost`) and copied in.
+ */
+export function rowsFromTensors(ctx: WasmContext, rowPtr: TensorInfo, indices: TensorInfo, values: TensorInfo | null, cols: number): SparseRows & { at?: PlacedRows } {
+  const rp = ctx.store.record(rowPtr.dataId), id = ctx.store.record(indices.dataId);
+  const v = values ? ctx.store.record(values.dataId) : null;
+  const ptr = rp.values as Int32Array, idx = id.values as Int32Array;
+  const rows = Math.max(0, ptr.length - 1);
+  const made = id.rows?.rowPtr === rp && rp.rows?.rowPtr === rp && id.rows.cols === cols && rp.addr >= 0 && id.addr >= 0;
+  const n = ptr[rows] ?? 0;
+  const inPlace = made && (v === null || (v.addr >= 0 && v.values.length >= n));
+  return {
+    rows, cols, rowPtr: ptr, indices: idx,
+    // Pattern only: the kernels read no values (in place: none at all; checked: n zeros pass the check).
+    values: v ? (v.values as Float32Array) : new Float32Array(inPlace ? 0 : n),
+    ...(inPlace ? { at: { rowPtr: rp.addr, indices: id.addr, values: v ? v.addr : id.addr } } : {}),
+  };
 }
 
 /** The dense [rows, cols] float32 tensor of sparse rows (zeros elsewhere), rows split across the pool. */

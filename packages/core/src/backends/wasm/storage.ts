@@ -4,8 +4,14 @@ import { DisposedError } from '../../errors.js';
 import type { Heap } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
-/** One tensor's storage: a typed array that is either a view into the wasm heap (addr >= 0) or a host array (addr = -1). */
+/**
+ * One tensor's storage: a typed array that is either a view into the wasm heap (addr >= 0) or a
+ * host array (addr = -1). `rows`: on the rowPtr and indices of sparse rows the wasm `winners`
+ * kernel made (and checked), the rowPtr they belong to and the row length, so the sparse kernels
+ * can read them in place unchecked; `write` clears it.
+ */
 export class WasmData {
+  rows: { rowPtr: WasmData; cols: number } | null = null;
   constructor(public values: TypedArray | null, readonly dtype: DType, readonly addr: number) {}
 }
 
@@ -32,15 +38,15 @@ export class TensorStore {
 
   /**
    * Storage for `size` elements; `capacity` elements are reserved behind a heap view (kernels may
-   * write padding there). float32 and bool (the k-WTA mask) go to the heap; other dtypes only
-   * meet the TypeScript kernels and stay on the host.
+   * write padding there). float32, bool (the k-WTA mask) and int32 (sparse rows' indices) go to
+   * the heap; float64 only meets the TypeScript kernels and stays on the host.
    */
   alloc(dtype: DType, size: number, zero = true, capacity = size): WasmData {
-    if ((dtype === 'float32' || dtype === 'bool') && this.inHeap && size > 0) {
+    if (dtype !== 'float64' && this.inHeap && size > 0) {
       const addr = this.heap.alloc(capacity * bytesPerElement(dtype));
       if (addr !== null) {
         const buffer = this.rt.memory.buffer;
-        const view = dtype === 'bool' ? new Uint8Array(buffer, addr, size) : new Float32Array(buffer, addr, size);
+        const view = dtype === 'bool' ? new Uint8Array(buffer, addr, size) : dtype === 'int32' ? new Int32Array(buffer, addr, size) : new Float32Array(buffer, addr, size);
         if (zero) view.fill(0);
         return this.adopt(view, dtype, addr);
       }

@@ -22,7 +22,7 @@ export const UNARY_KERNELS: readonly UnaryKernelName[] = WASM_UNARY_OPS.map((op)
  * for (i = 0; i < n; i++) with an f32x4 body over groups of four and a scalar tail; every pointer
  * in `ptrs` advances by one element (four in the vector part) per step.
  */
-function streamLoop(f: FnBuilder, n: Local, ptrs: Local[], vector: () => void, scalar: () => void): void {
+export function streamLoop(f: FnBuilder, n: Local, ptrs: Local[], vector: () => void, scalar: () => void): void {
   const i = f.local(), n4 = f.local();
   f.get(n).i32(-4).and().set(n4);
   f.forRange(i, () => f.i32(0), () => f.get(n4), () => {

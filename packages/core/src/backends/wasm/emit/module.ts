@@ -6,12 +6,13 @@ import { COMPARE_KERNELS, WASM_COMPARE_OPS, WHERE_KERNELS, emitCompareScalar, em
 import { emitSumCols, emitSumMid, emitSumRows } from './reduce.js';
 import { emitTopkRows } from './select.js';
 import { SPARSE_KERNELS, emitSparseKernels } from './sparse.js';
+import { SGD_KERNELS, SGD_VARIANTS, emitSgd } from './update.js';
 
 /** The exported kernels, in function-index order (the micro-kernel must stay first: tiles call it). */
 export const KERNEL_NAMES = [
   'gemm_micro', 'gemm_tiles', 'packA_rows', 'packA_cols', 'packB_rows', 'packB_cols', 'im2col', 'col2im',
   ...BINARY_KERNELS, ...UNARY_KERNELS, 'sum_rows', 'sum_cols', 'topk_rows',
-  ...COMPARE_KERNELS, ...WHERE_KERNELS, 'sum_mid', ...SPARSE_KERNELS,
+  ...COMPARE_KERNELS, ...WHERE_KERNELS, 'sum_mid', ...SPARSE_KERNELS, ...SGD_KERNELS,
 ] as const;
 export type WasmKernelName = (typeof KERNEL_NAMES)[number];
 
@@ -43,6 +44,7 @@ export function kernelModuleBytes(gemm: GemmShape, shared: boolean): Uint8Array 
     ...WHERE_KERNELS.map((name) => emitWhere(name)),
     emitSumMid(),
     ...emitSparseKernels((name) => KERNEL_NAMES.indexOf(name)),
+    ...SGD_VARIANTS.map(emitSgd),
   ];
   funcs.forEach((f, i) => {
     if (f.name !== KERNEL_NAMES[i]) throw new Error(`wasm kernel module: function ${i} is ${f.name}, expected ${KERNEL_NAMES[i]}`);

@@ -1,0 +1,109 @@
+import type { Backend } from '../../backend.js';
+import { runOp } from '../../autodiff/op.js';
+import { engine, noGrad } from '../../engine.js';
+import { sizeOf } from '../../shape.js';
+import type { Storage, StorageStructure, Tensor } from '../../tensor.js';
+
+/**
+ * The structure a k-WTA leaves on its output, carried by the output's Storage (so reshape,
+ * flatten and detach keep it, and every other op, making new storage, drops it):
+ *  - topkMask's mask is an ExactKMask: exactly k set in each row of its last axis;
+ *  - where(mask, a, 0) with such a mask (the k-WTA itself, and the k-WTA's backward rule on the
+ *    gradient) is Winners: zero outside the mask. Its sparse rows, the winners' indices and
+ *    values, are extracted on first use (the `winners` kernel) and kept with the storage.
+ * A layer reads them through `winnersOf(x)` when its view of x has one row per mask row.
+ */
+
+/** Is the sparse path possible at all here? (Else no structure is kept: nothing to hold, nothing to pay.) */
+export function sparsePathOn(backend: Backend): boolean {
+  const mode = engine.sparsePath;
+  return mode === 'always' || (mode === 'auto' && backend.sparseRates !== undefined);
+}
+
+export class ExactKMask implements StorageStructure {
+  readonly kind = 'exactK';
+  constructor(readonly k: number, readonly rows: number, readonly cols: number) {}
+  release(): void {}
+}
+
+/** Sparse rows on the backend (backend.ts: rowPtr, indices, values). */
+export interface SparseTensors {
+  rowPtr: Tensor;
+  indices: Tensor;
+  values: Tensor;
+}
+
+/** A tensor on `storage` owned by a structure: outside every tidy scope, disposed by `release`. */
+function held(storage: Storage, shape: number[], dtype: Tensor['dtype']): Tensor {
+  storage.refs++;
+  const t = engine.makeTensor(storage, shape, dtype);
+  engine.keep(t);
+  return t;
+}
+
+export class Winners implements StorageStructure {
+  readonly kind = 'winners';
+  private rowsCache: SparseTensors | null = null;
+  private released = false;
+
+  constructor(readonly k: number, readonly rows: number, readonly cols: number, private readonly mask: Tensor) {}
+
+  /** The mask's storage: a rule compares it with a where node's condition. */
+  get maskStorage(): Storage {
+    return this.mask.storage;
+  }
+
+  /** The entries of `storage` (this structure's own) at the winners, extracted once. */
+  entries(storage: Storage, dtype: Tensor['dtype']): SparseTensors {
+    if (this.rowsCache) return this.rowsCache;
+    const rows = noGrad(() => {
+      const x = held(storage, [this.rows, this.cols], dtype);
+      try {
+        return runOp('winners', [x, this.mask], { k: this.k });
+      } finally {
+        x.dispose();
+      }
+    });
+    for (const t of rows) engine.keep(t);
+    const [rowPtr, indices, values] = rows;
+    return (this.rowsCache = { rowPtr, indices, values });
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.mask.dispose();
+    if (this.rowsCache) for (const t of Object.values(this.rowsCache)) t.dispose();
+    this.rowsCache = null;
+  }
+}
+
+/** topkMask's output: exactly k winners in each row of its last axis. */
+export function markExactK(mask: Tensor, k: number): void {
+  if (!sparsePathOn(mask.storage.backend) || mask.storage.structure) return;
+  const cols = mask.shape[mask.rank - 1];
+  mask.storage.structure = new ExactKMask(k, cols === 0 ? 0 : mask.size / cols, cols);
+}
+
+/**
+ * `out` = where(cond, a, 0): when cond is an exact-k mask of out's own size, out is zero outside
+ * its winners. (`bIsZero`: the caller passed the number 0 as b.)
+ */
+export function markWinners(out: Tensor, cond: Tensor, a: Tensor, bIsZero: boolean): void {
+  const mask = cond.storage.structure;
+  if (!bIsZero || !(mask instanceof ExactKMask) || out.storage.structure) return;
+  if (a.size !== cond.size || out.size !== cond.size || sizeOf(cond.shape) !== mask.rows * mask.cols) return;
+  out.storage.structure = new Winners(mask.k, mask.rows, mask.cols, held(cond.storage, [mask.rows, mask.cols], 'bool'));
+}
+
+/** The winners x carries, when x viewed as [x.shape[0], the rest] is one row per mask row; else null. */
+export function winnersOf(x: Tensor): Winners | null {
+  const s = x.storage.structure;
+  if (!(s instanceof Winners) || x.rank < 2 || x.shape[0] !== s.rows || x.size !== s.rows * s.cols) return null;
+  return s;
+}
+
+/** x's winners as sparse rows (extracted on first use), or null when x carries none. */
+export function sparseRowsOf(x: Tensor): SparseTensors | null {
+  return winnersOf(x)?.entries(x.storage, x.dtype) ?? null;
+}

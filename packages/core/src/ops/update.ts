@@ -1,0 +1,40 @@
+import { runOp } from '../autodiff/op.js';
+import type { SgdAttrs } from '../backend.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { checkAlive, checkFloat, checkSameDType } from './util.js';
+
+export interface SgdUpdateOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * One step of PyTorch's SGD on one parameter, in a single pass over memory (the `sgdUpdate`
+ * kernel): returns the new parameter and, with momentum, the new momentum buffer (pass the
+ * previous one, or null on the first step). Bit for bit what the same update written with
+ * add/mul/sub gives; no gradient is recorded. What @kwta/optim's SGD runs.
+ */
+export function sgdUpdate(param: Tensor, grad: Tensor, buffer: Tensor | null, opts: SgdUpdateOptions): { param: Tensor; buffer: Tensor | null } {
+  const attrs: SgdAttrs = {
+    lr: opts.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false,
+  };
+  for (const key of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) {
+    const v = attrs[key];
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new ValueError(`sgdUpdate: ${key} must be a finite number >= 0, got ${v}`);
+  }
+  const operands = buffer && attrs.momentum !== 0 ? [param, grad, buffer] : [param, grad];
+  checkAlive('sgdUpdate', ...operands);
+  checkFloat('sgdUpdate', param, 'param');
+  for (const [name, t] of [['grad', grad], ['buffer', operands[2]]] as const) {
+    if (!t) continue;
+    checkSameDType('sgdUpdate', param, t);
+    if (!shapesEqual(t.shape, param.shape)) throw new ShapeError(`sgdUpdate: ${name} ${t.describe()} does not match param ${param.describe()}`);
+  }
+  const [p, b] = runOp('sgdUpdate', operands, attrs);
+  return { param: p, buffer: b ?? null };
+}

@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  Generator, ValueError, getSparsePath, gradients, kWinners, kwtaStraightThrough, memory, profileKernels, setSparsePath, tensor, tidy,
+  valueAndGrad, withSparsePath, type SparsePathMode, type Tensor,
+} from '../src/index.js';
+import * as ops from '../src/ops/index.js';
+import { withBackend } from '../src/testing/index.js';
+import { BACKENDS } from './backends.js';
+import { F32_TOL, FC, ROW_KINDS, kOf, relError, rows, type RowKind } from './sparse-cases.js';
+
+// The sparse path through the ops (docs/sparse.md): a network of k-WTAs feeding convolutions and
+// linear layers gives the dense path's values and gradients (float32 summation order aside)
+// with the sparse kernels on, on every backend; the structure lives and dies with the storage.
+
+const SPARSE_KERNELS = [
+  'winners', 'sparseConv2d', 'sparseConv2dBackwardFilter', 'sparseConv2dBackwardInput', 'sparseLinear', 'sparseLinearWeightGrad', 'sparseLinearInputGrad',
+];
+
+interface Net {
+  N: number; C: number; H: number; W: number; F: number; K: number; stride: number; pad: number; dil: number;
+  hidden: number; g1: number; g2: number; g3: number; kinds: RowKind[]; seed: number;
+}
+
+const net: fc.Arbitrary<Net> = fc.record({
+  N: fc.integer({ min: 1, max: 5 }), C: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 3, max: 8 }), W: fc.integer({ min: 3, max: 8 }),
+  F: fc.integer({ min: 1, max: 5 }), K: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 3 }), pad: fc.integer({ min: 0, max: 2 }),
+  dil: fc.integer({ min: 1, max: 2 }), hidden: fc.integer({ min: 1, max: 40 }),
+  g1: fc.double({ min: 0.02, max: 1, noNaN: true }), g2: fc.double({ min: 0.02, max: 1, noNaN: true }), g3: fc.double({ min: 0.02, max: 1, noNaN: true }),
+  kinds: fc.array(fc.constantFrom<RowKind>(...ROW_KINDS), { minLength: 1, maxLength: 4 }), seed: fc.integer(),
+}).filter((n) => n.H + 2 * n.pad >= n.dil * (n.K - 1) + 1 && n.W + 2 * n.pad >= n.dil * (n.K - 1) + 1);
+
+/** kWTA → conv → kWTA → flatten → linear → kWTA → linear, and sum(R ⊙ out): value and gradients for x and the three weights. */
+function runNet(n: Net, mode: SparsePathMode): { outputs: Float32Array[]; kernels: Set<string> } {
+  return tidy(() => runNetIn(n, mode));
+}
+
+function runNetIn(n: Net, mode: SparsePathMode) {
+  const gen = new Generator(n.seed);
+  const D = n.C * n.H * n.W;
+  const x = tensor(rows(gen, n.N, D, n.kinds, 'float32'), [n.N, n.C, n.H, n.W]);
+  const w1 = tensor(rows(gen, n.F, n.C * n.K * n.K, ['random'], 'float32'), [n.F, n.C, n.K, n.K]);
+  const conv = (t: Tensor, w: Tensor) => ops.conv2d(t, w, { stride: n.stride, padding: n.pad, dilation: n.dil });
+  const flat = ops.flatten(conv(ops.zeros([1, n.C, n.H, n.W]), w1)).shape[1];
+  const w2 = tensor(rows(gen, n.hidden, flat, ['random'], 'float32'), [n.hidden, flat]);
+  const w3 = tensor(rows(gen, 3, n.hidden, ['random'], 'float32'), [3, n.hidden]);
+  const r = tensor(rows(gen, n.N, 3, ['random'], 'float32'), [n.N, 3]);
+  const f = (a: Tensor, c1: Tensor, l1: Tensor, l2: Tensor) => {
+    const h1 = kWinners(a, kOf(n.g1, D));
+    const h2 = kWinners(conv(h1, c1), kOf(n.g2, flat));
+    const h3 = kWinners(ops.matmul(ops.flatten(h2), l1, { transposeB: true }), kOf(n.g3, n.hidden));
+    return ops.sum(ops.mul(ops.matmul(h3, l2, { transposeB: true }), r));
+  };
+  return withSparsePath(mode, () => {
+    const p = profileKernels(() => tidy(() => {
+      const { value, grads } = valueAndGrad(f)(x, w1, w2, w3);
+      return [value, ...grads].map((t) => Float32Array.from(t.dataSync()));
+    }));
+    return { outputs: p.result, kernels: new Set(p.kernels.map((k) => k.kernel as string)) };
+  });
+}
+
+describe.each(BACKENDS)('sparse path vs dense path: %s', (_label, make) => {
+  const backend = make();
+  afterAll(() => backend.dispose?.());
+
+  it('a k-WTA CNN: the same value and gradients (normwise 1e-5) over shapes, gammas, strides, padding, dilation and ties', () => withBackend(backend, () => {
+    fc.assert(fc.property(net, (n) => {
+      const dense = runNet(n, 'off'), sparse = runNet(n, 'always');
+      expect(SPARSE_KERNELS.filter((k) => dense.kernels.has(k))).toEqual([]);
+      expect(SPARSE_KERNELS.filter((k) => !sparse.kernels.has(k))).toEqual([]);
+      dense.outputs.forEach((want, i) => expect(relError(sparse.outputs[i], want), `output ${i}`).toBeLessThanOrEqual(F32_TOL));
+    }), { ...FC, numRuns: 30 });
+  }));
+
+  it('structure costs nothing after it is freed: memory flat over repeated sparse steps', () => withBackend(backend, () => {
+    const n: Net = { N: 3, C: 2, H: 6, W: 6, F: 3, K: 3, stride: 1, pad: 1, dil: 1, hidden: 12, g1: 0.2, g2: 0.3, g3: 0.25, kinds: ['random'], seed: 3 };
+    runNet(n, 'always');
+    const start = memory();
+    for (let i = 0; i < 5; i++) runNet(n, 'always');
+    expect(memory()).toEqual(start);
+  }));
+});
+
+describe('the input gradient at the winners only is used only where it is exact', () => {
+  const setup = () => {
+    const gen = new Generator(9);
+    const x = tensor(rows(gen, 4, 20, ['random'], 'float32'), [4, 20]);
+    const w = tensor(rows(gen, 6, 20, ['random'], 'float32'), [6, 20]);
+    const s = tensor(rows(gen, 4, 6, ['random'], 'float32'), [4, 6]);
+    return { x, w, s, layer: (h: Tensor) => ops.sum(ops.where(ops.topkMask(s, 3), ops.matmul(h, w, { transposeB: true }), 0)) };
+  };
+
+  it('a k-WTA output requested as a gradient target gets its full gradient', () => {
+    const { x, layer } = setup();
+    const grad = (mode: SparsePathMode) => withSparsePath(mode, () => tidy(() => {
+      const xr = x.detach().requireGrad();
+      const h = kWinners(xr, 5);
+      const p = profileKernels(() => gradients(layer(h), [h, xr]));
+      return { g: p.result.map((t) => Array.from(t.dataSync())), kernels: p.kernels.map((k) => k.kernel as string) };
+    }));
+    const dense = grad('off'), sparse = grad('always');
+    expect(sparse.kernels).toContain('sparseLinear');
+    expect(sparse.kernels).not.toContain('sparseLinearInputGrad');
+    // dL/dh is dense (non-zero off the winners too); dL/dx is it masked.
+    expect(dense.g[0].filter((v) => v !== 0).length).toBeGreaterThan(4 * 5);
+    dense.g.forEach((want, i) => expect(relError(sparse.g[i], want)).toBeLessThanOrEqual(1e-6));
+  });
+
+  it('a detached k-WTA output used as a leaf gets its full .grad', () => {
+    const { x, layer } = setup();
+    const grad = (mode: SparsePathMode) => withSparsePath(mode, () => tidy(() => {
+      const leaf = kWinners(x, 5).detach().requireGrad();
+      layer(leaf).backward();
+      const g = Array.from(leaf.grad!.dataSync());
+      leaf.zeroGrad();
+      return g;
+    }));
+    expect(withSparsePath('always', () => tidy(() => kWinners(x, 5).detach().storage.structure?.kind))).toBe('winners');
+    const dense = grad('off');
+    expect(dense.filter((v) => v !== 0).length).toBeGreaterThan(4 * 5);
+    expect(relError(grad('always'), dense)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('structure on storage', () => {
+  it('survives reshape, flatten and detach; other ops drop it; assign does not leave stale winners', () => withSparsePath('always', () => tidy(() => {
+    const x = ops.randn([2, 3, 4, 4], new Generator(1));
+    const h = kWinners(x, 7);
+    for (const view of [h, ops.flatten(h), ops.reshape(h, [2, 48]), h.detach()]) expect(view.storage.structure?.kind).toBe('winners');
+    for (const other of [ops.mul(h, 1), ops.relu(h), ops.add(h, 0)]) expect(other.storage.structure).toBeUndefined();
+    const p = ops.zeros([2, 3, 4, 4]);
+    p.assign(ops.mul(h, 2));
+    expect(p.storage.structure).toBeUndefined();
+  })));
+
+  it('is not kept when the sparse path is off or the backend has no rates (the CPU backend in auto)', () => {
+    const x = ops.randn([2, 10], new Generator(2));
+    expect(getSparsePath()).toBe('auto');
+    for (const mode of ['off', 'auto'] as const) expect(withSparsePath(mode, () => tidy(() => kWinners(x, 3).storage.structure))).toBeUndefined();
+    x.dispose();
+  });
+
+  it('the BPDA surrogate stays dense: kwtaStraightThrough\'s output carries no winners', () => withSparsePath('always', () => tidy(() => {
+    const x = ops.randn([2, 10], new Generator(3)).requireGrad();
+    expect(kwtaStraightThrough(x, 3).storage.structure).toBeUndefined();
+  })));
+
+  it('setSparsePath refuses an unknown mode and withSparsePath restores the mode on throw', () => {
+    expect(() => setSparsePath('sometimes' as SparsePathMode)).toThrow(ValueError);
+    expect(() => withSparsePath('off', () => { throw new Error('inside'); })).toThrow('inside');
+    expect(getSparsePath()).toBe('auto');
+  });
+});
