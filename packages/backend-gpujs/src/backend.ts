@@ -9,6 +9,7 @@ import { CPU_FAMILY, createGpu, type GpuJsMode, type WebGLContext } from './mode
 import { EXACT_INDEX_LIMIT, textureCapacity } from './split/capacity.js';
 import type { Segment } from './split/paged.js';
 import { Splitter } from './split/runner.js';
+import { isHostKernel, type DeviceKernelName } from './kernels/host.js';
 
 export interface GpuJsBackendOptions {
   /** The gpu.js mode; required, because gpu.js's own default depends on whether a display exists. */
@@ -140,7 +141,7 @@ export class GpuJsBackend implements Backend {
     if (this.runsOnHost(kernel, inputs, attrs)) return this.runOnHost(kernel, inputs, attrs);
     this.device.checkAlive(`kernel ${kernel}`);
     const paged = inputs.map((t, i) => ({ segs: datas[i].stored!.segs, shape: [...t.shape], dtype: t.dtype }));
-    const outs = this.splitter.run(kernel, paged, attrs);
+    const outs = this.splitter.run(kernel as DeviceKernelName, paged, attrs as KernelAttrs[DeviceKernelName]);
     if (this.strict && this.device.fallbacks.length) {
       outs.forEach((o) => o.segs.forEach((s) => this.device.release(s.buf)));
       throw new BackendError(`gpujs backend: strict mode "${this.mode}", but gpu.js ran ${this.device.fallbacks.join(', ')} on another backend`);
@@ -212,12 +213,14 @@ export class GpuJsBackend implements Backend {
   }
 
   /**
-   * float64 anywhere, empty tensors (gpu.js cannot launch zero threads) and, in 'host' selection,
-   * top-k run through the CPU backend's kernels on host copies.
+   * float64 anywhere, empty tensors (gpu.js cannot launch zero threads), the sparse kernels
+   * (kernels/host.ts) and, in 'host' selection, top-k run through the CPU backend's kernels on
+   * host copies.
    */
   private runsOnHost(kernel: KernelName, inputs: readonly TensorInfo[], attrs: unknown): boolean {
     if (inputs.some((t) => t.dtype === 'float64' || sizeOf(t.shape) === 0)) return true;
     if (kernel === 'cast' && (attrs as KernelAttrs['cast']).dtype === 'float64') return true;
+    if (isHostKernel(kernel)) return true;
     return (kernel === 'topk' || kernel === 'topkMask') && this.selection === 'host';
   }
 

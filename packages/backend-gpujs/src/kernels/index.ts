@@ -1,4 +1,4 @@
-import type { KernelAttrs, KernelName } from '@kwta/core';
+import type { KernelAttrs } from '@kwta/core';
 import type { Device } from '../device.js';
 import { binary, cast, compare, unary, where } from './elementwise.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput, matmul } from './linalg.js';
@@ -7,11 +7,14 @@ import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './po
 import { argReduce, reduce } from './reduce.js';
 import { radixTopkIndices, radixTopkMask } from './select.js';
 import type { DevTensor } from './types.js';
+import type { DeviceKernelName } from './host.js';
+import { sgdUpdate } from './update.js';
 
-export type DeviceKernel<K extends KernelName> = (device: Device, inputs: DevTensor[], attrs: KernelAttrs[K]) => DevTensor[];
+export type DeviceKernel<K extends DeviceKernelName> = (device: Device, inputs: DevTensor[], attrs: KernelAttrs[K]) => DevTensor[];
 
-/** One gpu.js implementation per core kernel; forgetting one is a type error. */
-export const deviceKernels: { [K in KernelName]: DeviceKernel<K> } = {
+/** One gpu.js implementation per core kernel but the host ones (host.ts); forgetting one is a type error. */
+export const deviceKernels: { [K in DeviceKernelName]: DeviceKernel<K> } = {
+  sgdUpdate,
   unary, binary, compare, where, cast, reduce, argReduce, matmul,
   conv2d, conv2dBackwardInput, conv2dBackwardFilter,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,

@@ -1,10 +1,11 @@
-import { BackendError, fmtShape, type KernelAttrs, type KernelName } from '@kwta/core';
+import { BackendError, fmtShape, type KernelAttrs } from '@kwta/core';
+import type { DeviceKernelName } from '../kernels/host.js';
 import { sizeOf } from '../kernels/codegen.js';
 import type { SplitContext } from './api.js';
 import { boxShape, joined, type Box, type Paged } from './paged.js';
 
 /** One output box's launch: the box of each input it reads (null: not read) and its attrs. */
-export interface Piece<K extends KernelName> {
+export interface Piece<K extends DeviceKernelName> {
   boxes: (Box | null)[];
   attrs: KernelAttrs[K];
 }
@@ -13,7 +14,7 @@ export interface Piece<K extends KernelName> {
  * How a kernel's output grid may be cut. A box fixes the output axes before `axis`, takes a
  * range of `axis` and spans the rest, so boxes taken in order are consecutive runs of the output.
  */
-export interface GridSpec<K extends KernelName> {
+export interface GridSpec<K extends DeviceKernelName> {
   /** Deepest output axis that may be cut (-1: none). */
   depth: number;
   /** What computing `box` (cut at `axis`) reads; `{ fill }` for a box that is constant. */
@@ -68,7 +69,7 @@ function cuts(shape: readonly number[], depth: number, fits: (box: Box, axis: nu
  * Split a launch of `kernel` along its output grid: each box runs as its own (fitting) launch
  * on the regions of the inputs it reads, and the results are the consecutive pages of the output.
  */
-export function gridSplit<K extends KernelName>(ctx: SplitContext, kernel: K, inputs: Paged[], outShapes: number[][], spec: GridSpec<K>): Paged[] {
+export function gridSplit<K extends DeviceKernelName>(ctx: SplitContext, kernel: K, inputs: Paged[], outShapes: number[][], spec: GridSpec<K>): Paged[] {
   const fits = (box: Box, axis: number): boolean => {
     const p = spec.piece(box, axis);
     if ('fill' in p) return sizeOf(boxShape(box)) <= ctx.capacity;

@@ -57,3 +57,10 @@ export const elementwiseRules: { [K in Elementwise]: SplitRule<K> } = {
   compare: elementwiseRule('compare'),
   where: elementwiseRule('where'),
 };
+
+/** sgdUpdate: every operand and result has the parameter's size, so cut all of them flat at the same places. */
+export const sgdUpdateRule: SplitRule<'sgdUpdate'> = (ctx, inputs, attrs) => {
+  const shape = inputs[0].shape, n = sizeOf(shape);
+  const pieces = flatCuts(inputs, n, ctx.capacity).map(([s, e]) => ctx.run('sgdUpdate', inputs.map((t) => view(t, s, [e - s])), attrs));
+  return pieces[0].map((_, o) => joined(pieces.map((p) => p[o]), shape, inputs[0].dtype));
+};

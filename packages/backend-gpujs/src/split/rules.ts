@@ -1,7 +1,7 @@
-import type { KernelName } from '@kwta/core';
+import type { DeviceKernelName } from '../kernels/host.js';
 import type { SplitRule } from './api.js';
 import { conv2dBackwardFilterRule, conv2dBackwardInputRule, conv2dRule, planeRule } from './rules-conv.js';
-import { elementwiseRules } from './rules-elementwise.js';
+import { elementwiseRules, sgdUpdateRule } from './rules-elementwise.js';
 import { concatRule, gatherRule, padRule, scatterAddRule, scatterAlongRule, sliceRule, takeAlongRule, transposeRule } from './rules-layout.js';
 import { matmulRule } from './rules-matmul.js';
 import { argReduceRule, reduceRule } from './rules-reduce.js';
@@ -13,7 +13,7 @@ export type { SplitContext } from './api.js';
  * How each kernel is cut when one launch would exceed the device's texture capacity. Every
  * kernel has a rule; forgetting one is a type error.
  */
-export const splitRules: { [K in KernelName]: SplitRule<K> } = {
+export const splitRules: { [K in DeviceKernelName]: SplitRule<K> } = {
   ...elementwiseRules,
   reduce: reduceRule,
   argReduce: argReduceRule,
@@ -35,4 +35,5 @@ export const splitRules: { [K in KernelName]: SplitRule<K> } = {
   scatterAlong: scatterAlongRule,
   topk: selectRule('topk'),
   topkMask: selectRule('topkMask'),
+  sgdUpdate: sgdUpdateRule,
 };

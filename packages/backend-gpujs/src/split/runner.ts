@@ -1,3 +1,4 @@
+import type { DeviceKernelName } from '../kernels/host.js';
 import { BackendError, runReferenceKernel, fmtShape, type BinaryOp, type DType, type KernelAttrs, type KernelName, type TypedArray } from '@kwta/core';
 import type { Device, DeviceBuffer } from '../device.js';
 import { deviceKernels } from '../kernels/index.js';
@@ -8,7 +9,7 @@ import { outputShapes } from './shapes.js';
 import { splitRules, type SplitContext } from './rules.js';
 
 /** Device temporaries a kernel makes beyond its operands and results (only the filter gradient's partial sums). */
-function tempElements<K extends KernelName>(kernel: K, inputs: readonly number[][], outs: readonly number[][]): number {
+function tempElements<K extends DeviceKernelName>(kernel: K, inputs: readonly number[][], outs: readonly number[][]): number {
   return kernel === 'conv2dBackwardFilter' ? sizeOf(outs[0]) * inputs[0][0] : 0;
 }
 
@@ -29,7 +30,7 @@ export class Splitter implements SplitContext {
 
   constructor(readonly device: Device, readonly capacity: number) {}
 
-  run<K extends KernelName>(kernel: K, inputs: Paged[], attrs: KernelAttrs[K]): Paged[] {
+  run<K extends DeviceKernelName>(kernel: K, inputs: Paged[], attrs: KernelAttrs[K]): Paged[] {
     const top = this.depth === 0;
     this.depth++;
     try {
@@ -45,7 +46,7 @@ export class Splitter implements SplitContext {
   }
 
   /** Does one launch of `kernel` keep every operand, result and temporary within capacity? */
-  fits<K extends KernelName>(kernel: K, inShapes: readonly number[][], attrs: KernelAttrs[K]): boolean {
+  fits<K extends DeviceKernelName>(kernel: K, inShapes: readonly number[][], attrs: KernelAttrs[K]): boolean {
     const outs = (outputShapes[kernel] as (s: readonly number[][], a: KernelAttrs[K]) => number[][])(inShapes, attrs);
     const cap = this.capacity;
     return inShapes.every((s) => sizeOf(s) <= cap) && outs.every((s) => sizeOf(s) <= cap) && tempElements(kernel, inShapes, outs) <= cap;
@@ -102,7 +103,7 @@ export class Splitter implements SplitContext {
     return out;
   }
 
-  private plan<K extends KernelName>(kernel: K, inputs: Paged[], attrs: KernelAttrs[K]): Paged[] {
+  private plan<K extends DeviceKernelName>(kernel: K, inputs: Paged[], attrs: KernelAttrs[K]): Paged[] {
     if (this.fits(kernel, inputs.map((t) => t.shape), attrs)) return this.leaf(kernel, inputs, attrs);
     const rule = splitRules[kernel] as (c: SplitContext, i: Paged[], a: KernelAttrs[K]) => Paged[];
     this.cutLaunches++;
@@ -110,7 +111,7 @@ export class Splitter implements SplitContext {
   }
 
   /** One launch: operands spanning several pages are first gathered into one buffer. */
-  private leaf<K extends KernelName>(kernel: K, inputs: Paged[], attrs: KernelAttrs[K]): Paged[] {
+  private leaf<K extends DeviceKernelName>(kernel: K, inputs: Paged[], attrs: KernelAttrs[K]): Paged[] {
     const gathered: Paged[] = [];
     const args: DevTensor[] = inputs.map((t) => {
       if (t.segs.length === 1) return { buf: t.segs[0].buf, offset: t.segs[0].offset, shape: t.shape, dtype: t.dtype };

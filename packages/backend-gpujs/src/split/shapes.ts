@@ -1,5 +1,6 @@
 import { convOutSize, type KernelAttrs, type KernelName } from '@kwta/core';
 import { broadcastShape } from '../kernels/elementwise.js';
+import type { DeviceKernelName } from '../kernels/host.js';
 
 type ShapeRule<K extends KernelName> = (inputs: readonly number[][], attrs: KernelAttrs[K]) => number[][];
 
@@ -27,7 +28,7 @@ function matmul([a, b]: readonly number[][], t: KernelAttrs['matmul']): number[]
  * Output shapes of every kernel from its input shapes and attributes, so a launch can be
  * planned (does it fit? how to cut it?) before anything runs. Forgetting a kernel is a type error.
  */
-export const outputShapes: { [K in KernelName]: ShapeRule<K> } = {
+export const outputShapes: { [K in DeviceKernelName]: ShapeRule<K> } = {
   unary: same, cast: same, binary: broadcast, compare: broadcast, where: broadcast,
   reduce: ([x], { axes }) => [x.filter((_, d) => !axes.includes(d))],
   argReduce: ([x], { axis }) => [x.filter((_, d) => d !== axis)],
@@ -49,4 +50,5 @@ export const outputShapes: { [K in KernelName]: ShapeRule<K> } = {
   scatterAlong: ([dy], { size }) => [[...dy.slice(0, -1), size]],
   topk: ([x], { k }) => [[...x.slice(0, -1), k]],
   topkMask: same,
+  sgdUpdate: ([p], { momentum }) => (momentum !== 0 ? [[...p], [...p]] : [[...p]]),
 };
