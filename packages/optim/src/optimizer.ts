@@ -78,6 +78,20 @@ export abstract class Optimizer {
     return copy;
   }
 
+  /**
+   * Make the freshly computed `value` state buffer `name`: it is kept (not copied), so it must
+   * be a new tensor nothing else holds (a kernel's output), unlike `setBuffer`'s argument.
+   */
+  protected adoptBuffer(state: ParamState, name: string, value: Tensor): Tensor {
+    const existing = state.buffers.get(name);
+    if (existing) {
+      existing.assign(value);
+      return existing;
+    }
+    state.buffers.set(name, value.keep());
+    return value;
+  }
+
   stateDict(): OptimizerStateDict {
     const tensors = new Map<string, Tensor>();
     this.state.forEach((s, i) => {

@@ -1,4 +1,4 @@
-import { ValueError, add, mul, sub, type Tensor } from '@kwta/core';
+import { ValueError, sgdUpdate, type Tensor } from '@kwta/core';
 import { Optimizer, checkNonNegative, type ParamState } from './optimizer.js';
 
 export interface SGDOptions {
@@ -15,6 +15,7 @@ export interface SGDOptions {
  *   b ← g on the first step, else momentum·b + (1 − dampening)·g
  *   g ← g + momentum·b (Nesterov) or b
  *   p ← p − lr·g
+ * in one pass over each parameter (core's fused `sgdUpdate`, bit for bit these ops one by one).
  */
 export class SGD extends Optimizer {
   momentum: number;
@@ -37,13 +38,12 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState): Tensor {
-    let g = this.weightDecay !== 0 ? add(grad, mul(p, this.weightDecay)) : grad;
-    if (this.momentum !== 0) {
-      const prev = state.buffers.get('momentum_buffer');
-      const buf = this.setBuffer(state, 'momentum_buffer', prev ? add(mul(prev, this.momentum), mul(g, 1 - this.dampening)) : g);
-      g = this.nesterov ? add(g, mul(buf, this.momentum)) : buf;
-    }
-    return sub(p, mul(g, this.lr));
+    const prev = state.buffers.get('momentum_buffer') ?? null;
+    const { param, buffer } = sgdUpdate(p, grad, prev, {
+      lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov,
+    });
+    if (buffer) this.adoptBuffer(state, 'momentum_buffer', buffer);
+    return param;
   }
 
   protected hyper(): Record<string, number | boolean> {
