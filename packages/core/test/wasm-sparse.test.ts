@@ -175,3 +175,65 @@ for (const [label, opts] of WASM_CONFIGS) {
     });
   });
 }
+
+describe('wasm sparse kernels through the backend\'s kernel table', () => {
+  const backend = new WasmBackend({ threads: 2, minParallelFlops: 0 });
+  afterAll(() => backend.dispose());
+  const upload = (values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo => {
+    const dataId = backend.alloc(dtype, values.length);
+    backend.write(dataId, values);
+    return { dataId, shape, dtype };
+  };
+
+  it('rows the winners kernel made are read in place; rows written from outside are checked first', () => {
+    const N = 3, D = 40, k = 4, out = 5;
+    const x = upload(rows32(new Generator(4), N, D, ['random']), [N, D], 'float32');
+    const w = upload(rows32(new Generator(5), out, D, ['random']), [out, D], 'float32');
+    const [mask] = backend.run('topkMask', [x], { k });
+    const [rowPtr, indices, values] = backend.run('winners', [x, mask], { k });
+    const ctx = wasmContext(backend);
+    for (const t of [rowPtr, indices, values]) expect(ctx.store.record(t.dataId).addr).toBeGreaterThanOrEqual(0);
+    const [y] = backend.run('sparseLinear', [x, w, rowPtr, indices, values], {});
+    const want = kwta(backend.read(x.dataId) as Float32Array, N, D, k).dense;
+    expect(relError(backend.read(y.dataId) as Float32Array, denseMatmul(want, [N, D], backend.read(w.dataId) as Float32Array, [out, D], false, true))).toBeLessThanOrEqual(F32_TOL);
+    // Once written by the caller, the indices are no longer the winners kernel's: an index past the row is refused, not read.
+    const bad = Int32Array.from(backend.read(indices.dataId) as Int32Array);
+    bad[bad.length - 1] = D + 7;
+    backend.write(indices.dataId, bad);
+    expect(() => backend.run('sparseLinear', [x, w, rowPtr, indices, values], {})).toThrow(/sparseLinear: x row 2 has index 47/);
+    // Rows from another source (here: int32 tensors uploaded directly) are checked too.
+    const foreign = upload(Int32Array.of(0, 1, 2, 50), [4], 'int32');
+    expect(() => backend.run('sparseLinear', [x, w, rowPtr, foreign, values], {})).toThrow(/sparseLinear: x has 12 entries by its rowPtr, but 4 indices/);
+    for (const t of [x, w, mask, rowPtr, indices, values, y, foreign]) backend.free(t.dataId);
+  });
+});
+
+describe('a 4-thread pool (more threads than images): per-thread scratch for every thread', () => {
+  const backend = new WasmBackend({ threads: 4, minParallelFlops: 0 });
+  afterAll(() => backend.dispose());
+
+  it('dense and sparse convolutions of a 2-image batch match the CPU kernels', async () => {
+    await backend.ready;
+    const ctx = wasmContext(backend);
+    const c = { N: 2, C: 3, H: 9, W: 9, F: 8, KH: 3, KW: 3, attrs: { stride: [2, 2] as [number, number], pad: [1, 1] as [number, number], dilation: [1, 1] as [number, number] } };
+    const D = c.C * c.H * c.W, [OH, OW] = convOutputSize(c);
+    for (let trial = 0; trial < 20; trial++) {
+      const gen = new Generator(trial);
+      const xRaw = rows32(gen, c.N, D, ['random']);
+      const x = kwta(xRaw, c.N, D, 30);
+      const w = rows32(gen, c.F, c.C * 9, ['random']), dy = rows32(gen, c.N, c.F * OH * OW, ['random']);
+      const want = denseConv(c, x.dense, w, dy);
+      const put = (v: Float32Array, shape: number[]) => { const d = backend.alloc('float32', v.length); backend.write(d, v); return { dataId: d, shape, dtype: 'float32' as const }; };
+      const xi = put(x.dense as Float32Array, [c.N, c.C, c.H, c.W]), wi = put(w, [c.F, c.C, 3, 3]), dyi = put(dy, [c.N, c.F, OH, OW]);
+      const [y] = backend.run('conv2d', [xi, wi], c.attrs);
+      expect(relError(backend.read(y.dataId) as Float32Array, want.y)).toBeLessThanOrEqual(F32_TOL);
+      const xs = extractWinnersWasm(ctx, ctx.store.operand(xi.dataId), { values: x.mask, addr: -1 }, c.N, D, 30);
+      const ys = sparseConv2dWasm(ctx, xs, xi.shape, ctx.store.operand(wi.dataId), wi.shape, c.attrs);
+      expect(relError(backend.read(ys.dataId) as Float32Array, want.y)).toBeLessThanOrEqual(F32_TOL);
+      const dx = sparseConv2dBackwardInputWasm(ctx, ctx.store.operand(dyi.dataId), ctx.store.operand(wi.dataId), wi.shape, xs, xi.shape, c.attrs);
+      expect(relError(backend.read(dx.dataId) as Float32Array, masked(want.dx, x.mask))).toBeLessThanOrEqual(F32_TOL);
+      for (const t of [xi, wi, dyi, y, ys, dx]) backend.free(t.dataId);
+      xs.release();
+    }
+  });
+});
