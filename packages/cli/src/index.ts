@@ -3,7 +3,7 @@ export { runEval, evalOutput, isShard, type EvalCommandOptions, type EvalSetting
 export { formatEvalTable } from './commands/eval-table.js';
 export { runReport, verdicts, readEval, joinShards } from './commands/report.js';
 export { runReproduce, type ReproduceOptions } from './commands/reproduce.js';
-export { benchActivations, benchTrainingStep, formatBench, formatProfile, profileTrainingStep, ACTIVATION_SHAPES, type BenchRow } from './commands/bench.js';
+export { benchActivations, benchTrainingStep, firstMnistBatch, formatBench, formatProfile, profileTrainingStep, ACTIVATION_SHAPES, BENCH_HIDDEN, type BenchRow } from './commands/bench.js';
 export { buildAttacks, attackList, parseTargets, ATTACK_CHOICES, DEFAULT_ATTACK_SETTINGS, type CliAttackSettings } from './attacks.js';
 export { CliError, parseNumber, parsePositiveInt } from './spec.js';
 export { progressBar, progressBars, type Bar } from './progress.js';

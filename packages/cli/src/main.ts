@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { KwtaError } from '@kwta/core';
+import { KwtaError, setSparsePath, type SparsePathMode } from '@kwta/core';
 import { DATASET_HELP, EXPERIMENTS, runExperiment, runTrain } from '@kwta/experiments/node';
 import { MODEL_NAMES, activationSyntax } from '@kwta/nn';
 import { AUTOATTACK_VERSIONS, NORMS, parseShard } from '@kwta/attacks';
 import { ATTACK_CHOICES, DEFAULT_ATTACK_SETTINGS, attackList, parseNorm, parseTargets, parseVersion } from './attacks.js';
 import { BACKENDS, useBackend } from './backend-choice.js';
-import { benchActivations, benchTrainingStep, firstMnistBatch, formatBench, formatProfile, profileTrainingStep } from './commands/bench.js';
+import { BENCH_HIDDEN, benchActivations, benchTrainingStep, firstMnistBatch, formatBench, formatProfile, profileTrainingStep } from './commands/bench.js';
 import { evalOutput, isShard, runEval } from './commands/eval.js';
 import { formatEvalTable } from './commands/eval-table.js';
 import { runReport } from './commands/report.js';
@@ -198,21 +198,29 @@ program.command('report')
   });
 
 program.command('bench')
-  .description('k-WTA vs ReLU overhead: activation forward+backward and a training step, measured side by side')
+  .description('k-WTA vs ReLU: activation forward+backward and MNIST-CNN training steps (k-WTA/ReLU step ratio per hidden width), measured side by side')
   .option('--reps <n>', 'repetitions per case', '7')
+  .option('--hidden <list>', 'hidden widths of the training-step comparison', BENCH_HIDDEN.join(','))
+  .addOption(new Option('--sparse-path <mode>', 'layers after a k-WTA use its winners: auto (when the cost model says it pays), off (dense kernels only), always').choices(['auto', 'off', 'always']).default('auto'))
+  .option('--no-activations', 'skip the activation-only cases')
   .option('--json', 'print rows as JSON')
-  .option('--profile', 'also show where a training step spends its time, kernel by kernel')
+  .option('--profile', 'also show where each training step spends its time, kernel by kernel and layer by layer (input shapes)')
   .action((o: Opts) => {
     const reps = parsePositiveInt('reps', o.reps as string);
+    const hidden = list(o.hidden).map((h) => parsePositiveInt('hidden', h));
+    setSparsePath(o.sparsePath as SparsePathMode);
     const batch = firstMnistBatch();
-    const rows = [...benchActivations(reps), benchTrainingStep(Math.max(3, Math.ceil(reps / 2)), undefined, batch)];
-    const profiles = o.profile ? ([false, true] as const).map((kwta) => ({ kwta, profile: profileTrainingStep(kwta, undefined, undefined, batch) })) : [];
+    const steps = hidden.map((h) => benchTrainingStep(Math.max(3, Math.ceil(reps / 2)), h, batch));
+    const rows = [...(o.activations === false ? [] : benchActivations(reps)), ...steps];
+    const profiles = o.profile
+      ? hidden.flatMap((h) => ([false, true] as const).map((kwta) => ({ kwta, hidden: h, profile: profileTrainingStep(kwta, undefined, h, batch, true) })))
+      : [];
     if (o.json) {
       console.log(JSON.stringify(o.profile ? { rows, profiles } : rows, null, 2));
       return;
     }
     console.log(formatBench(rows));
-    for (const { kwta, profile } of profiles) console.log(`\n${formatProfile(`MNIST-CNN training step, ${kwta ? 'k-WTA-0.1' : 'ReLU'}`, profile)}`);
+    for (const { kwta, hidden: h, profile } of profiles) console.log(`\n${formatProfile(`MNIST-CNN training step, hidden ${h}, ${kwta ? 'k-WTA-0.1' : 'ReLU'}`, profile, 16)}`);
   });
 
 program.command('experiment')

@@ -57,4 +57,10 @@ describe('sparse cost model', () => {
       }
     }
   });
+
+  it('tiny layers stay dense: a sparse pass costs its fixed part however sparse the input', () => {
+    const tinyFc: LinearLayer = { kind: 'linear', batch: 3, inF: 12, out: 10, k: 1, kOut: 1 };
+    const tinyConv: ConvLayer = { ...conv(2, 3, 8, 1), batch: 3, k: 1 };
+    for (const pass of SPARSE_PASSES) for (const l of [tinyFc, tinyConv]) expect(sparsePays(l, pass, WASM_SPARSE_RATES)).toBe(false);
+  });
 });

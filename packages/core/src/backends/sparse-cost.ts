@@ -46,6 +46,11 @@ export interface SparseRates {
   denseGflops: Record<SparseLayer['kind'], Record<SparsePass, number>>;
   sparseGmacs: Record<SparseLayer['kind'], Record<SparsePass, number>>;
   streamGBs: number;
+  /**
+   * What a sparse pass costs beyond its work, in ms: the winners' extraction, the host-side
+   * tables (dy's columns, the convolution's taps), a second dispatch. It keeps tiny layers dense.
+   */
+  fixedMs: number;
 }
 
 /**
@@ -64,6 +69,9 @@ export const WASM_SPARSE_RATES: SparseRates = {
     conv2d: { forward: 2.3, weightGrad: 2.5, inputGrad: 2.8 },
   },
   streamGBs: 20,
+  // Kernel calls on layers of a few hundred multiply-adds (2026-11-29, load 4-7): dense and sparse
+  // both 5-40 µs, the winners' extraction 6-30 µs more.
+  fixedMs: 0.02,
 };
 
 /** The dense and sparse work of one pass: flops of the dense kernel, multiply-adds and streamed bytes of the sparse one. */
@@ -112,7 +120,7 @@ export function estimateMs(layer: SparseLayer, pass: SparsePass, rates: SparseRa
   const w = passWork(layer, pass);
   return {
     dense: w.denseFlops / (rates.denseGflops[layer.kind][pass] * 1e6),
-    sparse: w.sparseMacs / (rates.sparseGmacs[layer.kind][pass] * 1e6) + w.streamBytes / (rates.streamGBs * 1e6),
+    sparse: w.sparseMacs / (rates.sparseGmacs[layer.kind][pass] * 1e6) + w.streamBytes / (rates.streamGBs * 1e6) + rates.fixedMs,
   };
 }
 
