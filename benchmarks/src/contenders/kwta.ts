@@ -1,4 +1,4 @@
-import { setBackend, tidy, type Tensor } from '@kwta/core';
+import { setBackend, setSparsePath, tidy, type SparsePathMode, type Tensor } from '@kwta/core';
 import type { Contender, Prepared } from '../harness/types.js';
 import { kwtaBackend, type KwtaBackendKind } from './backends.js';
 
@@ -20,23 +20,33 @@ export interface KwtaContenderOptions {
   name?: string;
   /** Backend the workload is built and run on (default: the engine's default backend). */
   backend?: KwtaBackendKind;
+  /**
+   * When the layers after a k-WTA use its winners (core's setSparsePath; default 'auto'): 'off'
+   * measures the dense path in the same run.
+   */
+  sparsePath?: SparsePathMode;
 }
 
 /**
  * A @kwta/core contender. Its outputs are already in the canonical (PyTorch) layout. The
- * workload is built with its backend active, and the backend is made active (untimed) before
- * every run, since tensors belong to the backend that made them.
+ * workload is built with its backend and sparse-path mode active, and both are set again
+ * (untimed) before every run, since tensors belong to the backend that made them.
  */
 export function kwtaContender(build: () => KwtaWorkload, opts: KwtaContenderOptions = {}): Contender {
   const kind = opts.backend ?? 'default';
+  const mode = opts.sparsePath ?? 'auto';
   return {
     name: opts.name ?? 'kwta',
     async prepare(): Promise<Prepared> {
       const backend = kwtaBackend(kind);
-      setBackend(backend);
+      const activate = () => {
+        setBackend(backend);
+        setSparsePath(mode);
+      };
+      activate();
       const w = build();
       return {
-        activate: () => setBackend(backend),
+        activate,
         run() {
           tidy(() => {
             w.run();
@@ -51,7 +61,7 @@ export function kwtaContender(build: () => KwtaWorkload, opts: KwtaContenderOpti
           });
         },
         dispose() {
-          setBackend(backend);
+          activate();
           for (const t of w.inputs) t.dispose();
           w.dispose?.();
         },

@@ -127,6 +127,20 @@ export const STEP_PROTOCOL: TorchProtocol = {
   },
 };
 
+/** A PGD step (mnist_cnn_step.py's 'pgd'): timed; outputs are its loss and the input gradient's L1 norm. */
+export const PGD_PROTOCOL: TorchProtocol = {
+  run: 'pgd',
+  async outputs(ask) {
+    const r = await ask('pgd');
+    return [Float32Array.of(Number(r.loss), Number(r.gradL1))];
+  },
+};
+
+/** OpenBLAS when installed (the PyTorch targets are set against it), else whatever libblas python loads. */
+export function openBlas(): TorchBlas | undefined {
+  return torchBlasLibraries().find((b) => b.id === 'openblas');
+}
+
 /**
  * A PyTorch contender: `script` (in benchmarks/python) runs in its own process, serving requests
  * (by default STEP_PROTOCOL's 'step' and 'loss'); a timed run is one `protocol.run` round trip

@@ -7,6 +7,7 @@ import { overheadTrainSuite } from './overhead-train.js';
 import { pthLoadSuite } from './pth-load.js';
 import { sparseCrossoverSuite } from './sparse-crossover.js';
 import { sparseKernelsSuite } from './sparse-kernels.js';
+import { sparseTrainSuite } from './sparse-train.js';
 import { wasmElementwiseSuite } from './wasm-elementwise.js';
 import { wasmKwtaReluSuite } from './wasm-kwta-relu.js';
 import { wasmMatmulSuite } from './wasm-matmul.js';
@@ -26,18 +27,20 @@ export const SUITES: Record<string, Suite> = {
   [sparseKernelsSuite.name]: sparseKernelsSuite,
   [sparseCrossoverSuite.name]: sparseCrossoverSuite,
   [apgdSuite.name]: apgdSuite,
+  [sparseTrainSuite.name]: sparseTrainSuite,
 };
 
 /**
  * Named groups of suites; `pnpm bench` runs 'core'. 'wasm': issue 8's targets for the
  * WebAssembly SIMD path; 'overhead': issue 7's k-WTA-against-ReLU costs; 'sparse': issue 14's
- * sparse-input kernels and the crossover behind their cost model.
+ * targets (sparse-train: the k-WTA step against ReLU and PyTorch, the PGD step), its sparse-input
+ * kernels and the crossover behind their cost model.
  */
 export const GROUPS: Record<string, string[]> = {
   core: ['matmul', 'conv2d'],
   wasm: ['wasm-matmul', 'wasm-mnist-train', 'wasm-kwta-relu', 'wasm-elementwise'],
   overhead: ['overhead-activations', 'overhead-train'],
-  sparse: ['sparse-kernels', 'sparse-crossover'],
+  sparse: ['sparse-train', 'sparse-kernels', 'sparse-crossover'],
 };
 
 /** Expand suite and group names into suites, in order, without duplicates. */

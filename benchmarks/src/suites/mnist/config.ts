@@ -13,14 +13,16 @@ export interface MnistStepConfig {
   channels: [number, number, number, number];
   hidden: number;
   lr: number;
+  /** SGD momentum (PyTorch's rule: the first step's buffer is the gradient). */
+  momentum: number;
   /** Seed of the initial weights (@kwta/nn's mnistCnn init) and of the batch. */
   seed: number;
 }
 
-export const mnistConfig = (hidden: number): MnistStepConfig => ({ batch: 64, size: 28, channels: [32, 32, 64, 64], hidden, lr: 0.01, seed: 7 });
+export const mnistConfig = (hidden: number, momentum = 0): MnistStepConfig => ({ batch: 64, size: 28, channels: [32, 32, 64, 64], hidden, lr: 0.01, momentum, seed: 7 });
 
 /** Smoke-test network: same structure, tiny. */
-export const QUICK_MNIST: MnistStepConfig = { batch: 3, size: 8, channels: [2, 3, 4, 4], hidden: 12, lr: 0.01, seed: 7 };
+export const QUICK_MNIST: MnistStepConfig = { batch: 3, size: 8, channels: [2, 3, 4, 4], hidden: 12, lr: 0.01, momentum: 0, seed: 7 };
 
 /** Side after the two stride-2 convolutions. */
 export const finalSide = (cfg: MnistStepConfig): number => Math.floor((Math.floor((cfg.size - 1) / 2) + 1 - 1) / 2) + 1;

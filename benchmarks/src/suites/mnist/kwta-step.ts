@@ -1,21 +1,25 @@
-import { Generator, noGrad, tensor, tidy } from '@kwta/core';
-import { KWTA, ReLU, crossEntropy, mnistCnn } from '@kwta/nn';
+import { Generator, abs, add, clamp, mul, noGrad, sign, sum, tensor, tidy, valueAndGrad, type Tensor } from '@kwta/core';
+import { KWTA, ReLU, crossEntropy, mnistCnn, type MnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import type { KwtaWorkload } from '../../contenders/kwta.js';
 import { GAMMA } from '../activation.js';
 import type { MnistInit, MnistStepConfig } from './config.js';
 
-/**
- * The step in @kwta/nn + @kwta/optim, as a user writes it: zeroGrad, forward, cross-entropy,
- * backward, SGD. With 'kwta', every activation (the four convolutions' and the hidden layer's)
- * is the paper's k-WTA with gamma 0.1; the weights are mnistCnn's seeded init either way.
- */
-export function kwtaMnistStep(cfg: MnistStepConfig, init: MnistInit, activation: 'relu' | 'kwta'): KwtaWorkload {
-  const model = mnistCnn({
+/** mnistCnn with its seeded init; with 'kwta' every activation (the four convolutions' and the hidden layer's) is the paper's k-WTA with gamma 0.1. */
+function buildModel(cfg: MnistStepConfig, activation: 'relu' | 'kwta'): MnistCnn {
+  return mnistCnn({
     gen: new Generator(cfg.seed), hiddenSize: cfg.hidden, channels: cfg.channels, inputSize: cfg.size,
     activation: () => (activation === 'kwta' ? new KWTA({ gamma: GAMMA }) : new ReLU()),
   });
-  const optimizer = new SGD(model.parameters(), { lr: cfg.lr });
+}
+
+/**
+ * The step in @kwta/nn + @kwta/optim, as a user writes it: zeroGrad, forward, cross-entropy,
+ * backward, SGD (momentum cfg.momentum). The weights are mnistCnn's seeded init either way.
+ */
+export function kwtaMnistStep(cfg: MnistStepConfig, init: MnistInit, activation: 'relu' | 'kwta'): KwtaWorkload {
+  const model = buildModel(cfg, activation);
+  const optimizer = new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const x = tensor(init.x, [cfg.batch, 1, cfg.size, cfg.size]);
   const labels = tensor(init.labels, [cfg.batch], 'int32');
   const loss = () => crossEntropy(model.forward(x), labels);
@@ -35,5 +39,33 @@ export function kwtaMnistStep(cfg: MnistStepConfig, init: MnistInit, activation:
       optimizer.zeroGrad();
       model.dispose();
     },
+  };
+}
+
+/** The step size of the PGD benchmarks (the same in PyTorch's script). */
+export const PGD_STEP = 0.01;
+
+/**
+ * One PGD step as an attack takes it: the loss's gradient with respect to the input only (no
+ * weight gradient is computed), then x + PGD_STEP · sign(grad), clamped to [0, 1]. Outputs: the
+ * loss and the gradient's L1 norm.
+ */
+export function kwtaPgdStep(cfg: MnistStepConfig, init: MnistInit, activation: 'relu' | 'kwta'): KwtaWorkload {
+  const model = buildModel(cfg, activation);
+  const x = tensor(init.x, [cfg.batch, 1, cfg.size, cfg.size]);
+  const labels = tensor(init.labels, [cfg.batch], 'int32');
+  const lossAndGrad = valueAndGrad((adv: Tensor) => crossEntropy(model.forward(adv), labels));
+  const step = () => {
+    const { value, grads } = lossAndGrad(x);
+    return { value, grad: grads[0], next: clamp(add(x, mul(sign(grads[0]), PGD_STEP)), 0, 1) };
+  };
+  return {
+    inputs: [x, labels],
+    run: () => step().next,
+    outputs: () => tidy(() => {
+      const { value, grad } = step();
+      return [Float32Array.of(value.item(), sum(abs(grad)).item())];
+    }),
+    dispose: () => model.dispose(),
   };
 }

@@ -13,6 +13,7 @@ let nextId = 0;
  * with the hidden units as "filters".
  */
 export function tfjsMnistStep(cfg: MnistStepConfig, init: MnistInit): TfjsWorkload {
+  if (cfg.momentum !== 0) throw new Error('tfjsMnistStep: plain SGD only (momentum 0)');
   const id = nextId++;
   const side = finalSide(cfg);
   const p = init.params;
