@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/cli.ts', 'src/index.ts', 'src/crosscheck-autoattack.ts'],
+  entry: ['src/cli.ts', 'src/index.ts', 'src/crosscheck-autoattack.ts', 'src/memory-train.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -156,8 +156,13 @@ export interface Backend {
   read(dataId: DataId): TypedArray;
   /** Release storage; reading it afterwards is an error. */
   free(dataId: DataId): void;
-  /** Run one kernel on validated inputs; returns newly allocated outputs. */
-  run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[];
+  /**
+   * Run one kernel on validated inputs; returns newly allocated outputs. `donated` (optional to
+   * honour) lists inputs the caller is about to discard: the kernel may write an output of the
+   * same shape and dtype into one and return that input's dataId (buffer donation, as in XLA;
+   * what the SGD update does with a parameter nothing else shares).
+   */
+  run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K], donated?: readonly number[]): TensorInfo[];
   memory(): MemoryInfo;
   /**
    * How fast this backend's dense and sparse kernels run, for the cost model that decides when a

@@ -86,8 +86,11 @@ class Engine {
     return this.makeTensor({ dataId, backend: this.backend, refs: 1 }, shape, dtype);
   }
 
-  /** Run a kernel on tensors, returning new tensors (no autodiff here: ops record it). */
-  runKernel<K extends KernelName>(kernel: K, inputs: readonly Tensor[], attrs: KernelAttrs[K]): Tensor[] {
+  /**
+   * Run a kernel on tensors, returning new tensors (no autodiff here: ops record it). An output
+   * the backend wrote into a `donated` input (backend.ts) is a new tensor on that input's storage.
+   */
+  runKernel<K extends KernelName>(kernel: K, inputs: readonly Tensor[], attrs: KernelAttrs[K], donated: readonly number[] = []): Tensor[] {
     const backend = inputs.length > 0 ? inputs[0].storage.backend : this.backend;
     const infos: TensorInfo[] = inputs.map((t) => {
       if (t.isDisposed) throw new DisposedError(`${kernel}: input tensor #${t.id} ${t.describe()} was disposed`);
@@ -98,14 +101,20 @@ class Engine {
     });
     const observer = this.kernelObserver;
     let outs: TensorInfo[];
+    const give = donated.length > 0 ? donated : undefined;
     if (observer) {
       const t0 = performance.now();
-      outs = backend.run(kernel, infos, attrs);
+      outs = backend.run(kernel, infos, attrs, give);
       observer(kernel, attrs, infos, performance.now() - t0);
     } else {
-      outs = backend.run(kernel, infos, attrs);
+      outs = backend.run(kernel, infos, attrs, give);
     }
-    return outs.map((o) => this.makeTensor({ dataId: o.dataId, backend, refs: 1 }, o.shape, o.dtype));
+    return outs.map((o) => {
+      const reused = donated.map((i) => inputs[i].storage).find((s) => s.dataId === o.dataId);
+      if (!reused) return this.makeTensor({ dataId: o.dataId, backend, refs: 1 }, o.shape, o.dtype);
+      reused.refs++;
+      return this.makeTensor(reused, o.shape, o.dtype);
+    });
   }
 }
 

@@ -5,14 +5,14 @@ import { withBackend } from '../src/testing/index.js';
 import { BACKENDS } from './backends.js';
 
 /** The update as @kwta/optim's SGD wrote it before the fused kernel: one op per step of PyTorch's rule. */
-function composed(p: Tensor, grad: Tensor, prev: Tensor | null, o: Required<SgdUpdateOptions>): Tensor[] {
+function composed(p: Tensor, grad: Tensor, prev: Tensor | null, o: Required<Omit<SgdUpdateOptions, 'inPlace'>>): Tensor[] {
   const g = o.weightDecay !== 0 ? add(grad, mul(p, o.weightDecay)) : grad;
   if (o.momentum === 0) return [sub(p, mul(g, o.lr))];
   const buf = prev ? add(mul(prev, o.momentum), mul(g, 1 - o.dampening)) : g;
   return [sub(p, mul(o.nesterov ? add(g, mul(buf, o.momentum)) : buf, o.lr)), buf];
 }
 
-const options: fc.Arbitrary<Required<SgdUpdateOptions>> = fc.record({
+const options: fc.Arbitrary<Required<Omit<SgdUpdateOptions, 'inPlace'>>> = fc.record({
   lr: fc.double({ min: 0, max: 2, noNaN: true }),
   momentum: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
   dampening: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
@@ -43,6 +43,28 @@ describe.each(BACKENDS)('sgdUpdate (fused SGD step): %s', (_label, make) => {
       });
     })), { seed: 20261130, numRuns: 60 });
   }));
+
+  it('inPlace: the same numbers; on the wasm heap the results take over storage nothing else shares, never shared storage', () => withBackend(backend, () => tidy(() => {
+    const o = { lr: 0.1, momentum: 0.9, weightDecay: 0.01 };
+    const make = () => [tensor([1, -2, 3, 0.5, 7]), tensor([0.3, 0.1, -1, 2, 0]), tensor([0.5, 0.5, -0.25, 1, 2])];
+    const [p0, g0, b0] = make();
+    const want = sgdUpdate(p0, g0, b0, o);
+    const [p, g, b] = make();
+    const [pStorage, bStorage] = [p.storage, b.storage];
+    const got = sgdUpdate(p, g, b, { ...o, inPlace: true });
+    expect(Array.from(got.param.dataSync())).toEqual(Array.from(want.param.dataSync()));
+    expect(Array.from(got.buffer!.dataSync())).toEqual(Array.from(want.buffer!.dataSync()));
+    const inHeap = backend.name === 'wasm' && (backend as unknown as { tensorsInWasm: boolean }).tensorsInWasm;
+    expect(got.param.storage === pStorage).toBe(inHeap);
+    expect(got.buffer!.storage === bStorage).toBe(inHeap);
+    // A parameter whose storage another tensor shares (a detached view) is never written over.
+    const [q, h, c] = make();
+    const view = q.detach();
+    const before = Array.from(view.dataSync());
+    const shared = sgdUpdate(q, h, c, { ...o, inPlace: true });
+    expect(shared.param.storage).not.toBe(q.storage);
+    expect(Array.from(view.dataSync())).toEqual(before);
+  })));
 
   it('refuses mismatched operands and bad hyperparameters', () => withBackend(backend, () => tidy(() => {
     const p = tensor([1, 2, 3]);

@@ -41,6 +41,8 @@ export class SGD extends Optimizer {
     const prev = state.buffers.get('momentum_buffer') ?? null;
     const { param, buffer } = sgdUpdate(p, grad, prev, {
       lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov,
+      // The parameter and its buffer are replaced by the results (assign): no second copy of them.
+      inPlace: true,
     });
     if (buffer) this.adoptBuffer(state, 'momentum_buffer', buffer);
     return param;

@@ -7,10 +7,10 @@ import { tapeRecipes, type TapeEntry } from './nodes.js';
 /**
  * Run a kernel on tensors and, when grad mode is on and an input wants a gradient, record its
  * tape entry (tapeRecipes) on the first output. Every op goes through here: this is the one
- * place the tape is written.
+ * place the tape is written. `donated`: inputs the op lets the backend overwrite (backend.ts).
  */
-export function runOp<K extends KernelName>(kernel: K, inputs: Tensor[], attrs: KernelAttrs[K]): Tensor[] {
-  const outputs = engine.runKernel(kernel, inputs, attrs);
+export function runOp<K extends KernelName>(kernel: K, inputs: Tensor[], attrs: KernelAttrs[K], donated?: readonly number[]): Tensor[] {
+  const outputs = engine.runKernel(kernel, inputs, attrs, donated);
   if (wantsGrad(inputs)) {
     record(tapeRecipes[kernel](inputs, attrs, outputs), outputs[0]);
   }

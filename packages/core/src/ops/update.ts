@@ -11,13 +11,20 @@ export interface SgdUpdateOptions {
   dampening?: number;
   weightDecay?: number;
   nesterov?: boolean;
+  /**
+   * The caller replaces `param` and `buffer` with the results (as an optimizer does with
+   * `assign`): where nothing else shares their storage, the backend may write the results into
+   * it instead of new memory (the wasm backend does), so a step needs no second copy of the
+   * weights. `param` and `buffer` must not be used afterwards except through the results.
+   */
+  inPlace?: boolean;
 }
 
 /**
  * One step of PyTorch's SGD on one parameter, in a single pass over memory (the `sgdUpdate`
  * kernel): returns the new parameter and, with momentum, the new momentum buffer (pass the
  * previous one, or null on the first step). Bit for bit what the same update written with
- * add/mul/sub gives; no gradient is recorded. What @kwta/optim's SGD runs.
+ * add/mul/sub gives; no gradient is recorded. What @kwta/optim's SGD runs (`inPlace`).
  */
 export function sgdUpdate(param: Tensor, grad: Tensor, buffer: Tensor | null, opts: SgdUpdateOptions): { param: Tensor; buffer: Tensor | null } {
   const attrs: SgdAttrs = {
@@ -35,6 +42,8 @@ export function sgdUpdate(param: Tensor, grad: Tensor, buffer: Tensor | null, op
     checkSameDType('sgdUpdate', param, t);
     if (!shapesEqual(t.shape, param.shape)) throw new ShapeError(`sgdUpdate: ${name} ${t.describe()} does not match param ${param.describe()}`);
   }
-  const [p, b] = runOp('sgdUpdate', operands, attrs);
+  // Only storage no other tensor or structure holds: anyone else would see the values change.
+  const donated = opts.inPlace ? [0, 2].filter((i) => operands[i] && operands[i].storage.refs === 1 && !operands[i].storage.structure) : [];
+  const [p, b] = runOp('sgdUpdate', operands, attrs, donated);
   return { param: p, buffer: b ?? null };
 }

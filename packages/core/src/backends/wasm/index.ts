@@ -133,7 +133,7 @@ export class WasmBackend implements Backend {
     return { ...this.ctx.heap.stats(), scratchBytes: this.ctx.arena.bytes };
   }
 
-  run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): TensorInfo[] {
+  run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K], donated: readonly number[] = []): TensorInfo[] {
     const fast = (FAST as Partial<Record<KernelName, Fast>>)[kernel];
     // Fast kernels take float32 data; masks and sparse rows' int32 arrays are the inputs NOT_DATA names.
     const notData: readonly number[] = NOT_DATA[kernel] ?? [];
@@ -142,7 +142,7 @@ export class WasmBackend implements Backend {
       const store = this.ctx.store;
       store.track();
       try {
-        const out = fast(this.ctx, inputs, attrs as never);
+        const out = fast(this.ctx, inputs, attrs as never, donated);
         store.untrack(false);
         if (out) return out;
       } catch (err) {
@@ -173,7 +173,7 @@ export function wasmContext(backend: WasmBackend): WasmContext {
 const operand = (ctx: WasmContext, t: TensorInfo): Operand => ctx.store.operand(t.dataId);
 
 const GEMM_KERNELS = new Set<KernelName>(['matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter']);
-type Fast = (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: never) => TensorInfo[] | null;
+type Fast = (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: never, donated: readonly number[]) => TensorInfo[] | null;
 const one = (t: TensorInfo | null): TensorInfo[] | null => (t ? [t] : null);
 
 /** Inputs of a fast kernel that are not float32 data: bool masks and sparse rows' int32 rowPtr and indices. */
@@ -185,7 +185,7 @@ const NOT_DATA: { [K in KernelName]?: readonly number[] } = {
 
 const FAST: { [K in KernelName]?: FastKernel<K> } = {
   ...SPARSE_FAST,
-  sgdUpdate: (ctx, inputs, attrs) => sgdUpdateWasm(ctx, inputs, attrs),
+  sgdUpdate: (ctx, inputs, attrs, donated) => sgdUpdateWasm(ctx, inputs, attrs, donated),
   matmul: (ctx, [x, y], attrs) => [matmulWasm(ctx, operand(ctx, x), x.shape, operand(ctx, y), y.shape, attrs)],
   conv2d: (ctx, [x, w], attrs) => {
     const [N, , H, W] = x.shape, [F, , KH, KW] = w.shape;

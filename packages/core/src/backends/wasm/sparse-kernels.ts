@@ -5,8 +5,11 @@ import { sparseConv2dBackwardFilterWasm, sparseConv2dBackwardInputWasm, sparseCo
 import { sparseLinearInputGradWasm, sparseLinearWasm, sparseLinearWeightGradWasm } from './sparse-linear.js';
 import { extractWinnersWasm, rowsFromTensors } from './sparse-rows.js';
 
-/** A fast kernel of the wasm backend: its outputs, or null to run the TypeScript kernel. */
-export type FastKernel<K extends KernelName> = (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]) => TensorInfo[] | null;
+/**
+ * A fast kernel of the wasm backend: its outputs, or null to run the TypeScript kernel.
+ * `donated`: inputs it may overwrite with an output (Backend.run).
+ */
+export type FastKernel<K extends KernelName> = (ctx: WasmContext, inputs: readonly TensorInfo[], attrs: KernelAttrs[K], donated: readonly number[]) => TensorInfo[] | null;
 
 const operand = (ctx: WasmContext, t: TensorInfo) => ctx.store.operand(t.dataId);
 

@@ -3,6 +3,16 @@ import { sizeOf } from '../../shape.js';
 import { TASKS_PER_THREAD, chunks, output, place, threadsFor, type WasmContext } from './context.js';
 import { ELEMENT_WORK } from './elementwise.js';
 import { sgdKernelName } from './emit/update.js';
+import type { Operand } from './storage.js';
+
+/**
+ * A donated operand as the output it becomes (in the heap only): element i of the update reads
+ * p[i], g[i], b[i] before it writes p'[i], b'[i], so writing over the inputs is safe.
+ */
+function reuse(ctx: WasmContext, t: TensorInfo, donated: boolean): { info: TensorInfo; out: Operand } | null {
+  const out = ctx.store.operand(t.dataId);
+  return donated && out.addr >= 0 ? { info: t, out } : null;
+}
 
 /** Elements per parallel piece: whole cache lines. */
 const GRAIN = 16;
@@ -12,12 +22,12 @@ const GRAIN = 16;
  * the new buffer), split over the pool: the update of fc1's 62.7 M weights at the paper's width
  * was five passes (three multiplies, an add, a subtract).
  */
-export function sgdUpdateWasm(ctx: WasmContext, inputs: readonly TensorInfo[], a: KernelAttrs['sgdUpdate']): TensorInfo[] {
+export function sgdUpdateWasm(ctx: WasmContext, inputs: readonly TensorInfo[], a: KernelAttrs['sgdUpdate'], donated: readonly number[]): TensorInfo[] {
   const [p, g, b] = inputs;
   const n = sizeOf(p.shape);
   const momentum = a.momentum === 0 ? 'none' : b ? 'later' : 'first';
-  const np = output(ctx, p.shape, false);
-  const nb = momentum !== 'none' ? output(ctx, p.shape, false) : null;
+  const np = reuse(ctx, p, donated.includes(0)) ?? output(ctx, p.shape, false);
+  const nb = momentum === 'none' ? null : (b && reuse(ctx, b, donated.includes(2))) || output(ctx, p.shape, false);
   if (n === 0) return nb ? [np.info, nb.info] : [np.info];
   ctx.arena.reset();
   const op = (t: TensorInfo) => place(ctx, ctx.store.operand(t.dataId));
