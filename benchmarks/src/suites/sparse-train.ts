@@ -10,9 +10,10 @@ import { kwtaMnistStep, kwtaPgdStep } from './mnist/kwta-step.js';
  * Issue 14's targets, side by side in one process: the paper's MNIST CNN (batch 64) with k-WTA
  * (gamma 0.1) after every layer but the last, one SGD step with momentum 0.9, on the wasm
  * backend with the sparse path ('kwta-wasm') and forced off ('kwta-wasm-dense'), against the
- * same network with ReLU ('relu-wasm', dense: what every framework runs) and PyTorch on OpenBLAS
- * running both (k-WTA as the paper's code writes it, with topk); and one PGD step (forward and
- * input gradient only) on the k-WTA model.
+ * same network with ReLU, dense as every framework runs it ('relu-wasm-dense': the targets'
+ * denominator) and with its own zeros read by the layers after it ('relu-wasm'), and PyTorch on
+ * OpenBLAS running both (k-WTA as the paper's code writes it, with topk); and one PGD step
+ * (forward and input gradient only) on the k-WTA model.
  */
 
 export const SPARSE_TRAIN_HIDDEN = [1024, 20000];
@@ -43,12 +44,13 @@ function concat(parts: Float32Array[]): Float32Array {
 function stepCase(cfg: MnistStepConfig, withTorch: boolean): BenchCase {
   const paperWidth = cfg.hidden >= 20000;
   const ratios: RatioSpec[] = [
-    { numerator: 'kwta-wasm', denominator: 'relu-wasm', ...(paperWidth ? { target: { max: 0.5 } } : {}) },
+    { numerator: 'kwta-wasm', denominator: 'relu-wasm-dense', ...(paperWidth ? { target: { max: 0.5 } } : {}) },
     { numerator: 'kwta-wasm-dense', denominator: 'kwta-wasm' },
+    { numerator: 'relu-wasm-dense', denominator: 'relu-wasm' },
   ];
   if (withTorch) {
     ratios.push({ numerator: 'pytorch-kwta', denominator: 'kwta-wasm', target: { min: 1 } });
-    ratios.push({ numerator: 'pytorch-relu', denominator: 'relu-wasm' });
+    ratios.push({ numerator: 'pytorch-relu', denominator: 'relu-wasm-dense' });
   }
   return {
     id: `MNIST CNN step hidden ${cfg.hidden}`,
@@ -57,12 +59,13 @@ function stepCase(cfg: MnistStepConfig, withTorch: boolean): BenchCase {
     flops: stepFlops(cfg),
     // The losses of one step and after it: k-WTA contenders against the dense k-WTA path, ReLU ones against kwta's ReLU.
     reference: 'kwta-wasm-dense',
-    referenceFor: { 'relu-wasm': 'relu-wasm', 'pytorch-relu': 'relu-wasm' },
+    referenceFor: { 'relu-wasm-dense': 'relu-wasm-dense', 'relu-wasm': 'relu-wasm-dense', 'pytorch-relu': 'relu-wasm-dense' },
     tolerance: 1e-3,
     ratios,
     contenders() {
       const init = mnistInit(cfg);
       const list: Contender[] = [
+        kwtaContender(() => kwtaMnistStep(cfg, init, 'relu'), { name: 'relu-wasm-dense', backend: 'wasm', sparsePath: 'off' }),
         kwtaContender(() => kwtaMnistStep(cfg, init, 'relu'), { name: 'relu-wasm', backend: 'wasm' }),
         kwtaContender(() => kwtaMnistStep(cfg, init, 'kwta'), { name: 'kwta-wasm', backend: 'wasm' }),
         kwtaContender(() => kwtaMnistStep(cfg, init, 'kwta'), { name: 'kwta-wasm-dense', backend: 'wasm', sparsePath: 'off' }),

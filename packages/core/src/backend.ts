@@ -68,6 +68,8 @@ export interface Pool2dAttrs {
  * rowPtr[r+1]. The sparse kernels are the dense ones told where an operand's non-zeros are.
  * - winners(x [R, C], mask) -> [rowPtr, indices, values]: the entries of x where the mask (exactly
  *   k per row, as topkMask makes it) is set; a row holding another count is an error
+ * - nonzeros(x [R, C]) -> [rowPtr, indices, values]: the non-zero entries of each row (NaN counts,
+ *   ±0 does not): a ReLU's output
  * - sparseLinear(x [N, in], w [out, in], rowPtr, indices, values) -> x · wᵀ, given that the rows
  *   list every non-zero of x (the forward of a linear layer after a k-WTA)
  * - sparseLinearWeightGrad(dy rows, x rows) -> dyᵀ · x [attrs.outFeatures, attrs.inFeatures]
@@ -108,6 +110,7 @@ export interface KernelAttrs {
   topk: { k: number };
   topkMask: { k: number };
   winners: { k: number };
+  nonzeros: Record<string, never>;
   sparseLinear: Record<string, never>;
   sparseLinearWeightGrad: { outFeatures: number; inFeatures: number };
   sparseLinearInputGrad: Record<string, never>;
@@ -134,7 +137,7 @@ const KERNELS: { [K in KernelName]: true } = {
   conv2d: true, conv2dBackwardInput: true, conv2dBackwardFilter: true, maxPool2d: true, maxPool2dBackward: true,
   avgPool2d: true, avgPool2dBackward: true, transpose: true, slice: true, pad: true, concat: true, gather: true,
   scatterAdd: true, takeAlong: true, scatterAlong: true, topk: true, topkMask: true,
-  winners: true, sparseLinear: true, sparseLinearWeightGrad: true, sparseLinearInputGrad: true,
+  winners: true, nonzeros: true, sparseLinear: true, sparseLinearWeightGrad: true, sparseLinearInputGrad: true,
   sparseConv2d: true, sparseConv2dBackwardFilter: true, sparseConv2dBackwardInput: true, sgdUpdate: true,
 };
 

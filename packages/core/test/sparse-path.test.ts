@@ -73,6 +73,26 @@ describe.each(BACKENDS)('sparse path vs dense path: %s', (_label, make) => {
     }), { ...FC, numRuns: 30 });
   }));
 
+  it('a ReLU CNN: the forward reads each ReLU\'s non-zeros (rows of different lengths), the same value and gradients', () => withBackend(backend, () => {
+    const reluNet = (n: Net, mode: SparsePathMode) => tidy(() => withSparsePath(mode, () => {
+      const gen = new Generator(n.seed);
+      const x = tensor(rows(gen, n.N, n.C * n.H * n.W, n.kinds, 'float32'), [n.N, n.C, n.H, n.W]);
+      const w1 = tensor(rows(gen, n.F, n.C * n.K * n.K, ['random'], 'float32'), [n.F, n.C, n.K, n.K]);
+      const conv = (t: Tensor, w: Tensor) => ops.conv2d(t, w, { stride: n.stride, padding: n.pad, dilation: n.dil });
+      const flat = ops.flatten(conv(ops.zeros([1, n.C, n.H, n.W]), w1)).shape[1];
+      const w2 = tensor(rows(gen, 3, flat, ['random'], 'float32'), [3, flat]);
+      const f = (a: Tensor, c1: Tensor, l1: Tensor) => ops.sum(ops.matmul(ops.relu(ops.flatten(conv(ops.relu(a), c1))), l1, { transposeB: true }));
+      const p = profileKernels(() => valueAndGrad(f)(x, w1, w2));
+      return { outputs: [p.result.value, ...p.result.grads].map((t) => Float32Array.from(t.dataSync())), kernels: new Set(p.kernels.map((k) => k.kernel as string)) };
+    }));
+    fc.assert(fc.property(net, (n) => {
+      const dense = reluNet(n, 'off'), sparse = reluNet(n, 'always');
+      expect(['nonzeros', 'sparseConv2d', 'sparseLinear'].filter((k) => !sparse.kernels.has(k))).toEqual([]);
+      expect(SPARSE_KERNELS.filter((k) => dense.kernels.has(k) || (sparse.kernels.has(k) && k !== 'sparseConv2d' && k !== 'sparseLinear'))).toEqual([]);
+      dense.outputs.forEach((want, i) => expect(relError(sparse.outputs[i], want), `output ${i}`).toBeLessThanOrEqual(F32_TOL));
+    }), { ...FC, numRuns: 20 });
+  }));
+
   it('structure costs nothing after it is freed: memory flat over repeated sparse steps', () => withBackend(backend, () => {
     const n: Net = { N: 3, C: 2, H: 6, W: 6, F: 3, K: 3, stride: 1, pad: 1, dil: 1, hidden: 12, g1: 0.2, g2: 0.3, g3: 0.25, kinds: ['random'], seed: 3 };
     runNet(n, 'always');
@@ -124,11 +144,13 @@ describe('the input gradient at the winners only is used only where it is exact'
 });
 
 describe('structure on storage', () => {
-  it('survives reshape, flatten and detach; other ops drop it; assign does not leave stale winners', () => withSparsePath('always', () => tidy(() => {
+  it('survives reshape, flatten and detach; other ops drop it (relu marks its own zeros); assign does not leave stale winners', () => withSparsePath('always', () => tidy(() => {
     const x = ops.randn([2, 3, 4, 4], new Generator(1));
     const h = kWinners(x, 7);
     for (const view of [h, ops.flatten(h), ops.reshape(h, [2, 48]), h.detach()]) expect(view.storage.structure?.kind).toBe('winners');
-    for (const other of [ops.mul(h, 1), ops.relu(h), ops.add(h, 0)]) expect(other.storage.structure).toBeUndefined();
+    for (const other of [ops.mul(h, 1), ops.add(h, 0), ops.maxPool2d(h, { kernelSize: 2 })]) expect(other.storage.structure).toBeUndefined();
+    // relu marks its own output: its zeros, counted when a layer reads them.
+    expect(ops.relu(h).storage.structure?.kind).toBe('nonzeros');
     const p = ops.zeros([2, 3, 4, 4]);
     p.assign(ops.mul(h, 2));
     expect(p.storage.structure).toBeUndefined();

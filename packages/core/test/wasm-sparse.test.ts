@@ -5,7 +5,7 @@ import { WasmBackend } from '../src/backends/wasm/index.js';
 import { wasmContext } from '../src/internal.js';
 import { nonzeroRows, winnersFromMask, type SparseRows } from '../src/backends/cpu/sparse-rows.js';
 import type { FloatArray } from '../src/backends/cpu/types.js';
-import { extractWinnersWasm, densifyWasm, type RowsInWasm } from '../src/backends/wasm/sparse-rows.js';
+import { extractNonzerosWasm, extractWinnersWasm, densifyWasm, type RowsInWasm } from '../src/backends/wasm/sparse-rows.js';
 import {
   packLinearWeight, sparseLinearInputGradWasm, sparseLinearWasm, sparseLinearWeightGradWasm,
 } from '../src/backends/wasm/sparse-linear.js';
@@ -72,6 +72,24 @@ for (const [label, opts] of WASM_CONFIGS) {
           got.release();
         },
       ), { ...FC, numRuns: 25 });
+      expect(held()).toEqual(start);
+    });
+
+    it('non-zero extraction (a ReLU\'s output): the TypeScript kernel\'s rows bit for bit (NaN, -0, zero rows, long rows)', () => {
+      const start = held();
+      fc.assert(fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 1500 }), kinds, fc.integer(), (N, D, k, seed) => {
+        const gen = new Generator(seed);
+        const x = rows32(gen, N, D, k).map((v) => (v < -1.5 ? NaN : v < 0 ? (gen.uniform() < 0.5 ? 0 : -0) : v));
+        const want = nonzeroRows(x, N, D);
+        const xi = upload(x, [N, D]);
+        const got = extractNonzerosWasm(ctx, operand(xi), N, D);
+        if (opts.sharedMemory !== false && want.rowPtr[N] > 0) expect(got.at).toBeDefined();
+        expect(Array.from(got.rowPtr)).toEqual(Array.from(want.rowPtr));
+        expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+        expect(Array.from(got.values)).toEqual(Array.from(want.values));
+        got.release();
+        backend.free(xi.dataId);
+      }), { ...FC, numRuns: 25 });
       expect(held()).toEqual(start);
     });
 

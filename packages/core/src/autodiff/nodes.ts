@@ -49,6 +49,7 @@ export const tapeRecipes: { [K in KernelName]: TapeRecipe<K> } = {
   sparseLinear: ([x, w]) => entry('matmul', [x, w], { transposeA: false, transposeB: true }),
   sparseConv2d: ([x, w], attrs) => entry('conv2d', [x, w], attrs),
   winners: none,
+  nonzeros: none,
   sgdUpdate: none,
   // The adjoints run inside backward rules and are not differentiated themselves (no second order).
   conv2dBackwardInput: none,

@@ -4,7 +4,7 @@ import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { runOp } from '../autodiff/op.js';
 import { asTensor, checkAlive, checkFloat, checkNumeric, checkSameDType } from './util.js';
-import { markWinners } from './sparse/structure.js';
+import { markNonzeros, markWinners } from './sparse/structure.js';
 import { derivedDef, unaryDef, type BinaryOp, type CompareOp, type DerivedOp, type UnaryOp } from './definitions/index.js';
 
 // The public elementwise ops: one line each over their definitions (ops/definitions), which the
@@ -37,7 +37,8 @@ export const abs = (x: Tensor): Tensor => unary('abs', x);
 /** -1, 0 or 1; not differentiable (zero gradient almost everywhere, so nothing flows). */
 export const sign = (x: Tensor): Tensor => unary('sign', x);
 export const tanh = (x: Tensor): Tensor => unary('tanh', x);
-export const relu = (x: Tensor): Tensor => unary('relu', x);
+/** max(x, 0); the output keeps where its zeros are, for the layer after it (ops/sparse/structure.ts). */
+export const relu = (x: Tensor): Tensor => markNonzeros(unary('relu', x));
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 /** Not differentiable. */
 export const floor = (x: Tensor): Tensor => unary('floor', x);

@@ -94,6 +94,47 @@ function convCases(): ConformanceCase[] {
   });
 }
 
+/** relu(x) with some inputs exactly 0 and -0: the non-zeros of each row, variable in number. */
+function reluInput(g: Generator, shape: number[]): HostInput {
+  return f32(Array.from({ length: size(shape) }, () => (g.uniform() < 0.2 ? (g.uniform() < 0.5 ? 0 : -0) : Math.fround(g.uniform() * 4 - 2))), shape);
+}
+
+/**
+ * A ReLU's zeros: the `nonzeros` kernel's rows, and the linear and conv forwards that read them
+ * (ReLU → linear, ReLU → conv2d; their backward passes stay dense).
+ */
+function reluCases(): ConformanceCase[] {
+  const nz: ConformanceCase = {
+    name: 'nonzeros of relu(x) [3,37] (zeros and -0 in the input)',
+    inputs: (g) => [reluInput(g, [3, 37])],
+    run: ([x]) => always(() => engine.runKernel('nonzeros', [ops.relu(x)], {})),
+    expected: ([x]) => {
+      const rows = x.values.map((v) => Math.max(v, 0));
+      const idx = Array.from({ length: 3 }, (_, r) => Array.from({ length: 37 }, (_v, i) => i).filter((i) => rows[r * 37 + i] !== 0));
+      return [
+        { values: [0, ...idx.map((row, r) => idx.slice(0, r + 1).reduce((n, q) => n + q.length, 0))], shape: [4] },
+        { values: idx.flat(), shape: [idx.flat().length] },
+        { values: idx.flatMap((row, r) => row.map((i) => rows[r * 37 + i])), shape: [idx.flat().length] },
+      ];
+    },
+  };
+  const relu = (a: HostArray): HostArray => ({ values: a.values.map((v) => Math.max(v, 0)), shape: a.shape });
+  const linear: ConformanceCase = {
+    name: 'sparseLinear forward of relu(x) [5,40] w[9,40] (rows of different lengths)',
+    inputs: (g) => [reluInput(g, [5, 40]), randomInput(g, [9, 40])],
+    run: ([x, w]) => always(() => [ops.matmul(ops.relu(x), w, { transposeB: true })]),
+    expected: ([x, w]) => [naiveMatmul(relu(x), w, false, true)],
+  };
+  const p = conv(2, 1, 1);
+  const convolution: ConformanceCase = {
+    name: 'sparseConv2d forward of relu(x) x[2,3,7,7] w[4,3,3,3] s2 p1',
+    inputs: (g) => [reluInput(g, [2, 3, 7, 7]), randomInput(g, [4, 3, 3, 3])],
+    run: ([x, w]) => always(() => [ops.conv2d(ops.relu(x), w, { stride: p.stride, padding: p.pad })]),
+    expected: ([x, w]) => [naiveConv2d(relu(x), w, p)],
+  };
+  return [nz, linear, convolution];
+}
+
 /** The fused SGD step against PyTorch's rule written out. */
 function sgdCases(): ConformanceCase[] {
   const variants: ops.SgdUpdateOptions[] = [
@@ -119,5 +160,5 @@ function sgdCases(): ConformanceCase[] {
 }
 
 export function sparseCases(): ConformanceCase[] {
-  return [...winnersCases(), ...linearCases(), ...convCases(), ...sgdCases()];
+  return [...winnersCases(), ...linearCases(), ...convCases(), ...reluCases(), ...sgdCases()];
 }

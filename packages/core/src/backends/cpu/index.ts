@@ -9,7 +9,7 @@ import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './po
 import { argReduce, reduce } from './reduce.js';
 import { topk, topkMask } from './select.js';
 import {
-  sparseConv2d, sparseConv2dBackwardFilter, sparseConv2dBackwardInput, sparseLinear, sparseLinearInputGrad, sparseLinearWeightGrad, winners,
+  nonzeros, sparseConv2d, sparseConv2dBackwardFilter, sparseConv2dBackwardInput, sparseLinear, sparseLinearInputGrad, sparseLinearWeightGrad, winners,
 } from './sparse-kernels.js';
 import { sgdUpdate } from './update.js';
 import type { CpuArray, CpuKernelTable } from './types.js';
@@ -21,7 +21,7 @@ export const cpuKernels: CpuKernelTable = {
   conv2d, conv2dBackwardInput, conv2dBackwardFilter,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   transpose, slice, pad, concat, gather, scatterAdd, takeAlong, scatterAlong, topk, topkMask,
-  winners, sparseLinear, sparseLinearWeightGrad, sparseLinearInputGrad, sparseConv2d, sparseConv2dBackwardFilter, sparseConv2dBackwardInput,
+  winners, nonzeros, sparseLinear, sparseLinearWeightGrad, sparseLinearInputGrad, sparseConv2d, sparseConv2dBackwardFilter, sparseConv2dBackwardInput,
   sgdUpdate,
 };
 

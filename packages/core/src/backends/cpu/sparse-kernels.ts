@@ -2,7 +2,7 @@ import type { KernelAttrs } from '../../backend.js';
 import { convOutSize, sizeOf } from '../../shape.js';
 import { sparseConv2d as convForward, sparseConv2dBackwardFilter as convFilter, sparseConv2dBackwardInput as convInput } from './sparse-conv.js';
 import { sparseLinear as linearForward, sparseLinearInputGrad as linearInput, sparseLinearWeightGrad as linearWeight } from './sparse-linear.js';
-import { scatterRows, winnersFromMask, type SparseRows } from './sparse-rows.js';
+import { nonzeroRows, scatterRows, winnersFromMask, type SparseRows } from './sparse-rows.js';
 import type { CpuArray, FloatArray } from './types.js';
 
 // The sparse kernels of the CPU backend (KernelAttrs in backend.ts says what each computes): the
@@ -18,14 +18,28 @@ function rowsOf(rowPtr: CpuArray, indices: CpuArray, values: CpuArray | null, co
 
 const float = (values: FloatArray, shape: number[], like: CpuArray): CpuArray => ({ values, shape, dtype: like.dtype });
 
-export function winners([x, mask]: CpuArray[], { k }: KernelAttrs['winners']): CpuArray[] {
-  const cols = x.shape[x.shape.length - 1] ?? 1, rows = cols === 0 ? 0 : sizeOf(x.shape) / cols;
-  const s = winnersFromMask(x.values as FloatArray, mask.values as Uint8Array, rows, cols, k);
+/** [rows, cols] of x's last axis. */
+function rowsCols(x: CpuArray): [number, number] {
+  const cols = x.shape[x.shape.length - 1] ?? 1;
+  return [cols === 0 ? 0 : sizeOf(x.shape) / cols, cols];
+}
+
+function rowTensors(s: SparseRows, x: CpuArray): CpuArray[] {
   return [
-    { values: s.rowPtr, shape: [rows + 1], dtype: 'int32' },
+    { values: s.rowPtr, shape: [s.rows + 1], dtype: 'int32' },
     { values: s.indices, shape: [s.indices.length], dtype: 'int32' },
     float(s.values, [s.values.length], x),
   ];
+}
+
+export function winners([x, mask]: CpuArray[], { k }: KernelAttrs['winners']): CpuArray[] {
+  const [rows, cols] = rowsCols(x);
+  return rowTensors(winnersFromMask(x.values as FloatArray, mask.values as Uint8Array, rows, cols, k), x);
+}
+
+export function nonzeros([x]: CpuArray[]): CpuArray[] {
+  const [rows, cols] = rowsCols(x);
+  return rowTensors(nonzeroRows(x.values as FloatArray, rows, cols), x);
 }
 
 export function sparseLinear([x, w, rowPtr, indices, values]: CpuArray[]): CpuArray[] {

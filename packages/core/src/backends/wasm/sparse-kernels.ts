@@ -3,7 +3,8 @@ import { sizeOf } from '../../shape.js';
 import type { WasmContext } from './context.js';
 import { sparseConv2dBackwardFilterWasm, sparseConv2dBackwardInputWasm, sparseConv2dWasm } from './sparse-conv.js';
 import { sparseLinearInputGradWasm, sparseLinearWasm, sparseLinearWeightGradWasm } from './sparse-linear.js';
-import { extractWinnersWasm, rowsFromTensors } from './sparse-rows.js';
+import { extractNonzerosWasm, extractWinnersWasm, rowsFromTensors, type RowsInWasm } from './sparse-rows.js';
+import type { WasmData } from './storage.js';
 
 /**
  * A fast kernel of the wasm backend: its outputs, or null to run the TypeScript kernel.
@@ -13,6 +14,23 @@ export type FastKernel<K extends KernelName> = (ctx: WasmContext, inputs: readon
 
 const operand = (ctx: WasmContext, t: TensorInfo) => ctx.store.operand(t.dataId);
 
+/** [rows, cols] of x's last axis. */
+function rowsCols(x: TensorInfo): [number, number] {
+  const cols = x.shape[x.shape.length - 1] ?? 0;
+  return [cols === 0 ? 0 : sizeOf(x.shape) / cols, cols];
+}
+
+/** Rows an extraction made in the heap as the kernel's outputs; null (built on the host: no heap room) runs the TypeScript kernel, whose outputs are host arrays too. */
+function rowTensors(s: RowsInWasm & { data?: WasmData[] }): TensorInfo[] | null {
+  if (!s.data) return null;
+  const n = s.rowPtr[s.rows];
+  return [
+    { dataId: s.data[0], shape: [s.rows + 1], dtype: 'int32' },
+    { dataId: s.data[1], shape: [n], dtype: 'int32' },
+    { dataId: s.data[2], shape: [n], dtype: 'float32' },
+  ];
+}
+
 /**
  * The sparse kernels of backend.ts on the wasm SIMD kernels (sparse-rows.ts, sparse-linear.ts,
  * sparse-conv.ts), float32 only. The rows the `winners` kernel made stay in the heap and are
@@ -20,16 +38,12 @@ const operand = (ctx: WasmContext, t: TensorInfo) => ctx.store.operand(t.dataId)
  */
 export const SPARSE_FAST: { [K in KernelName]?: FastKernel<K> } = {
   winners: (ctx, [x, mask], { k }) => {
-    const cols = x.shape[x.shape.length - 1] ?? 0, rows = cols === 0 ? 0 : sizeOf(x.shape) / cols;
-    const s = extractWinnersWasm(ctx, operand(ctx, x), ctx.store.mask(mask.dataId), rows, cols, k);
-    // Built on the host (no heap room): the TypeScript kernel's outputs are host arrays too.
-    if (!s.data) return null;
-    const n = rows * k;
-    return [
-      { dataId: s.data[0], shape: [rows + 1], dtype: 'int32' },
-      { dataId: s.data[1], shape: [n], dtype: 'int32' },
-      { dataId: s.data[2], shape: [n], dtype: 'float32' },
-    ];
+    const [rows, cols] = rowsCols(x);
+    return rowTensors(extractWinnersWasm(ctx, operand(ctx, x), ctx.store.mask(mask.dataId), rows, cols, k));
+  },
+  nonzeros: (ctx, [x]) => {
+    const [rows, cols] = rowsCols(x);
+    return rowTensors(extractNonzerosWasm(ctx, operand(ctx, x), rows, cols));
   },
   sparseLinear: (ctx, [, w, rowPtr, indices, values]) => [
     sparseLinearWasm(ctx, rowsFromTensors(ctx, rowPtr, indices, values, w.shape[1]), operand(ctx, w), w.shape[0]),

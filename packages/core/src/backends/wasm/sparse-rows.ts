@@ -1,6 +1,6 @@
 import type { TensorInfo } from '../../backend.js';
 import { DTypeError, ValueError } from '../../errors.js';
-import { checkSparseRows, fixedRowPtr, nnz, winnersFromMask, type SparseRows } from '../cpu/sparse-rows.js';
+import { checkSparseRows, fixedRowPtr, nnz, nonzeroRows, winnersFromMask, type SparseRows } from '../cpu/sparse-rows.js';
 import { output, place, poolRanges, threadsFor, type WasmContext } from './context.js';
 import { compactTable } from './emit/select.js';
 import type { Task } from './runtime.js';
@@ -49,6 +49,49 @@ export function placeRows(ctx: WasmContext, s: SparseRows): PlacedRows {
 const EXTRACT_WORK = 16;
 const COMPACT_TABLE = compactTable();
 
+/** Sparse rows in tensor storage of the backend (`data`: rowPtr, indices, values), or null when the heap has no room. */
+function heapRows(ctx: WasmContext, rowPtr: Int32Array, cols: number): (RowsInWasm & { data: WasmData[] }) | null {
+  const rows = rowPtr.length - 1, n = rowPtr[rows];
+  // Heap views survive memory growth only on a shared memory (as for tensors: `TensorStore.inHeap`).
+  if (!ctx.store.inHeap || cols === 0 || n === 0) return null;
+  const data = [ctx.store.alloc('int32', rows + 1, false), ctx.store.alloc('int32', n, false), ctx.store.alloc('float32', n, false)];
+  const release = () => { for (const d of data) ctx.store.free(d); };
+  if (data.some((d) => d.addr < 0)) {
+    release();
+    return null;
+  }
+  (data[0].values as Int32Array).set(rowPtr);
+  return {
+    rows, cols, rowPtr: data[0].values as Int32Array, indices: data[1].values as Int32Array, values: data[2].values as Float32Array,
+    at: { rowPtr: data[0].addr, indices: data[1].addr, values: data[2].addr }, release, data,
+  };
+}
+
+/**
+ * Run an extraction kernel (`sp_extract` / `sp_extract_nz`) into `s`, rows split across the
+ * pool; refuses, freeing `s`, a row whose count differs from its row pointers' (a mask row
+ * without k winners), with the TypeScript kernel's error.
+ */
+function extractInto(ctx: WasmContext, fn: 'sp_extract' | 'sp_extract_nz', x: number, mask: number, s: RowsInWasm & { data: WasmData[] }): void {
+  const { rows, cols, at } = s;
+  const counts = ctx.arena.alloc(rows * 4);
+  const table = ctx.arena.alloc(256);
+  new Uint8Array(ctx.rt.memory.buffer, table, 256).set(COMPACT_TABLE);
+  const threads = threadsFor(ctx, rows * cols * EXTRACT_WORK);
+  const tasks: Task[] = poolRanges(rows, threads).map(([r0, r1]) => [{
+    fn, args: [x + r0 * cols * 4, mask + r0 * cols, r1 - r0, cols, at!.rowPtr + r0 * 4, at!.indices, at!.values, counts + r0 * 4, table],
+  }]);
+  ctx.rt.run(tasks, 0, threads);
+  const got = ctx.rt.i32.subarray(counts / 4, counts / 4 + rows);
+  const bad = got.findIndex((c, r) => c !== s.rowPtr[r + 1] - s.rowPtr[r]);
+  if (bad >= 0) {
+    const c = got[bad], k = s.rowPtr[bad + 1] - s.rowPtr[bad];
+    s.release();
+    throw new ValueError(`winnersFromMask: row ${bad} has ${c} winners, expected k = ${k}`);
+  }
+  s.data[0].rows = s.data[1].rows = { rowPtr: s.data[0], cols };
+}
+
 /**
  * The winners of a k-WTA ([rows, cols] values x and the `topkMask` kernel's mask) as sparse rows
  * in the wasm heap, rows split across the pool. Bit-identical to `winnersFromMask`; like it,
@@ -58,26 +101,8 @@ const COMPACT_TABLE = compactTable();
  * by the TypeScript kernel (`data` absent, `release` then does nothing).
  */
 export function extractWinnersWasm(ctx: WasmContext, x: Operand, mask: { values: Uint8Array; addr: number }, rows: number, cols: number, k: number): RowsInWasm & { data?: WasmData[] } {
-  const n = rows * k;
-  // Heap views survive memory growth only on a shared memory (as for tensors: `TensorStore.inHeap`).
-  const data = ctx.store.inHeap && cols > 0 && n > 0
-    ? [ctx.store.alloc('int32', rows + 1, false), ctx.store.alloc('int32', n, false), ctx.store.alloc('float32', n, false)] : [];
-  const release = () => { for (const d of data) ctx.store.free(d); };
-  if (data.length === 0 || data.some((d) => d.addr < 0)) {
-    release();
-    return { ...winnersFromMask(x.values, mask.values, rows, cols, k), release: () => {} };
-  }
-  const [pRow, pIdx, pVal] = data.map((d) => d.addr);
-  const s: RowsInWasm & { data: WasmData[] } = {
-    rows, cols,
-    rowPtr: data[0].values as Int32Array,
-    indices: data[1].values as Int32Array,
-    values: data[2].values as Float32Array,
-    at: { rowPtr: pRow, indices: pIdx, values: pVal },
-    release,
-    data,
-  };
-  s.rowPtr.set(fixedRowPtr(rows, k));
+  const s = heapRows(ctx, fixedRowPtr(rows, k), cols);
+  if (!s) return { ...winnersFromMask(x.values, mask.values, rows, cols, k), release: () => {} };
   ctx.arena.reset();
   const px = place(ctx, x);
   let pm = mask.addr;
@@ -85,22 +110,30 @@ export function extractWinnersWasm(ctx: WasmContext, x: Operand, mask: { values:
     pm = ctx.arena.alloc(mask.values.length);
     new Uint8Array(ctx.rt.memory.buffer, pm, mask.values.length).set(mask.values);
   }
+  extractInto(ctx, 'sp_extract', px, pm, s);
+  return s;
+}
+
+/**
+ * The non-zeros of each row of x [rows, cols] (a ReLU's output; NaN counts, ±0 does not) as
+ * sparse rows in the wasm heap: one pass counts each row (sp_count_nz), the row pointers are
+ * summed on the host, a second pass writes the entries (sp_extract_nz). Bit-identical to
+ * `nonzeroRows`; built on the host like it when the heap has no room (`data` absent).
+ */
+export function extractNonzerosWasm(ctx: WasmContext, x: Operand, rows: number, cols: number): RowsInWasm & { data?: WasmData[] } {
+  const host = () => ({ ...nonzeroRows(x.values, rows, cols), release: () => {} });
+  if (!ctx.store.inHeap || rows * cols === 0) return host();
+  ctx.arena.reset();
+  const px = place(ctx, x);
   const counts = ctx.arena.alloc(rows * 4);
-  const table = ctx.arena.alloc(256);
-  new Uint8Array(ctx.rt.memory.buffer, table, 256).set(COMPACT_TABLE);
   const threads = threadsFor(ctx, rows * cols * EXTRACT_WORK);
-  const tasks: Task[] = poolRanges(rows, threads).map(([r0, r1]) => [{
-    fn: 'sp_extract', args: [px + r0 * cols * 4, pm + r0 * cols, r1 - r0, cols, pRow + r0 * 4, pIdx, pVal, counts + r0 * 4, table],
-  }]);
-  ctx.rt.run(tasks, 0, threads);
-  const got = ctx.rt.i32.subarray(counts / 4, counts / 4 + rows);
-  const bad = got.findIndex((c) => c !== k);
-  if (bad >= 0) {
-    const c = got[bad];
-    release();
-    throw new ValueError(`winnersFromMask: row ${bad} has ${c} winners, expected k = ${k}`);
-  }
-  data[0].rows = data[1].rows = { rowPtr: data[0], cols };
+  ctx.rt.run(poolRanges(rows, threads).map(([r0, r1]) => [{ fn: 'sp_count_nz', args: [px + r0 * cols * 4, r1 - r0, cols, counts + r0 * 4] }]), 0, threads);
+  const rowPtr = new Int32Array(rows + 1);
+  const got = ctx.rt.i32;
+  for (let r = 0; r < rows; r++) rowPtr[r + 1] = rowPtr[r] + got[counts / 4 + r];
+  const s = heapRows(ctx, rowPtr, cols);
+  if (!s) return host();
+  extractInto(ctx, 'sp_extract_nz', px, 0, s);
   return s;
 }
 

@@ -4,13 +4,13 @@ import type { Conv2dAttrs } from '../../backend.js';
 import type { ConvLayer } from '../../backends/sparse-cost.js';
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { gradientMaskedAt, sparseWins } from './choose.js';
+import { forwardRows, gradientMaskedAt, sparseWins } from './choose.js';
 import { winnersOf, type Winners } from './structure.js';
 
 /**
- * conv2d whose input x [N, C, H, W] carries a k-WTA's winners over each image (C·H·W). Each
- * function returns null when its sparse kernel does not apply or does not pay; the caller then
- * runs the dense kernel.
+ * conv2d whose input x [N, C, H, W] carries a k-WTA's winners over each image (C·H·W), or,
+ * forward only, a ReLU's zeros. Each function returns null when its sparse kernel does not apply
+ * or does not pay; the caller then runs the dense kernel.
  */
 
 function layerOf(x: Tensor, wShape: Shape, attrs: Conv2dAttrs, other: Tensor): { winners: Winners; layer: ConvLayer } | null {
@@ -20,12 +20,12 @@ function layerOf(x: Tensor, wShape: Shape, attrs: Conv2dAttrs, other: Tensor): {
   return { winners, layer: { kind: 'conv2d', batch: N, C, H, W, F, KH, KW, attrs, k: winners.k } };
 }
 
-/** conv2d(x, w) from x's winners (the tape records the conv2d, so its rule runs backward). */
+/** conv2d(x, w) from x's winners or a ReLU's non-zeros (the tape records the conv2d, so its rule runs backward). */
 export function convForward(x: Tensor, w: Tensor, attrs: Conv2dAttrs): Tensor | null {
-  const l = layerOf(x, w.shape, attrs, w);
-  if (!l || !sparseWins(x.storage.backend, l.layer, 'forward')) return null;
-  const s = l.winners.entries(x.storage, x.dtype);
-  return runOp('sparseConv2d', [x, w, s.rowPtr, s.indices, s.values], attrs)[0];
+  if (x.rank !== 4 || x.dtype !== w.dtype) return null;
+  const [N, C, H, W] = x.shape, [F, , KH, KW] = w.shape;
+  const s = forwardRows(x, (k) => ({ kind: 'conv2d', batch: N, C, H, W, F, KH, KW, attrs, k }));
+  return s && runOp('sparseConv2d', [x, w, s.rowPtr, s.indices, s.values], attrs)[0];
 }
 
 /** The filter gradient from x's winners and the dense dy. */

@@ -11,7 +11,9 @@ import type { Storage, StorageStructure, Tensor } from '../../tensor.js';
  *  - where(mask, a, 0) with such a mask (the k-WTA itself, and the k-WTA's backward rule on the
  *    gradient) is Winners: zero outside the mask. Its sparse rows, the winners' indices and
  *    values, are extracted on first use (the `winners` kernel) and kept with the storage.
- * A layer reads them through `winnersOf(x)` when its view of x has one row per mask row.
+ *  - relu's output is Nonzeros: its non-zeros, extracted on first use (the forward of the layer
+ *    after it may read them; its backward stays dense, docs/sparse.md).
+ * A layer reads a k-WTA's through `winnersOf(x)` when its view of x has one row per mask row.
  */
 
 /** Is the sparse path possible at all here? (Else no structure is kept: nothing to hold, nothing to pay.) */
@@ -76,6 +78,50 @@ export class Winners implements StorageStructure {
     if (this.rowsCache) for (const t of Object.values(this.rowsCache)) t.dispose();
     this.rowsCache = null;
   }
+}
+
+/**
+ * relu's output: zero wherever its input was not positive. Its non-zeros per row, for the row
+ * length a consumer views it with, are extracted on first use (the `nonzeros` kernel) and kept
+ * with the storage; unlike a k-WTA's, their count is known only then.
+ */
+export class Nonzeros implements StorageStructure {
+  readonly kind = 'nonzeros';
+  private cache: { cols: number; rows: SparseTensors; nnz: number } | null = null;
+
+  /** The non-zeros of `storage` viewed as [rows, cols], and how many there are. */
+  entries(storage: Storage, dtype: Tensor['dtype'], rows: number, cols: number): { rows: SparseTensors; nnz: number } {
+    if (this.cache?.cols === cols) return this.cache;
+    this.release();
+    const [rowPtr, indices, values] = noGrad(() => {
+      const x = held(storage, [rows, cols], dtype);
+      try {
+        return runOp('nonzeros', [x], {});
+      } finally {
+        x.dispose();
+      }
+    });
+    for (const t of [rowPtr, indices, values]) engine.keep(t);
+    this.cache = { cols, rows: { rowPtr, indices, values }, nnz: indices.size };
+    return this.cache;
+  }
+
+  release(): void {
+    if (this.cache) for (const t of Object.values(this.cache.rows)) t.dispose();
+    this.cache = null;
+  }
+}
+
+/** relu's output keeps its zeros' structure (when the sparse path may use it). */
+export function markNonzeros(y: Tensor): Tensor {
+  if (sparsePathOn(y.storage.backend) && !y.storage.structure) y.storage.structure = new Nonzeros();
+  return y;
+}
+
+/** The Nonzeros structure x carries, when x has a batch axis to make rows of; else null. */
+export function nonzerosOf(x: Tensor): Nonzeros | null {
+  const s = x.storage.structure;
+  return s instanceof Nonzeros && x.rank >= 2 && x.shape[0] > 0 ? s : null;
 }
 
 /** topkMask's output: exactly k winners in each row of its last axis. */
