@@ -8,7 +8,7 @@ import type { KernelName } from '@kwta/core';
  * sparse path is forced on ('always', as the conformance suite does).
  */
 export const HOST_KERNELS = [
-  'winners', 'sparseLinear', 'sparseLinearWeightGrad', 'sparseLinearInputGrad',
+  'winners', 'nonzeros', 'sparseLinear', 'sparseLinearWeightGrad', 'sparseLinearInputGrad',
   'sparseConv2d', 'sparseConv2dBackwardFilter', 'sparseConv2dBackwardInput',
 ] as const satisfies readonly KernelName[];
 
