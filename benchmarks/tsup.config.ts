@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/cli.ts', 'src/index.ts', 'src/crosscheck-autoattack.ts', 'src/memory-train.ts'],
+  entry: ['src/cli.ts', 'src/index.ts', 'src/crosscheck-autoattack.ts', 'src/memory-train.ts', 'src/profile-step.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,
