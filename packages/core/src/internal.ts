@@ -2,7 +2,7 @@
  * @kwta/core/internal: engine parts that tests and benchmarks reach into; not the user API and
  * without its stability promise. The GEMM micro-kernel and its reference, the CPU kernel table,
  * the gradient rules and tape recipes, a wasm backend's runtime context, and the sparse-input
- * kernels with their cost model (issue 14 phase 1: not yet called by the ops).
+ * kernels with their cost model (issue 14; the ops call them through the kernel table).
  */
 export { gemm, gemmReference, type MatView } from './backends/cpu/gemm.js';
 export { cpuKernels } from './backends/cpu/index.js';

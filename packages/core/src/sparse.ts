@@ -1,8 +1,8 @@
 /**
- * The kernels for layers whose input is a k-WTA's winners (issue 14, phase 1), exported through
+ * The kernels for layers whose input is a k-WTA's winners (issue 14), exported through
  * @kwta/core/internal: the standalone kernels, their TypeScript references and the cost model
- * that will pick them, so tests and benchmarks can drive them directly. Not yet wired into the
- * ops, which will call them without any public API change.
+ * that picks them, so tests and benchmarks can drive them directly. The ops reach them through
+ * the backend's kernel table (ops/sparse/, docs/sparse.md), with no public API change.
  */
 export * from './backends/cpu/sparse-rows.js';
 export * from './backends/cpu/sparse-linear.js';
