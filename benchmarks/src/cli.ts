@@ -5,6 +5,7 @@ import { formatMachine, formatTable, writeResult } from './harness/report.js';
 import { runSuite } from './harness/run.js';
 import type { Mode } from './harness/types.js';
 import { resolveSuites } from './suites/index.js';
+import { runScript } from './harness/script.js';
 
 const USAGE = `usage: node --expose-gc dist/cli.js [suite|group ...] [--quick] [--filter TEXT] [--out DIR] [--strict]
   suites/groups   default 'core' (= matmul conv2d); 'wasm' (issue 8), 'overhead' (issue 7); see README
@@ -52,11 +53,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => { process.exitCode = code; },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    console.error(USAGE);
-    process.exitCode = 2;
-  },
-);
+runScript(main, USAGE);

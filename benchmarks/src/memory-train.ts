@@ -5,6 +5,7 @@ import { Generator, WasmBackend, memory, setBackend, setSparsePath, tensor, tidy
 import { KWTA, crossEntropy, mnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import { machineInfo } from './harness/machine.js';
+import { runScript } from './harness/script.js';
 
 /**
  * Issue 14's memory target: training the paper's MNIST CNN with k-WTA everywhere at hidden 20000
@@ -110,11 +111,4 @@ async function main(): Promise<number> {
   return result.ratio <= 2 && flat ? 0 : 1;
 }
 
-main().then(
-  (code) => { process.exitCode = code; },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    console.error(USAGE);
-    process.exitCode = 2;
-  },
-);
+runScript(main, USAGE);

@@ -5,6 +5,7 @@ import {
 import { KWTA, ReLU, crossEntropy, mnistCnn, type MnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import { machineInfo } from './harness/machine.js';
+import { runScript } from './harness/script.js';
 
 /**
  * Where a training step of the paper's MNIST CNN goes, layer by layer and pass by pass, before
@@ -115,8 +116,4 @@ async function main(): Promise<void> {
   backend.dispose();
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
-  console.error(USAGE);
-  process.exitCode = 2;
-});
+runScript(main, USAGE);

@@ -3,7 +3,7 @@ import { kwtaContender } from '../contenders/kwta.js';
 import { PGD_PROTOCOL, STEP_PROTOCOL, findTorch, openBlas, pytorchContender, type TorchProtocol } from '../contenders/pytorch.js';
 import type { BenchCase, Contender, Mode, RatioSpec, Suite } from '../harness/types.js';
 import { GAMMA } from './activation.js';
-import { mnistConfig, mnistInit, QUICK_MNIST, stepFlops, type MnistInit, type MnistStepConfig } from './mnist/config.js';
+import { mnistConfig, mnistInit, QUICK_MNIST, stepFlops, torchStepFiles, type MnistInit, type MnistStepConfig } from './mnist/config.js';
 import { kwtaMnistStep, kwtaPgdStep } from './mnist/kwta-step.js';
 
 /**
@@ -26,19 +26,9 @@ const torchInfo = new Map<string, Record<string, unknown>>();
 function torch(name: string, cfg: MnistStepConfig, init: MnistInit, activation: 'relu' | 'kwta', protocol: TorchProtocol): Contender {
   const blas = openBlas();
   return pytorchContender('mnist_cnn_step.py', () => ({
-    files: { 'params.f32': concat(init.params.map((p) => p.values)), 'x.f32': init.x, 'labels.i32': init.labels },
+    files: torchStepFiles(init),
     args: [cfg.batch, cfg.size, ...cfg.channels, cfg.hidden, cfg.lr, THREADS, activation, GAMMA, cfg.momentum].map(String),
   }), (ready) => { torchInfo.set(name, ready); }, { name, protocol, ...(blas ? { blas } : {}) });
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function stepCase(cfg: MnistStepConfig, withTorch: boolean): BenchCase {

@@ -4,7 +4,7 @@ import { findTorch, pytorchContender, torchBlasLibraries, type TorchBlas } from 
 import { initTfjs, tfjsContender } from '../contenders/tfjs.js';
 import { registerTfjsGradients } from '../contenders/tfjs-gradients.js';
 import type { BenchCase, Contender, Mode, RatioSpec, Suite } from '../harness/types.js';
-import { mnistConfig, mnistInit, QUICK_MNIST, stepFlops, type MnistStepConfig } from './mnist/config.js';
+import { mnistConfig, mnistInit, QUICK_MNIST, stepFlops, torchStepFiles, type MnistStepConfig } from './mnist/config.js';
 import { kwtaMnistStep } from './mnist/kwta-step.js';
 import { tfjsMnistStep } from './mnist/tfjs-step.js';
 
@@ -61,23 +61,13 @@ function trainCase(cfg: MnistStepConfig, withTorch: boolean): BenchCase {
       ];
       for (const t of torches) {
         list.push(pytorchContender('mnist_cnn_step.py', () => ({
-          files: { 'params.f32': concat(init.params.map((p) => p.values)), 'x.f32': init.x, 'labels.i32': init.labels },
+          files: torchStepFiles(init),
           args: [cfg.batch, cfg.size, ...cfg.channels, cfg.hidden, cfg.lr, THREADS].map(String),
         }), (ready) => { torchInfo.set(t.name, ready); }, { name: t.name, blas: t.blas }));
       }
       return list;
     },
   };
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Issue 8: the MNIST CNN's training step at least 5x faster than tfjs-backend-cpu; PyTorch alongside. */

@@ -47,6 +47,17 @@ export interface MnistInit {
   labels: Int32Array;
 }
 
+/** The files a PyTorch step script reads: every parameter in order as one float32 array, the batch, the labels. */
+export function torchStepFiles(init: MnistInit): Record<string, ArrayBufferView> {
+  const params = new Float32Array(init.params.reduce((n, p) => n + p.values.length, 0));
+  let at = 0;
+  for (const p of init.params) {
+    params.set(p.values, at);
+    at += p.values.length;
+  }
+  return { 'params.f32': params, 'x.f32': init.x, 'labels.i32': init.labels };
+}
+
 /** The shared starting point: mnistCnn's seeded initial weights, a normal batch, uniform labels. */
 export function mnistInit(cfg: MnistStepConfig): MnistInit {
   const model = mnistCnn({ gen: new Generator(cfg.seed), hiddenSize: cfg.hidden, channels: cfg.channels, inputSize: cfg.size });
