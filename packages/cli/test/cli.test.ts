@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The real binary, as a user runs it (built by `pnpm build`; turbo builds it before tests).
@@ -10,6 +11,11 @@ const dir = mkdtempSync(join(tmpdir(), 'kwta-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const kwta = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * The same, without blocking this worker: a run of a minute on a loaded machine would otherwise
+ * starve the test runner's messages ("Timeout calling onTaskUpdate" after 60 s).
+ */
+const kwtaAsync = async (...args: string[]) => (await promisify(execFile)(process.execPath, [BIN, ...args], { encoding: 'utf8' })).stdout;
 
 describe('kwta binary', () => {
   it('trains, attacks and reports (tiny setting)', () => {
@@ -50,9 +56,9 @@ describe('kwta binary', () => {
     expect(choice.stderr).toMatch(/Allowed choices are natural, at, trades, free/);
   });
 
-  it('runs a paper experiment into its folder, and refuses an unknown one', () => {
+  it('runs a paper experiment into its folder, and refuses an unknown one', async () => {
     const out = join(dir, 'experiments');
-    const printed = kwta('experiment', 'figure1', '--out', out, '--quiet');
+    const printed = await kwtaAsync('experiment', 'figure1', '--out', out, '--quiet');
     expect(printed.trim()).toBe(join(out, 'figure1', 'README.md'));
     const result = JSON.parse(readFileSync(join(out, 'figure1', 'result.json'), 'utf8'));
     expect(JSON.stringify(result)).toContain('discontinuities');
