@@ -5,7 +5,7 @@ import { Generator, WasmBackend, memory, setBackend, setSparsePath, tensor, tidy
 import { KWTA, crossEntropy, mnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import { machineInfo } from './harness/machine.js';
-import { runScript } from './harness/script.js';
+import { choiceOption, positiveIntOption, runScript } from './harness/script.js';
 
 /**
  * Issue 14's memory target: training the paper's MNIST CNN with k-WTA everywhere at hidden 20000
@@ -45,7 +45,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const steps = Number(values.steps), hidden = Number(values.hidden), mode = values['sparse-path'] as SparsePathMode;
+  const steps = positiveIntOption('steps', values.steps), hidden = positiveIntOption('hidden', values.hidden);
+  const mode = choiceOption<SparsePathMode>('sparse-path', values['sparse-path'], ['auto', 'off', 'always']);
   const backend = new WasmBackend({ threads: 2 });
   setBackend(backend);
   setSparsePath(mode);

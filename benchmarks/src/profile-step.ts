@@ -5,7 +5,7 @@ import {
 import { KWTA, ReLU, crossEntropy, mnistCnn, type MnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import { machineInfo } from './harness/machine.js';
-import { runScript } from './harness/script.js';
+import { choiceOption, positiveIntOption, runScript } from './harness/script.js';
 
 /**
  * Where a training step of the paper's MNIST CNN goes, layer by layer and pass by pass, before
@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const hidden = Number(values.hidden), reps = Number(values.reps), act = values.activation;
+  const hidden = positiveIntOption('hidden', values.hidden), reps = positiveIntOption('reps', values.reps);
+  const act = choiceOption('activation', values.activation, ['kwta', 'relu']);
   const backend = new WasmBackend({ threads: 2 });
   setBackend(backend);
   await backend.ready;

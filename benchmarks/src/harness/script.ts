@@ -12,3 +12,16 @@ export function runScript(main: () => Promise<number | void>, usage: string): vo
     },
   );
 }
+
+/** A command-line option that must be a whole number >= 1 (the usage line follows the error). */
+export function positiveIntOption(name: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1, got '${text}'`);
+  return n;
+}
+
+/** A command-line option that must be one of `choices`. */
+export function choiceOption<T extends string>(name: string, text: string | undefined, choices: readonly T[]): T {
+  if (!choices.includes(text as T)) throw new Error(`--${name} must be one of ${choices.join(', ')}, got '${text}'`);
+  return text as T;
+}
