@@ -15,6 +15,7 @@ export {
 export { countCorrect, accuracy } from './metrics.js';
 export { profileKernels, type KernelProfile, type KernelStat, type ProfileOptions } from './profile.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
+export { customGrad, type CustomGradResult, type GradFunc } from './autodiff/custom.js';
 export * from './ops/index.js';
 export {
   unaryOps, binaryOps, compareOps, derivedOps, UNARY_OPS, BINARY_OPS, COMPARE_OPS, DERIVED_OPS,

@@ -2,6 +2,7 @@ import type { KernelAttrs, KernelName } from '../backend.js';
 import { engine } from '../engine.js';
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import type { GradFunc } from './custom.js';
 import { tapeRecipes, type TapeEntry } from './nodes.js';
 
 /**
@@ -22,6 +23,17 @@ export function runView(x: Tensor, shape: Shape): Tensor {
   x.storage.refs++;
   const y = engine.makeTensor(x.storage, shape, x.dtype);
   if (wantsGrad([x])) record({ op: 'reshape', inputs: [x], attrs: {} }, y);
+  return y;
+}
+
+/**
+ * A custom op's output (customGrad): `value`, computed with recording off, becomes a 'custom'
+ * node whose rule is `gradFunc`. A value that is one of the inputs or already a graph tensor
+ * gets its own handle on the same storage, so the node never lands on someone else's tensor.
+ */
+export function runCustom(name: string, inputs: Tensor[], value: Tensor, gradFunc: GradFunc): Tensor {
+  const y = inputs.includes(value) || value.node !== null || value.requiresGrad ? value.detach() : value;
+  if (wantsGrad(inputs)) record({ op: 'custom', inputs, attrs: { name, gradFunc } }, y);
   return y;
 }
 

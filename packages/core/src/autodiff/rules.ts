@@ -1,6 +1,8 @@
 import type { Conv2dAttrs, Pool2dAttrs } from '../backend.js';
 import { reducedShape, type Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { GradientError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import type { GradFunc } from './custom.js';
 import { cast, div, equal, mul, where } from '../ops/elementwise.js';
 import { broadcastTo, pad, reshape, slice, transpose } from '../ops/layout.js';
 import { matmul } from '../ops/linalg.js';
@@ -31,6 +33,8 @@ export type OpAttrs = { [O in DiffElementwiseOp]: None } & {
   concat: { axis: number; sizes: number[] };
   gather: { axis: number; indices: Tensor; size: number };
   takeAlong: { indices: Tensor; size: number };
+  /** An op made by customGrad: its name (for errors) and the user's backward. */
+  custom: { name: string; gradFunc: GradFunc };
 };
 
 export type DiffOp = keyof OpAttrs;
@@ -108,7 +112,19 @@ export function gradRules(): GradRules {
     },
     gather: (dy, _x, _y, { axis, indices, size }) => [scatterAdd(dy, indices, axis, size)],
     takeAlong: (dy, _x, _y, { indices, size }) => [scatterAlong(dy, indices, size)],
+    custom: customRule,
   });
+}
+
+/** A customGrad op's rule: the user's gradFunc, its result checked for count and type (the tape checks shapes and dtypes). */
+function customRule(dy: Tensor, x: Tensor[], _y: Tensor, { name, gradFunc }: OpAttrs['custom']): (Tensor | null)[] {
+  const out = gradFunc(dy);
+  const grads = Array.isArray(out) ? [...(out as (Tensor | null)[])] : [out as Tensor];
+  if (grads.length !== x.length) throw new GradientError(`custom op '${name}': gradFunc returned ${grads.length} gradient(s) for ${x.length} input(s)`);
+  grads.forEach((g, i) => {
+    if (g !== null && !(g instanceof Tensor)) throw new GradientError(`custom op '${name}': gradFunc's gradient for input ${i} is not a Tensor`);
+  });
+  return grads;
 }
 
 /** Gradient of max/min: shared equally among the tied extrema, as PyTorch's amax/amin. */

@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { reshape } from '../ops/layout.js';
-import { broadcastsInputs, gradRules, sumToShape, type DiffOp, type GradContext } from './rules.js';
+import { broadcastsInputs, gradRules, sumToShape, type DiffOp, type GradContext, type OpAttrs } from './rules.js';
 
 /**
  * What the tape remembers about the op that produced a tensor (written by runOp in op.ts): `op`
@@ -79,14 +79,15 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
       if (!g || !node || !needed.has(t)) continue;
       if (node.released) throw new GradientError(`backward: graph through '${node.op}' was already freed (pass { retainGraph: true })`);
       const needs = node.inputs.map((i) => needed.has(i));
+      const label = opLabel(node);
       const rule = gradRules()[node.op as DiffOp] as (dy: Tensor, x: Tensor[], y: Tensor, a: unknown, needs: boolean[], ctx: GradContext) => (Tensor | null)[];
       const results = rule(g, node.inputs, t, node.attrs, needs, ctx);
       const placed = new Set<Tensor>();
       node.inputs.forEach((input, i) => {
         if (!needs[i]) return;
         let r = results[i];
-        if (!r) throw new GradientError(`${node.op}: gradient rule returned nothing for input ${i} ${input.describe()}`);
-        r = checkGrad(node.op, i, input, r);
+        if (!r) throw new GradientError(`${label}: gradient rule returned nothing for input ${i} ${input.describe()}`);
+        r = checkGrad(node.op, label, i, input, r);
         if (placed.has(r) || r === g) r = reshape(r, r.shape); // own handle: the map disposes it
         placed.add(r);
         const prev = grads.get(input);
@@ -108,14 +109,19 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
   return grads;
 }
 
-function checkGrad(op: string, i: number, input: Tensor, g: Tensor): Tensor {
+/** How errors name a node's op: its DiffOp, or a customGrad op's own name. */
+function opLabel(node: GradNode): string {
+  return node.op === 'custom' ? `custom op '${(node.attrs as OpAttrs['custom']).name}'` : node.op;
+}
+
+function checkGrad(op: string, label: string, i: number, input: Tensor, g: Tensor): Tensor {
   let r = g;
   if (broadcastsInputs(op as DiffOp) && !shapesEqual(g.shape, input.shape)) r = sumToShape(g, input.shape);
   if (!shapesEqual(r.shape, input.shape)) {
-    throw new GradientError(`${op}: gradient for input ${i} has shape ${fmtShape(g.shape)}, expected ${fmtShape(input.shape)}`);
+    throw new GradientError(`${label}: gradient for input ${i} has shape ${fmtShape(g.shape)}, expected ${fmtShape(input.shape)}`);
   }
   if (r.dtype !== input.dtype) {
-    throw new GradientError(`${op}: gradient for input ${i} is ${r.dtype}, expected ${input.dtype}`);
+    throw new GradientError(`${label}: gradient for input ${i} is ${r.dtype}, expected ${input.dtype}`);
   }
   return r;
 }

@@ -1,22 +1,30 @@
-import { noGrad } from '../engine.js';
+import { customGrad } from '../autodiff/custom.js';
+import { gradients } from '../autodiff/tape.js';
+import { enableGrad, noGrad, tidy } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { zerosLike } from './creation.js';
 import { add, mul, sigmoid, sub } from './elementwise.js';
 import { reshape, slice } from './layout.js';
 import { kWinners, topk } from './select.js';
 
 /**
- * y = exact(x) + (smooth(x) - stopGradient(smooth(x))): the value is exactly exact(x) (the added
- * term is s - s = 0), the gradient is smooth's. This is BPDA's tool (Athalye, Carlini & Wagner
- * 2018): keep a non-differentiable layer's forward, give the backward pass a smooth
- * approximation.
+ * A custom op whose value is exact(x) and whose gradient is smooth's (the vector-Jacobian
+ * product of smooth at x with dy). This is BPDA's tool (Athalye, Carlini & Wagner 2018): keep
+ * a non-differentiable layer's forward, give the backward pass a smooth approximation. Built
+ * on `customGrad`: the forward runs exact only; smooth runs, with its graph, in the backward.
  */
 export function straightThrough(exact: (x: Tensor) => Tensor, smooth: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
-  return (x) => {
-    const e = noGrad(() => exact(x));
-    const s = smooth(x);
-    return add(e, sub(s, s.detach()));
-  };
+  return customGrad((x: Tensor) => ({ value: exact(x), gradFunc: (dy) => [smoothVjp(smooth, x, dy)] }), 'straightThrough');
+}
+
+/** dy's pull-back through smooth at x: d(sum(smooth(x) * dy))/dx, recorded on a fresh leaf. */
+function smoothVjp(smooth: (x: Tensor) => Tensor, x: Tensor, dy: Tensor): Tensor {
+  return tidy(() => enableGrad(() => {
+    const leaf = x.detach().requireGrad();
+    const s = smooth(leaf);
+    return s.requiresGrad ? gradients(s, [leaf], { seed: dy })[0] : noGrad(() => zerosLike(x));
+  }));
 }
 
 export interface KwtaSurrogateOptions {
