@@ -1,11 +1,12 @@
 import { Generator, ValueError, add, mul, randn, tensor, tidy, type Tensor } from '@kwta/core';
+import { gradcheck } from '@kwta/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DenseNet, KWTA, KWTAChannel, KWTAFixedK, LWTA, Linear, MnistCnn, ReLU, Sequential, captureActivationPatterns, countPatternChanges, kFromGamma, mnistCnn, replaceActivations, resnet18,
   setSparsity, vgg19, wideResNet,
 } from '../src/index.js';
-import { distinctValues, gradcheck } from './gradcheck.js';
+import { distinctValues } from './values.js';
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 30 });
 const dim = (g: Generator, lo: number, hi: number) => lo + g.int(hi - lo + 1);
@@ -62,8 +63,8 @@ describe('KWTA (the paper’s k-WTA over the whole sample)', () => {
         const n = shape.reduce((a, b) => a * b, 1);
         const layer = g.uniform() < 0.5 ? new KWTA({ gamma: 0.05 + 0.9 * g.uniform() }) : new KWTAChannel({ gamma: 0.5 + 0.5 * g.uniform() });
         fc.pre(Math.floor(layer.gamma * (layer instanceof KWTA ? n / shape[0] : shape[2] * shape[3])) >= 1);
-        const r = gradcheck((x) => layer.forward(x), [{ values: distinctValues(g, n), shape }], [], seed);
-        expect(r.maxError, r.worst).toBeLessThan(1e-6);
+        const r = tidy(() => gradcheck((x) => layer.forward(x), [tensor(distinctValues(g, n), shape, 'float64')], { seed }));
+        expect(r.maxError, r.message).toBeLessThan(1e-6);
       }),
       { numRuns: 20 },
     );
@@ -105,8 +106,8 @@ describe('LWTA', () => {
         const shape = conv ? [dim(g, 1, 2), gs * dim(g, 1, 2), dim(g, 1, 2), dim(g, 1, 3)] : [dim(g, 1, 3), gs * dim(g, 1, 3)];
         const n = shape.reduce((a, b) => a * b, 1);
         const layer = new LWTA({ groupSize: gs });
-        const r = gradcheck((x) => layer.forward(x), [{ values: distinctValues(g, n), shape }], [], seed);
-        expect(r.maxError, r.worst).toBeLessThan(1e-6);
+        const r = tidy(() => gradcheck((x) => layer.forward(x), [tensor(distinctValues(g, n), shape, 'float64')], { seed }));
+        expect(r.maxError, r.message).toBeLessThan(1e-6);
       }),
       { numRuns: 20 },
     );

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { KWTA, KWTAChannel, KWTAFixedK, LWTA, Linear, ReLU, Sequential, WinnerTakeAll, bpdaSurrogate, smoothBackward, withBackwardMode } from '../src/index.js';
-import { distinctValues } from './gradcheck.js';
+import { distinctValues } from './values.js';
 
 const arr = (t: Tensor) => Array.from(t.dataSync());
 

@@ -1,8 +1,9 @@
-import { Generator, ShapeError, ValueError, ones, tensor, tidy, type Tensor } from '@kwta/core';
+import { Generator, ShapeError, ValueError, customGrad, matmul, mul, ones, tensor, tidy, type Tensor } from '@kwta/core';
+import { gradcheck, gradcheckModule } from '@kwta/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, Sequential } from '../src/index.js';
-import { gradcheck, uniformValues } from './gradcheck.js';
+import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, Module, Sequential } from '../src/index.js';
+import { uniformValues } from './values.js';
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 30 });
 const dim = (g: Generator, lo: number, hi: number) => lo + g.int(hi - lo + 1);
@@ -36,9 +37,9 @@ describe('Linear', () => {
         const g = new Generator(seed);
         const [n, i, o] = [dim(g, 1, 3), dim(g, 1, 4), dim(g, 1, 4)];
         const lin = new Linear(i, o, { gen: g, dtype: 'float64' });
-        const r = gradcheck((x) => lin.forward(x), [{ values: uniformValues(g, n * i), shape: [n, i] }], lin.namedParameters(), seed);
+        const r = tidy(() => gradcheck((x) => lin.forward(x), [tensor(uniformValues(g, n * i), [n, i], 'float64')], { params: lin.namedParameters(), seed }));
         lin.dispose();
-        expect(r.maxError, r.worst).toBeLessThan(1e-6);
+        expect(r.maxError, r.message).toBeLessThan(1e-6);
       }),
       { numRuns: 15 },
     );
@@ -53,9 +54,9 @@ describe('Conv2d', () => {
         const [c, f, k, stride, padding] = [dim(g, 1, 2), dim(g, 1, 3), dim(g, 1, 3), dim(g, 1, 2), g.int(2)];
         const [h, w] = [k + dim(g, 0, 3), k + dim(g, 0, 3)];
         const conv = new Conv2d(c, f, k, { gen: g, dtype: 'float64', stride, padding, bias: g.uniform() < 0.7 });
-        const r = gradcheck((x) => conv.forward(x), [{ values: uniformValues(g, 2 * c * h * w), shape: [2, c, h, w] }], conv.namedParameters(), seed);
+        const r = tidy(() => gradcheck((x) => conv.forward(x), [tensor(uniformValues(g, 2 * c * h * w), [2, c, h, w], 'float64')], { params: conv.namedParameters(), seed }));
         conv.dispose();
-        expect(r.maxError, r.worst).toBeLessThan(1e-6);
+        expect(r.maxError, r.message).toBeLessThan(1e-6);
       }),
       { numRuns: 12 },
     );
@@ -127,9 +128,9 @@ describe('BatchNorm', () => {
         bn.train(train);
         const shape = conv ? [dim(g, 1, 2), c, dim(g, 1, 3), 2] : [dim(g, 2, 4), c];
         const n = shape.reduce((a, b) => a * b, 1);
-        const r = gradcheck((x) => bn.forward(x), [{ values: uniformValues(g, n, -2, 2), shape }], bn.namedParameters(), seed);
+        const r = tidy(() => gradcheck((x) => bn.forward(x), [tensor(uniformValues(g, n, -2, 2), shape, 'float64')], { params: bn.namedParameters(), seed }));
         bn.dispose();
-        expect(r.maxError, r.worst).toBeLessThan(1e-5);
+        expect(r.maxError, r.message).toBeLessThan(1e-5);
       }),
       { numRuns: 16 },
     );
@@ -170,5 +171,45 @@ describe('Dropout', () => {
     tidy(() => expect(arr(new Dropout({ p: 1, gen: new Generator(1) }).forward(ones([4])))).toEqual([0, 0, 0, 0]));
     expect(() => new Dropout({ p: 1.5, gen: new Generator(1) })).toThrow(ValueError);
     expect(() => new Dropout({ p: 0.5 } as never)).toThrow(/Generator/);
+  });
+});
+
+describe('gradcheckModule on nn modules', () => {
+  it('a model checks through its input and every parameter (property)', () => {
+    fc.assert(
+      fc.property(seedArb, (seed) => {
+        const g = new Generator(seed);
+        const c = dim(g, 1, 2);
+        const model = new Sequential(new Conv2d(c, 2, 2, { gen: g, dtype: 'float64' }), new Flatten(), new Linear(2 * 2 * 2, 3, { gen: g, dtype: 'float64' }));
+        const r = gradcheckModule(model, [2, c, 3, 3], { seed });
+        model.dispose();
+        expect(r.maxError, r.message).toBeLessThan(1e-6);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('a layer with a wrong backward is named by its parameter path', () => {
+    /** Linear whose weight gradient comes out twice too large (a deliberately wrong custom rule). */
+    class BrokenLinear extends Module {
+      readonly weight: Tensor;
+      private readonly mm = customGrad((x: Tensor, w: Tensor) => ({
+        value: matmul(x, w, { transposeB: true }),
+        gradFunc: (dy) => [matmul(dy, w), mul(matmul(dy, x, { transposeA: true }), 2)],
+      }), 'brokenMatmul');
+      constructor() {
+        super();
+        this.weight = this.registerParameter('weight', tensor([[0.5, -0.3], [0.2, 0.8]], undefined, 'float64'));
+      }
+      forward(x: Tensor): Tensor {
+        return this.mm(x, this.weight);
+      }
+    }
+    const model = new Sequential(new Linear(3, 2, { gen: new Generator(1), dtype: 'float64' }), new BrokenLinear());
+    const r = gradcheckModule(model, [4, 3]);
+    expect(r.ok).toBe(false);
+    expect(r.worst!.tensor).toBe('1.weight');
+    expect(r.message).toMatch(/^gradcheck: gradient mismatch at 1\.weight \[2, 2\] element \d \(index \[\d, \d\]\)/);
+    model.dispose();
   });
 });
