@@ -17,8 +17,5 @@ export { profileKernels, type KernelProfile, type KernelStat, type ProfileOption
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
 export { customGrad, type CustomGradResult, type GradFunc } from './autodiff/custom.js';
 export * from './ops/index.js';
-export {
-  unaryOps, binaryOps, compareOps, derivedOps, UNARY_OPS, BINARY_OPS, COMPARE_OPS, DERIVED_OPS,
-  type UnaryDef, type BinaryDef, type CompareDef, type DerivedDef, type DerivedOp, type DiffUnaryOp, type DiffBinaryOp,
-} from './ops/definitions/index.js';
 export { WasmBackend, createCpuBackend, wasmSimdSupported, hardwareThreads, type WasmBackendOptions } from './backends/wasm/index.js';
+export type { HeapStats } from './backends/wasm/heap.js';

@@ -1,5 +1,6 @@
 /**
- * @kwta/core/internal: engine parts that tests and benchmarks reach into; not the user API and
+ * @kwta/core/internal: engine parts that tests, benchmarks and sibling backends
+ * (@kwta/backend-gpujs) reach into; not the user API and
  * without its stability promise. The GEMM micro-kernel and its reference, the CPU kernel table,
  * the gradient rules and tape recipes, a wasm backend's runtime context, and the sparse-input
  * kernels with their cost model (issue 14; the ops call them through the kernel table).
@@ -14,3 +15,8 @@ export { wasmContext } from './backends/wasm/index.js';
 export * from './ops/adjoints.js';
 export type { WasmContext } from './backends/wasm/context.js';
 export * from './sparse.js';
+/** The op definition tables every backend's elementwise kernels are derived from (gpu.js expressions, wasm emitters, gradient rules). */
+export {
+  unaryOps, binaryOps, compareOps, derivedOps, UNARY_OPS, BINARY_OPS, COMPARE_OPS, DERIVED_OPS,
+  type UnaryDef, type BinaryDef, type CompareDef, type DerivedDef, type DerivedOp, type DiffUnaryOp, type DiffBinaryOp,
+} from './ops/definitions/index.js';

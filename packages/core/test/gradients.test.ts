@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMPARE_OPS, Generator, UNARY_OPS, noGrad, tidy, unaryOps, valueAndGrad, type Tensor } from '../src/index.js';
+import { Generator, noGrad, tidy, valueAndGrad, type Tensor } from '../src/index.js';
+import { COMPARE_OPS, UNARY_OPS, unaryOps } from '../src/internal.js';
 import { gradRules, type DiffOp } from '../src/internal.js';
 import * as ops from '../src/ops/index.js';
 import { checkGradients, gradCases } from '../src/testing/index.js';

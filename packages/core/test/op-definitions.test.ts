@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BINARY_OPS, COMPARE_OPS, DERIVED_OPS, KERNEL_NAMES, UNARY_OPS, binaryOps, compareOps, profileKernels, runReferenceKernel,
-  unaryOps, type CpuArray,
-} from '../src/index.js';
+import { KERNEL_NAMES, profileKernels, runReferenceKernel, type CpuArray } from '../src/index.js';
+import { BINARY_OPS, COMPARE_OPS, DERIVED_OPS, UNARY_OPS, binaryOps, compareOps, unaryOps } from '../src/internal.js';
 import * as ops from '../src/ops/index.js';
 import { FLOAT32_TOLERANCE, checkCase, conformanceCases, gradCases } from '../src/testing/index.js';
 

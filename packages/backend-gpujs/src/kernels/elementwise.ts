@@ -1,4 +1,5 @@
-import { binaryOps, compareOps, unaryOps, type BinaryDef, type DType, type KernelAttrs } from '@kwta/core';
+import type { DType, KernelAttrs } from '@kwta/core';
+import { binaryOps, compareOps, unaryOps, type BinaryDef } from '@kwta/core/internal';
 import type { Device } from '../device.js';
 import { alignedStrides, dot, sizeOf, unravel } from './codegen.js';
 import { launch, truncExpr, type DevTensor } from './types.js';
