@@ -71,6 +71,10 @@ export interface Attack {
    * FAB-T and AutoAttack do not.
    */
   readonly supportsTargets?: boolean;
+  /**
+   * Attack `x` (labels `y`) against `model`; returns the adversarial examples and what the attack recorded
+   * about them.
+   */
   run(model: Classifier, x: Tensor, y: Labels, opts?: RunOptions): AttackResult;
   /** The same attack at another radius (the harness's epsilon sweep). */
   withEps(eps: number): Attack;

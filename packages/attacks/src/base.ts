@@ -12,6 +12,7 @@ export interface ThreatOptions {
   bounds?: readonly [number, number];
 }
 
+/** Which threat models an attack accepts: its norms, whether eps may be Infinity, its default norm. */
 export interface ThreatRules {
   /** Norms the attack is defined for (default all). */
   norms?: readonly Norm[];
@@ -86,6 +87,10 @@ export abstract class BaseAttack<O extends ThreatOptions> implements Attack {
     return this.make(next);
   }
 
+  /**
+   * Attack `x` (labels `y`) against `model`: checks the inputs, runs the attack, and checks its result stays
+   * in the threat set.
+   */
   run(model: Classifier, x: Tensor, y: Labels, opts: RunOptions = {}): AttackResult {
     if (opts.targets !== undefined && !this.supportsTargets) throw new ValueError(`${this.op}: the attack chooses its own classes (untargeted); do not pass targets`);
     const forward = forwardOf(model);

@@ -5,8 +5,14 @@ import { ShapeError, type Tensor } from '@kwta/core';
  * logits [N, classes]: an object with `forward` (an nn Module, say) or a plain function.
  * Attacks never depend on how the model is built, only on this.
  */
-export type Classifier = { forward(x: Tensor): Tensor } | ((x: Tensor) => Tensor);
+export type Classifier =
+  | {
+      /** Logits [N, classes] of the batch x. */
+      forward(x: Tensor): Tensor;
+    }
+  | ((x: Tensor) => Tensor);
 
+/** A classifier as a plain function: images [N, ...] to logits [N, classes]. */
 export type ForwardFn = (x: Tensor) => Tensor;
 
 /** The model as a function that checks its output is [N, classes] for an N-row input. */

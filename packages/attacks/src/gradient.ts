@@ -6,6 +6,7 @@ import { attackObjective } from './losses.js';
 import type { PackedRows } from './memory.js';
 import type { AttackState, Objective } from './state.js';
 
+/** What {@link lossGradient} returns: the objective's gradient and the logits, row after row. */
 export interface LossGradient {
   /** d objective / d x for each row, flattened row after row. */
   grad: Float64Array;
@@ -54,6 +55,7 @@ function gradientRows(state: AttackState, forward: ForwardFn, indices: readonly 
   });
 }
 
+/** Options of {@link gradientOracle}: a surrogate model for the gradients, and EOT averaging. */
 export interface OracleOptions {
   /** Take gradients from this model instead (BPDA); predictions still come from the attacked one. */
   surrogate?: ForwardFn;

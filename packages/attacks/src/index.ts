@@ -7,7 +7,7 @@
  */
 export type { Attack, AttackKind, AttackResult, EnsembleTrace, Labels, RunOptions } from './attack.js';
 export { BaseAttack, type ThreatOptions, type ThreatRules } from './base.js';
-export { AttackState, ThreatViolation, type Objective } from './state.js';
+export { AttackState, ThreatViolation, type FloatArray, type Objective } from './state.js';
 export { forwardOf, type Classifier, type ForwardFn } from './classifier.js';
 export { checkThreat, checkNorm, distance, normOf, NORMS, DUAL_NORM, type Norm, type ThreatModel } from './threat.js';
 export { projectRow, projectOnto, projectL1Box, insideThreat } from './blocks/project.js';
@@ -15,10 +15,10 @@ export { ascentDirection, L1_SPARSITY } from './blocks/direction.js';
 export { randomStartRow, type StartKind } from './blocks/start.js';
 export { hyperplaneProjection } from './blocks/hyperplane.js';
 export { projectToThreat, randomStart, steepestStep } from './blocks/tensor.js';
-export { runIterative, type Evaluation, type Oracle, type StepRule, type LoopConfig } from './iterative.js';
+export { runIterative, type Evaluation, type Oracle, type StepRule, type LoopConfig, type Row } from './iterative.js';
 export { fixedStep, type FixedStepOptions } from './rules/fixed.js';
-export { apgdRule, apgdCheckpoints, type ApgdRuleOptions } from './rules/apgd.js';
-export { gradientOracle, lossGradient, marginGradients } from './gradient.js';
+export { apgdRule, apgdCheckpoints, type ApgdRuleOptions, type ApgdStepRule } from './rules/apgd.js';
+export { gradientOracle, lossGradient, marginGradients, type LossGradient, type OracleOptions } from './gradient.js';
 export { attackObjective, crossEntropyRows, ATTACK_LOSSES, type AttackLoss } from './losses.js';
 export { mixSeed, hashString } from './seeds.js';
 export { DEFAULT_MEMORY_BUDGET, ChunkedCalls, rowsWithin, bytesOf, type PackedRows, type ChunkCompute } from './memory.js';

@@ -1,10 +1,11 @@
 import { ValueError } from '@kwta/core';
 import { randomStartRow, type StartKind } from './blocks/start.js';
 import type { ForwardFn } from './classifier.js';
-import type { AttackState } from './state.js';
+import type { AttackState, FloatArray } from './state.js';
 import type { ThreatModel } from './threat.js';
 
-export type Row = Float32Array | Float64Array;
+/** One example's values, flattened: what the step rules and projections work on. */
+export type Row = FloatArray;
 
 /** What an iterate is worth: the ascent direction source, the objective and the model's predictions per active row. */
 export interface Evaluation {
@@ -26,10 +27,19 @@ export type Oracle = (indices: readonly number[], cur: Row, iteration: number) =
  * (projected onto the threat set) into `cur`.
  */
 export interface StepRule {
+  /** Start a run (a restart, a stage) on the given rows; `cur` holds their start points. */
   begin(rows: readonly number[], cur: Row): void;
+  /**
+   * Write iterate t + 1 of row i into `cur` from its gradient and objective at iterate t (projected onto the
+   * threat set).
+   */
   advance(i: number, t: number, cur: Row, grad: Float64Array, loss: number): void;
 }
 
+/**
+ * The loop of an iterative attack: its threat set, steps, restarts and start points, and whether it judges
+ * success.
+ */
 export interface LoopConfig {
   /** The set the iterates live in (and are projected onto). */
   threat: ThreatModel;

@@ -3,6 +3,7 @@ import { ValueError, div, greater, logsumexp, max, mul, neg, oneHot, reshape, sl
 /** Attack objectives (all maximised by the attacker). */
 export type AttackLoss = 'ce' | 'margin' | 'dlr';
 
+/** Every loss an attack can push: cross-entropy, the C&W margin, the DLR loss. */
 export const ATTACK_LOSSES: readonly AttackLoss[] = ['ce', 'margin', 'dlr'];
 
 export function checkLoss(op: string, loss: unknown): asserts loss is AttackLoss {

@@ -8,6 +8,7 @@ import { MIM, PGD } from './attacks/pgd.js';
 
 /** The paper's datasets and their L-inf radii (Sec. 4 and Appendix D.1, D.4). */
 export const PAPER_EPS = { cifar10: 0.031, svhn: 0.047, mnist: 0.3 } as const;
+/** A dataset of the paper's experiments ('cifar10', 'svhn', 'mnist'). */
 export type PaperDataset = keyof typeof PAPER_EPS;
 
 /** PGD as the paper ran it: CIFAR/SVHN 40 steps of 0.003, MNIST 20 steps of 0.03; random start. */
@@ -40,6 +41,7 @@ export function paperAttacks(dataset: PaperDataset): Attack[] {
 /** The radius Tramèr et al. (2020) attacked k-WTA at (CIFAR-10, L-inf 8/255); the preset's sigma and step scale from it. */
 export const KWTA_ADAPTIVE_REFERENCE_EPS = 8 / 255;
 
+/** Options of {@link kwtaAdaptive}: the radius and how much of the published budget to spend. */
 export interface KwtaAdaptiveConfig {
   eps: number;
   /** Fraction of the published sample schedule to spend, in (0, 1] (default 1); below 1 the name says so. */

@@ -52,12 +52,14 @@ export interface AttackSettings {
   source?: Classifier;
 }
 
+/** One attack of the registry: its description, kind, norms, and how to build it from options. */
 export interface RegistryEntry<O> {
   /** One line for --help and reports. */
   describe: string;
   kind: AttackKind;
   /** The norms the attack is defined for. */
   norms: readonly Norm[];
+  /** Build the attack from its options. */
   make(options: O): Attack;
   /** Its options from a front end's settings (buildAttack). */
   settings(s: AttackSettings & { norm: Norm }): O;
@@ -186,13 +188,16 @@ export const ATTACKS = {
   }),
 } satisfies Record<string, AnyEntry>;
 
+/** The name of an attack in the registry ('fgsm', 'pgd', 'apgd-ce', ...). */
 export type AttackName = keyof typeof ATTACKS;
 
 /** The options an attack takes, by name. */
 export type AttackOptions<N extends AttackName> = Parameters<(typeof ATTACKS)[N]['make']>[0];
 
+/** Every attack name the registry knows, in its order. */
 export const ATTACK_NAMES = Object.keys(ATTACKS) as AttackName[];
 
+/** Whether `name` is an attack the registry knows. */
 export function isAttackName(name: string): name is AttackName {
   return Object.prototype.hasOwnProperty.call(ATTACKS, name);
 }

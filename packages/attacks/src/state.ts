@@ -6,7 +6,8 @@ import type { AttackLoss } from './losses.js';
 import { ChunkedCalls, DEFAULT_MEMORY_BUDGET, checkMemoryBudget, type PackedRows } from './memory.js';
 import { distance, type ThreatModel } from './threat.js';
 
-type FloatArray = Float32Array | Float64Array;
+/** Float values of a batch or of one example: float32 or float64. */
+export type FloatArray = Float32Array | Float64Array;
 
 function labelsToInt(op: string, what: string, labels: Labels, n: number): Int32Array {
   let values: ArrayLike<number>;
@@ -28,6 +29,7 @@ function labelsToInt(op: string, what: string, labels: Labels, n: number): Int32
 export interface Objective {
   loss: AttackLoss;
   targeted: boolean;
+  /** The class the attacker steers example i towards (targeted) or away from. */
   goal: (i: number) => number;
 }
 
@@ -155,6 +157,7 @@ export class AttackState {
     return this.targets ? this.targets[i] : this.labels[i];
   }
 
+  /** Whether predicting `pred` for example i is a success for the attacker. */
   isSuccess(i: number, pred: number): boolean {
     return this.targets ? pred === this.targets[i] : pred !== this.labels[i];
   }

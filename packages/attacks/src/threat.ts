@@ -6,6 +6,7 @@ export type Norm = 'linf' | 'l2' | 'l1';
 /** Every norm, in the order reports list them. */
 export const NORMS: readonly Norm[] = ['linf', 'l2', 'l1'];
 
+/** The perturbation set: radius, norm and the valid input range. */
 export interface ThreatModel {
   eps: number;
   norm: Norm;
@@ -13,6 +14,7 @@ export interface ThreatModel {
   bounds: readonly [number, number];
 }
 
+/** Throw a ValueError naming `op` unless `norm` is one of `allowed`. */
 export function checkNorm(op: string, norm: unknown, allowed: readonly Norm[] = NORMS): asserts norm is Norm {
   if (!allowed.includes(norm as Norm)) {
     throw new ValueError(`${op}: norm must be ${allowed.map((n) => `'${n}'`).join(' or ')}, got '${String(norm)}'`);

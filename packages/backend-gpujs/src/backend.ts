@@ -151,6 +151,7 @@ export class GpuJsBackend implements Backend {
     }));
   }
 
+  /** Live tensors, buffers and bytes held by this backend. */
   memory(): MemoryInfo {
     return { numBuffers: this.live, numBytes: this.liveBytes };
   }

@@ -4,7 +4,7 @@
  * Launches larger than a texture are cut to fit; a lost WebGL context is reported and recoverable.
  */
 export { GpuJsBackend, type GpuJsBackendOptions } from './backend.js';
-export { availableModes, createGpu, CPU_FAMILY, type GpuJsMode, type WebGLContext } from './modes.js';
+export { availableModes, createGpu, CPU_FAMILY, type GlContext, type GpuJsMode, type WebGLContext } from './modes.js';
 export { tolerances, type ModeTolerance } from './tolerance.js';
 export { CHUNK as SELECTION_CHUNK } from './kernels/select.js';
 export { ContextLostError } from './errors.js';

@@ -8,6 +8,7 @@ import { CPUKernel, GPU, HeadlessGLKernel, WebAssemblyKernel, WebGL2Kernel, WebG
  */
 export type GpuJsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgl2' | 'webgl' | 'webgpu';
 
+/** The gpu.js modes that run on the CPU (no GPU, no texture limits). */
 export const CPU_FAMILY: readonly GpuJsMode[] = ['cpu', 'webasm'];
 
 /** The WebGL flavours of a rendering context, as this backend uses them. */
@@ -27,6 +28,7 @@ export function availableModes(): GpuJsMode[] {
 export interface GlContext {
   gpu: GPU;
   gl: WebGLContext | null;
+  /** Whether the WebGL context was lost (always false without one). */
   isLost(): boolean;
   /** The error text for `what` failing on a lost context. */
   lostMessage(what: string): string;

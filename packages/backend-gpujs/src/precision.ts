@@ -56,6 +56,7 @@ export class KernelErrorProbe implements Backend {
     this.target.free(dataId);
   }
 
+  /** Live tensors, buffers and bytes held by this backend. */
   memory(): MemoryInfo {
     return this.target.memory();
   }

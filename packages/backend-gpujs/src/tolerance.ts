@@ -1,5 +1,6 @@
 import type { GpuJsMode } from './modes.js';
 
+/** How closely a gpu.js mode agrees with the CPU backend: |a - b| <= atol + rtol * |b|. */
 export interface ModeTolerance {
   rtol: number;
   atol: number;

@@ -1,7 +1,9 @@
 import { createCpuBackend, setBackend, type Backend } from '@kwta/core';
 import { CliError } from './spec.js';
 
+/** The backends `--backend` accepts. */
 export const BACKENDS = ['wasm', 'js', 'gpujs'] as const;
+/** A backend `--backend` accepts: 'wasm', 'js' or 'gpujs'. */
 export type BackendName = (typeof BACKENDS)[number];
 
 /**

@@ -8,3 +8,4 @@ export { buildAttacks, attackList, parseTargets, ATTACK_CHOICES, DEFAULT_ATTACK_
 export { CliError, parseNumber, parsePositiveInt } from './spec.js';
 export { progressBar, progressBars, type Bar } from './progress.js';
 export { useBackend, BACKENDS, type BackendName } from './backend-choice.js';
+export type { WeightsSpec } from './weights.js';

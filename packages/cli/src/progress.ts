@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Progress, ProgressFactory } from '@kwta/experiments/node';
 
+/** A progress bar on the terminal. */
 export type Bar = Progress;
 
 /**

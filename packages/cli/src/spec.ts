@@ -3,6 +3,7 @@ import { KwtaError } from '@kwta/core';
 /** A bad option or config value: the CLI prints it and exits with status 2. */
 export class CliError extends KwtaError {}
 
+/** Parse option `name` as a positive integer (a CliError otherwise); `fallback` when absent. */
 export function parsePositiveInt(name: string, v: string | number | undefined, fallback?: number): number {
   if (v === undefined) {
     if (fallback === undefined) throw new CliError(`--${name} is required`);
@@ -13,6 +14,10 @@ export function parsePositiveInt(name: string, v: string | number | undefined, f
   return n;
 }
 
+/**
+ * Parse option `name` as a number that passes `check` (a CliError saying what was expected otherwise);
+ * `fallback` when absent.
+ */
 export function parseNumber(name: string, v: string | number | undefined, fallback: number, check: (n: number) => boolean = Number.isFinite, expect = 'a finite number'): number {
   if (v === undefined) return fallback;
   const n = Number(v);

@@ -14,14 +14,17 @@ export type { BinaryOp, CompareOp, UnaryOp };
  */
 export type DataId = object;
 
+/** A tensor as a backend sees it: the id of its data, its shape and dtype. */
 export interface TensorInfo {
   readonly dataId: DataId;
   readonly shape: Shape;
   readonly dtype: DType;
 }
 
+/** The reductions the reduce kernel computes. */
 export type ReduceOp = 'sum' | 'max' | 'min';
 
+/** Attributes of the conv2d kernels: stride, padding and dilation per spatial axis. */
 export interface Conv2dAttrs {
   /** [strideH, strideW] */
   stride: [number, number];
@@ -31,6 +34,7 @@ export interface Conv2dAttrs {
   dilation: [number, number];
 }
 
+/** Attributes of the pooling kernels: window and stride (and padding) per spatial axis. */
 export interface Pool2dAttrs {
   kernel: [number, number];
   stride: [number, number];
@@ -129,6 +133,7 @@ export interface SgdAttrs {
   nesterov: boolean;
 }
 
+/** The name of a backend kernel. */
 export type KernelName = keyof KernelAttrs;
 
 /** Every kernel once: a key missing here (or one too many) is a type error. */
@@ -141,14 +146,17 @@ const KERNELS: { [K in KernelName]: true } = {
   sparseConv2d: true, sparseConv2dBackwardFilter: true, sparseConv2dBackwardInput: true, sgdUpdate: true,
 };
 
+/** Every kernel a backend implements. */
 export const KERNEL_NAMES = Object.keys(KERNELS) as readonly KernelName[];
 
+/** What a backend holds: live tensors, buffers and bytes. */
 export interface MemoryInfo {
   /** storages currently allocated and not freed */
   numBuffers: number;
   numBytes: number;
 }
 
+/** What a compute backend implements: storage (upload, read, dispose), the kernels, memory accounting. */
 export interface Backend {
   readonly name: string;
   /** Allocate zero-filled storage for `size` elements of `dtype`. */
@@ -166,6 +174,7 @@ export interface Backend {
    * what the SGD update does with a parameter nothing else shares).
    */
   run<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K], donated?: readonly number[]): TensorInfo[];
+  /** Live tensors, buffers and bytes held by this backend. */
   memory(): MemoryInfo;
   /**
    * How fast this backend's dense and sparse kernels run, for the cost model that decides when a

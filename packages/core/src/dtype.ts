@@ -1,8 +1,10 @@
 /** Element types a tensor can hold. `bool` is the result of comparisons (masks). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** A typed array holding a tensor's values (bool as Uint8Array). */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** The typed array that holds values of dtype D. */
 export type TypedArrayFor<D extends DType> = D extends 'float32'
   ? Float32Array
   : D extends 'float64'
@@ -11,12 +13,15 @@ export type TypedArrayFor<D extends DType> = D extends 'float32'
       ? Int32Array
       : Uint8Array;
 
+/** Every dtype. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** Whether `dtype` is a floating-point dtype (float32 or float64). */
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
 
+/** Bytes one element of `dtype` takes. */
 export function bytesPerElement(dtype: DType): number {
   return dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4;
 }

@@ -133,6 +133,7 @@ export function setBackend(backend: Backend): void {
   engine.backend = backend;
 }
 
+/** The active backend (the CPU backend until {@link setBackend} is called). */
 export function getBackend(): Backend {
   return engine.backend;
 }
@@ -186,6 +187,7 @@ export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }
 
+/** Whether ops are being recorded for autodiff (false inside {@link noGrad}). */
 export function isGradEnabled(): boolean {
   return engine.gradEnabled;
 }

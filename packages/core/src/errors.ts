@@ -24,6 +24,7 @@ export class GradientError extends KwtaError {}
 /** Two tensors living on different backends met in one op. */
 export class BackendError extends KwtaError {}
 
+/** A shape as error messages print it: `[2,3,4]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -14,6 +14,10 @@ export interface KernelStat {
   maxElements: number;
 }
 
+/**
+ * What {@link profileKernels} measured: the function's result, wall time, kernel time and per-kernel
+ * statistics.
+ */
 export interface KernelProfile<T> {
   result: T;
   /** Wall time of `fn` in ms. */
@@ -24,6 +28,7 @@ export interface KernelProfile<T> {
   kernels: KernelStat[];
 }
 
+/** Options of {@link profileKernels}. */
 export interface ProfileOptions {
   /**
    * Key kernels by their input shapes too (and matmul's transposes), e.g.

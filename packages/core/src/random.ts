@@ -16,6 +16,7 @@ export class Generator {
     this.reseed(seed);
   }
 
+  /** Restart the generator's stream from `seed`. */
   reseed(seed: number): void {
     let x = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32)) >>> 0;
     const next = (): number => {
@@ -87,6 +88,10 @@ export class Generator {
     return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? NaN];
   }
 
+  /**
+   * Restore a state saved with `getState` (the stream continues from where it was saved; a ValueError unless
+   * it has 5 numbers).
+   */
   setState(state: readonly number[]): void {
     if (state.length !== 5) throw new ValueError(`Generator.setState: expected 5 numbers, got ${state.length}`);
     [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0);

@@ -1,7 +1,9 @@
 import { AxisError, ShapeError, ValueError, fmtShape } from './errors.js';
 
+/** A tensor's shape: its size along each axis. */
 export type Shape = readonly number[];
 
+/** The number of elements of a tensor of `shape`. */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -19,12 +21,14 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/** Whether two shapes are the same. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/** Throw a ShapeError naming `op` unless every size of `shape` is an integer >= 0. */
 export function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
@@ -111,10 +115,12 @@ export function inferReshape(op: string, from: Shape, to: readonly number[]): nu
   return [...to];
 }
 
+/** Throw a ValueError naming `op` and `name` unless `v` is an integer >= 1. */
 export function checkPositiveInt(op: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${op}: ${name} must be a positive integer, got ${v}`);
 }
 
+/** Throw a ValueError naming `op` and `name` unless `v` is an integer >= 0. */
 export function checkNonNegInt(op: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw new ValueError(`${op}: ${name} must be a non-negative integer, got ${v}`);
 }

@@ -34,6 +34,7 @@ function unref(s: Storage): void {
   s.structure?.release();
 }
 
+/** Nested arrays of numbers or booleans, as `tensor()` takes and `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
 /**
@@ -66,6 +67,7 @@ export class Tensor {
     return this.disposed;
   }
 
+  /** A short description for messages: the tensor's name if it has one, its shape and dtype. */
   describe(): string {
     return `${this.name ? `'${this.name}' ` : ''}${fmtShape(this.shape)} ${this.dtype}`;
   }
@@ -96,6 +98,10 @@ export class Tensor {
     return this.dataSync()[0];
   }
 
+  /**
+   * Free this tensor now (reading it afterwards throws a DisposedError; disposing twice does nothing); `tidy`
+   * does this for the tensors it did not keep.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -146,46 +152,82 @@ export class Tensor {
     backward(this, seed);
   }
 
+  /** Drop the gradient accumulated in `grad` (before the next backward pass). */
   zeroGrad(): void {
     this.grad?.dispose();
     this.grad = null;
   }
 
   // Method sugar over the functional ops.
+  /** The `add` op: this + b. */
   add(b: Tensor | number): Tensor { return ops.add(this, b); }
+  /** The `sub` op: this - b. */
   sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
+  /** The `mul` op: this * b. */
   mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
+  /** The `div` op: this / b. */
   div(b: Tensor | number): Tensor { return ops.div(this, b); }
+  /** The `pow` op: this ^ b. */
   pow(b: Tensor | number): Tensor { return ops.pow(this, b); }
+  /** The `maximum` op: the larger of this and b, elementwise. */
   maximum(b: Tensor | number): Tensor { return ops.maximum(this, b); }
+  /** The `minimum` op: the smaller of this and b, elementwise. */
   minimum(b: Tensor | number): Tensor { return ops.minimum(this, b); }
+  /** Elementwise `neg` of this tensor (the `neg` op). */
   neg(): Tensor { return ops.neg(this); }
+  /** Elementwise `exp` of this tensor (the `exp` op). */
   exp(): Tensor { return ops.exp(this); }
+  /** Elementwise `log` of this tensor (the `log` op). */
   log(): Tensor { return ops.log(this); }
+  /** Elementwise `sqrt` of this tensor (the `sqrt` op). */
   sqrt(): Tensor { return ops.sqrt(this); }
+  /** Elementwise `abs` of this tensor (the `abs` op). */
   abs(): Tensor { return ops.abs(this); }
+  /** Elementwise `sign` of this tensor (the `sign` op). */
   sign(): Tensor { return ops.sign(this); }
+  /** Elementwise `square` of this tensor (the `square` op). */
   square(): Tensor { return ops.square(this); }
+  /** Elementwise `tanh` of this tensor (the `tanh` op). */
   tanh(): Tensor { return ops.tanh(this); }
+  /** Elementwise `relu` of this tensor (the `relu` op). */
   relu(): Tensor { return ops.relu(this); }
+  /** Elementwise `sigmoid` of this tensor (the `sigmoid` op). */
   sigmoid(): Tensor { return ops.sigmoid(this); }
+  /** The `clamp` op: this tensor clipped into [lo, hi]. */
   clamp(lo: number, hi: number): Tensor { return ops.clamp(this, lo, hi); }
+  /** The `equal` op: the bool mask this == b. */
   equal(b: Tensor | number): Tensor { return ops.equal(this, b); }
+  /** The `greater` op: the bool mask this > b. */
   greater(b: Tensor | number): Tensor { return ops.greater(this, b); }
+  /** The `less` op: the bool mask this < b. */
   less(b: Tensor | number): Tensor { return ops.less(this, b); }
+  /** The `cast` op: this tensor converted to `dtype`. */
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  /** The `sum` of this tensor over `axes` (all by default), keeping them as size 1 if `keepDims`. */
   sum(axes?: number | number[], keepDims = false): Tensor { return ops.sum(this, axes, keepDims); }
+  /** The `mean` of this tensor over `axes` (all by default), keeping them as size 1 if `keepDims`. */
   mean(axes?: number | number[], keepDims = false): Tensor { return ops.mean(this, axes, keepDims); }
+  /** The `max` of this tensor over `axes` (all by default), keeping them as size 1 if `keepDims`. */
   max(axes?: number | number[], keepDims = false): Tensor { return ops.max(this, axes, keepDims); }
+  /** The `min` of this tensor over `axes` (all by default), keeping them as size 1 if `keepDims`. */
   min(axes?: number | number[], keepDims = false): Tensor { return ops.min(this, axes, keepDims); }
+  /** The `argmax` op of this tensor along `axis`. */
   argmax(axis = -1): Tensor { return ops.argmax(this, axis); }
+  /** The `matmul` op: this @ b. */
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
+  /** The `reshape` op: a view of this tensor with another shape of the same size. */
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  /** The `flatten` op: this tensor with its axes from `startAxis` on merged into one. */
   flatten(startAxis = 1): Tensor { return ops.flatten(this, startAxis); }
+  /** The `transpose` op: this tensor with its axes permuted (reversed by default). */
   transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  /** The `slice` op: the block of this tensor from `begin`, of `size`. */
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
+  /** The `softmax` op of this tensor along `axis`. */
   softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  /** The `logSoftmax` op of this tensor along `axis`. */
   logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  /** `Tensor(<description>)`: name, shape and dtype (not the values). */
   toString(): string {
     return `Tensor(${this.describe()})`;
   }

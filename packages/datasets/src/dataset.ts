@@ -93,6 +93,7 @@ export function batchToTensors(batch: BatchArrays): { images: Tensor; labels: Te
 /** Byte b becomes b / 255, through a table so large sets convert quickly. */
 const UNIT_OF_BYTE = Float32Array.from({ length: 256 }, (_, b) => b / 255);
 
+/** Bytes b to floats b / 255 in [0, 1], written into `out` from `offset`. */
 export function bytesToUnit(bytes: Uint8Array, out: Float32Array = new Float32Array(bytes.length), offset = 0): Float32Array {
   for (let i = 0; i < bytes.length; i++) out[offset + i] = UNIT_OF_BYTE[bytes[i]];
   return out;

@@ -3,6 +3,7 @@ import { batchToTensors, gatherBatch, type BatchArrays, type ImageDataset } from
 import { generatorFor } from './seed.js';
 import type { Transform } from './transforms/images.js';
 
+/** Options of a {@link DataLoader}: batch size, shuffling, seed, transform. */
 export interface DataLoaderOptions {
   readonly batchSize: number;
   /** Reshuffle every epoch (default true). */
@@ -121,6 +122,7 @@ export class DataLoader {
     return this.batches(this.nextEpoch++);
   }
 
+  /** Each `for await ... of` over the loader runs the next epoch (each batch prepared in a later macrotask, so the event loop keeps running). */
   [Symbol.asyncIterator](): AsyncGenerator<Batch> {
     return this.batchesAsync(this.nextEpoch++);
   }

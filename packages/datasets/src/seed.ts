@@ -16,6 +16,7 @@ export function deriveSeed(seed: number, ...stream: number[]): number {
   return (g & 0x1fffff) * 2 ** 32 + h;
 }
 
+/** A Generator for the independent stream at (seed, ...stream); see {@link deriveSeed}. */
 export function generatorFor(seed: number, ...stream: number[]): Generator {
   return new Generator(deriveSeed(seed, ...stream));
 }

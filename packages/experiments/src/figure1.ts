@@ -25,12 +25,16 @@ export interface Figure1Options {
   gridSize?: number;
   /** Fit these points (e.g. moved by a user) instead of `points` drawn from the target. */
   data?: readonly { x: number; y: number }[];
+  /** Called as each network trains, with its step and loss. */
   onProgress?: (info: { model: string; step: number; steps: number; loss: number }) => void;
 }
 
+/** The 1-D function Figure 1's networks fit. */
 export const target = (x: number): number => Math.sin(3 * x) + 0.5 * Math.cos(7 * x) * x;
+/** The interval Figure 1's target function is fitted on. */
 export const DOMAIN: [number, number] = [-1, 1];
 
+/** One network's fit: its training error, its curve on the grid, and where that curve jumps. */
 export interface FitResult {
   activation: ActivationSpec;
   trainMse: number;
@@ -41,6 +45,7 @@ export interface FitResult {
   maxJump: number;
 }
 
+/** Figure 1: the points fitted, the target curve, and the k-WTA and ReLU networks' fits. */
 export interface Figure1Result {
   options: Required<Omit<Figure1Options, 'onProgress' | 'data'>>;
   points: { x: number; y: number }[];
@@ -52,6 +57,10 @@ export interface Figure1Result {
 /** A jump counts as a discontinuity when it exceeds this (the curve's range is about 3). */
 export const JUMP_THRESHOLD = 1e-3;
 
+/**
+ * Fit the same points with a k-WTA and a ReLU network (the paper's Figure 1) and find the k-WTA curve's
+ * discontinuities.
+ */
 export function runFigure1(opts: Figure1Options = {}): Figure1Result {
   const o = { seed: 1, points: 12, width: 128, gamma: 0.1, steps: 3000, lr: 5e-3, gridSize: 2000, ...opts };
   const gen = new Generator(o.seed);

@@ -19,6 +19,7 @@ export const FILE_DTYPES = {
   BOOL: { bytes: 1, dtype: 'bool' },
 } as const satisfies Record<string, { bytes: number; dtype: DType }>;
 
+/** An element type a checkpoint file can hold. */
 export type FileDType = keyof typeof FILE_DTYPES;
 
 export function halfToFloat(h: number): number {

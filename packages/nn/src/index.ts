@@ -20,7 +20,7 @@ export { LWTA, type LWTAOptions } from './activations/lwta.js';
 export { replaceActivations, setSparsity, type ReplaceOptions } from './activations/replace.js';
 export {
   ACTIVATION_REGISTRY, ACTIVATION_KINDS, activationSyntax, parseActivation, activationFactory, activationLabel,
-  type ActivationEntry, type ActivationKind, type ActivationSpec,
+  type ActivationEntry, type ActivationKind, type ActivationSpec, type ParamsOf,
 } from './activations/registry.js';
 export { captureActivationPatterns, countPatternChanges, type LayerPattern, type PatternChanges } from './activations/patterns.js';
 export { type ModelOptions } from './models/common.js';

@@ -8,6 +8,7 @@ export interface InitOptions {
   dtype?: 'float32' | 'float64';
 }
 
+/** Check a layer's init options (a seeded Generator is required) and resolve the parameter dtype. */
 export function checkInit(layer: string, opts: InitOptions | undefined): { gen: Generator; dtype: DType } {
   if (!opts || !(opts.gen instanceof Generator)) {
     throw new ValueError(`${layer}: pass { gen: new Generator(seed) } so the initial weights are reproducible`);

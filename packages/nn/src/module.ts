@@ -12,6 +12,7 @@ export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => Ten
 
 /** What `registerForwardHook` returns: `remove()` detaches the hook (calling it again is a no-op). */
 export interface HookHandle {
+  /** Unregister the hook. */
   remove(): void;
 }
 
@@ -123,20 +124,24 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and all its descendants, depth first (as `namedModules`, without the names). */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
 
+  /** Every parameter of this module and its descendants, by dotted name (PyTorch's names). */
   namedParameters(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules()) for (const [n, t] of m.params) out.push([path ? `${path}.${n}` : n, t]);
     return out;
   }
 
+  /** Every parameter of this module and its descendants. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
 
+  /** Every buffer (running statistics, ...) of this module and its descendants, by dotted name. */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules()) for (const [n, t] of m.buffers) out.push([path ? `${path}.${n}` : n, t]);
@@ -239,6 +244,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Switch this module and its children to evaluation mode (`training` false); returns this. */
   eval(): this {
     return this.train(false);
   }
@@ -253,6 +259,7 @@ export abstract class Module {
     for (const t of this.stateDict().values()) t.dispose();
   }
 
+  /** The module's class name; layers add their settings (`Linear(784, 10)`). */
   toString(): string {
     return this.constructor.name;
   }

@@ -1,6 +1,7 @@
 import { ValueError, add, div, maximum, mul, sqrt, sub, type Tensor } from '@kwta/core';
 import { Optimizer, checkNonNegative, type ParamState } from './optimizer.js';
 
+/** Options of Adam: learning rate, betas, epsilon, weight decay, AMSGrad. */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];

@@ -92,6 +92,7 @@ export abstract class Optimizer {
     return value;
   }
 
+  /** A copy of the optimizer's state (its per-parameter buffers, such as momenta) for a checkpoint. */
   stateDict(): OptimizerStateDict {
     const tensors = new Map<string, Tensor>();
     this.state.forEach((s, i) => {

@@ -6,6 +6,7 @@ import type { Optimizer } from './optimizer.js';
  * counters: resuming from a checkpoint needs only the epoch number.
  */
 export interface LRSchedule {
+  /** The learning rate at epoch `epoch`. */
   lrAt(epoch: number): number;
 }
 

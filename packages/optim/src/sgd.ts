@@ -1,6 +1,7 @@
 import { ValueError, sgdUpdate, type Tensor } from '@kwta/core';
 import { Optimizer, checkNonNegative, type ParamState } from './optimizer.js';
 
+/** Options of SGD: learning rate, momentum, dampening, Nesterov, weight decay. */
 export interface SGDOptions {
   lr: number;
   momentum?: number;

@@ -1,5 +1,6 @@
 import { ValueError } from '@kwta/core';
 
+/** Options of the paper's incremental sparsity schedule (k-WTA's ratio lowered epoch by epoch). */
 export interface IncrementalSparsityOptions {
   /** Starting sparsity ratio (paper: 0.2). */
   gamma0: number;

@@ -16,6 +16,7 @@ export interface CheckpointMeta {
   config: Record<string, unknown>;
 }
 
+/** One epoch's record: learning rate, sparsity ratio, loss, training accuracy and time. */
 export interface EpochRecord {
   epoch: number;
   lr: number;
@@ -38,6 +39,7 @@ export interface LoadedCheckpoint {
 export interface CheckpointStore {
   /** Load the stored checkpoint into model and optimizer, or return null when there is none. */
   load(model: Module, optimizer: Optimizer): LoadedCheckpoint | null;
+  /** Store the model, the optimizer, the run's metadata and free training's perturbation. */
   save(model: Module, optimizer: Optimizer, meta: Omit<CheckpointMeta, 'format' | 'optimizer' | 'hasFreeDelta'>, freeDelta: Tensor | null): void;
 }
 

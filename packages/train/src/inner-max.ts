@@ -1,6 +1,10 @@
 import { Generator, ValueError, add, noGrad, randn, tidy, valueAndGrad, type Tensor } from '@kwta/core';
 import { projectToThreat, randomStart, steepestStep, type ThreatModel } from '@kwta/attacks';
 
+/**
+ * Options of adversarial training's inner maximisation (PGD making the training examples): radius, steps,
+ * start.
+ */
 export interface InnerMaxOptions {
   eps: number;
   steps: number;

@@ -5,8 +5,10 @@ import { checkInnerMax, maximizeInBall } from './inner-max.js';
 
 /** The training methods the paper uses. */
 export type Method = 'natural' | 'at' | 'trades' | 'free';
+/** Every training method: natural, adversarial (PGD AT), TRADES, free adversarial training. */
 export const METHODS: readonly Method[] = ['natural', 'at', 'trades', 'free'];
 
+/** Options of a training method: the adversary's radius and steps, TRADES' beta, free training's replays. */
 export interface MethodOptions {
   /** L-inf radius of the adversary during training (at, trades, free). */
   eps?: number;
@@ -19,6 +21,7 @@ export interface MethodOptions {
   freeReplays?: number;
 }
 
+/** What one training step reports: the mean loss, correct predictions, examples and optimizer updates. */
 export interface StepResult {
   /** Mean training loss over the updates of this batch. */
   loss: number;
@@ -36,6 +39,7 @@ export interface StepContext {
   gen: Generator;
 }
 
+/** A method's options with their defaults filled in and checked. */
 export function resolveMethodOptions(method: Method, o: MethodOptions) {
   if (!METHODS.includes(method)) throw new ValueError(`train: unknown method '${method}' (expected ${METHODS.join(', ')})`);
   const eps = o.eps ?? 0;
@@ -131,6 +135,7 @@ export function trainStep(method: Method, ctx: StepContext, x: Tensor, y: Tensor
 export class FreeState {
   delta: Tensor | null = null;
 
+  /** Drop the perturbation carried between batches (free training starts again from zero). */
   reset(): void {
     this.delta?.dispose();
     this.delta = null;

@@ -30,7 +30,9 @@ export interface TrainOptions extends MethodOptions {
   checkpoints?: CheckpointStore;
   /** Continue from the store's checkpoint when there is one (default true). */
   resume?: boolean;
+  /** Called as training advances. */
   onProgress?: (p: TrainProgress) => void;
+  /** Called with each epoch's record. */
   onEpoch?: (r: EpochRecord) => void;
   /** Recorded in checkpoints so a run can say how it was made. */
   config?: Record<string, unknown>;

@@ -125,6 +125,7 @@ export class APGD extends BaseAttack<ApgdConfig> {
   }
 }
 
+/** Options of targeted APGD (APGD-T): APGD's options with the loss fixed to the targeted DLR loss. */
 export interface ApgdTargetedConfig extends Omit<ApgdConfig, 'loss'> {
   /** How many of the most likely other classes to try as targets, in order (default 9). */
   targetClasses?: number;

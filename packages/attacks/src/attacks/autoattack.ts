@@ -8,7 +8,9 @@ import { APGD, APGDT } from './apgd.js';
 import { FAB, FABT } from './fab.js';
 import { SquareAttack } from './square.js';
 
+/** AutoAttack's attack suites (fra31/auto-attack's `version`): 'standard', 'plus' or 'rand'. */
 export type AutoAttackVersion = 'standard' | 'plus' | 'rand';
+/** Every AutoAttack version, in the order reports list them. */
 export const AUTOATTACK_VERSIONS: readonly AutoAttackVersion[] = ['standard', 'plus', 'rand'];
 
 export interface AutoAttackConfig extends ThreatOptions {
@@ -127,4 +129,5 @@ export class AutoAttack extends BaseAttack<AutoAttackConfig> {
   }
 }
 
+/** Build an {@link AutoAttack} from its options. */
 export const autoAttack = (config: AutoAttackConfig): AutoAttack => new AutoAttack(config);

@@ -6,6 +6,7 @@ import { PGD, type PgdConfig } from './pgd.js';
 // k-WTA layers (their smooth backward mode) and attacks written straight from ops share one copy.
 export { straightThrough, kwtaSmooth, sigmoidGate, kwtaStraightThrough, type KwtaSurrogateOptions } from '@kwta/core';
 
+/** Options of BPDA: PGD's options with the surrogate required (its gradient stands in for the model's). */
 export interface BpdaConfig extends Omit<PgdConfig, 'surrogate'> {
   /** Same weights as the attacked model, exact forward, smooth backward (e.g. kwtaStraightThrough). */
   surrogate: NonNullable<PgdConfig['surrogate']>;

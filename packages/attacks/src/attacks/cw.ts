@@ -6,6 +6,7 @@ import { argmaxRows, type ForwardFn } from '../classifier.js';
 import { goalAndBestOther } from '../losses.js';
 import type { AttackState } from '../state.js';
 
+/** Options of the Carlini-Wagner L2 attack (binary search over c, Adam steps in tanh space). */
 export interface CwConfig extends Partial<ThreatOptions> {
   /**
    * Radius of the threat set the result is clipped into (Infinity: the raw minimum-norm

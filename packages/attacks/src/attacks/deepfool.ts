@@ -6,6 +6,7 @@ import type { ForwardFn } from '../classifier.js';
 import { marginGradients } from '../gradient.js';
 import type { AttackState } from '../state.js';
 
+/** Options of DeepFool (steps, candidate classes, overshoot). */
 export interface DeepFoolConfig extends Partial<ThreatOptions> {
   /** Radius the result is clipped into (Infinity: the raw minimal perturbation). */
   eps?: number;
@@ -50,6 +51,7 @@ export class DeepFool extends BaseAttack<DeepFoolConfig & ThreatOptions> {
     return new DeepFool(c);
   }
 
+  /** The same attack with a larger budget (the masking checks' "a stronger attack is not weaker"). */
   stronger(): Attack {
     return new DeepFool({ ...this.options, steps: this.steps * 2 });
   }

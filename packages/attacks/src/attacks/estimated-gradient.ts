@@ -78,6 +78,7 @@ export class EstimatedGradientPGD extends BaseAttack<EstimatedGradientConfig> {
     return true;
   }
 
+  /** The same attack with a larger budget (the masking checks' "a stronger attack is not weaker"). */
   stronger(): Attack {
     const s = this.cfg.samples;
     const samples: SampleSchedule = 'stages' in s ? { stages: s.stages.map((g) => ({ from: g.from * 2, samples: g.samples * 2 })) } : { ...s, max: s.max * 2, doubleEvery: s.doubleEvery * 2 };

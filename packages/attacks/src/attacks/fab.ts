@@ -10,6 +10,7 @@ import type { AttackState } from '../state.js';
 import { DUAL_NORM, normOf, type Norm } from '../threat.js';
 import { rankedTargets, targetCount } from './target-ranks.js';
 
+/** Options of FAB (minimum-norm attack by linearised boundary projections). */
 export interface FabConfig extends Partial<ThreatOptions> {
   /** Radius that counts as success (default Infinity: the minimum-norm adversarial, no ball). */
   eps?: number;
@@ -71,6 +72,7 @@ export class FAB extends BaseAttack<FabConfig & ThreatOptions> {
     return this.config.restarts > 1;
   }
 
+  /** The same attack with a larger budget (the masking checks' "a stronger attack is not weaker"). */
   stronger(): Attack {
     return this.make({ ...this.options, steps: this.config.steps * 2, restarts: this.config.restarts + 2, name: undefined });
   }
@@ -165,6 +167,7 @@ export class FAB extends BaseAttack<FabConfig & ThreatOptions> {
   }
 }
 
+/** Options of targeted FAB (FAB-T): FAB's options and how many target classes to try. */
 export interface FabTargetedConfig extends FabConfig {
   /** How many of the most likely other classes to aim at, in order (default 9). */
   targetClasses?: number;

@@ -111,6 +111,9 @@ export class PGD extends BaseAttack<PgdConfig> {
   }
 }
 
+/**
+ * Options of MIM (momentum iterative method): PGD's options without a random start, plus the momentum decay.
+ */
 export interface MimConfig extends Omit<PgdConfig, 'randomStart'> {
   /** Decay factor mu (default 1.0, Dong et al. 2018). */
   decay?: number;

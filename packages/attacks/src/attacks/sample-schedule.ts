@@ -7,6 +7,7 @@ import { ValueError } from '@kwta/core';
  */
 export type SampleSchedule = { initial: number; max: number; doubleEvery: number } | { stages: readonly { from: number; samples: number }[] };
 
+/** The number of noise samples schedule `s` gives step `step`. */
 export function samplesAt(s: SampleSchedule, step: number): number {
   if ('stages' in s) {
     let n = s.stages[0].samples;

@@ -69,6 +69,7 @@ export class SquareAttack extends BaseAttack<SquareConfig> {
     return true;
   }
 
+  /** The same attack with a larger query budget (the masking checks' "a stronger attack is not weaker"). */
   stronger(): Attack {
     return this.make({ ...this.options, queries: this.queries * 2, name: undefined });
   }

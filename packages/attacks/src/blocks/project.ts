@@ -1,7 +1,6 @@
 import { ValueError } from '@kwta/core';
+import type { Row } from '../iterative.js';
 import { distance, type ThreatModel } from '../threat.js';
-
-type Row = Float32Array | Float64Array;
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

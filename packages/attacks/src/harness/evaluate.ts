@@ -10,12 +10,14 @@ import { newRecord, rowsOf, runUnit } from './run-unit.js';
 import { sanityFlags } from './sanity.js';
 import { checkTargetSpecs, chooseTargets, targetName, type TargetSpec } from './targets.js';
 
+/** Options of {@link evaluate}: the attacks, the seed, batch size, checks, targets and progress reports. */
 export interface EvaluateOptions {
   attacks: Attack[];
   /** One number is drawn from it: the seed every example's random streams derive from. Same seed, same report. */
   gen: Generator;
   /** Examples per attack call (default 100). */
   batchSize?: number;
+  /** Called as the evaluation advances (attack by attack, batch by batch). */
   onProgress?: (p: Progress) => void;
   /** Gradient-masking and sanity checks; false to skip them. */
   checks?: CheckOptions | false;

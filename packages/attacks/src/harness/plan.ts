@@ -4,6 +4,7 @@ import type { Norm } from '../threat.js';
 import type { UnitRecord } from './eval-state.js';
 import { targetName, type TargetSpec } from './targets.js';
 
+/** Which masking and sanity checks an evaluation runs, and their settings. */
 export interface CheckOptions {
   /** The attack whose radius is swept (default: the first white-box attack with a stronger variant). */
   epsAttack?: Attack;

@@ -42,6 +42,7 @@ export type MaskingCheckName = 'accuracy-falls-with-eps' | 'stronger-attack-not-
 /** AutoAttack's sanity checks (its checks.py). */
 export type SanityCheckName = 'deterministic-outputs' | 'logits-not-probabilities' | 'nonzero-gradients' | 'square-adds-little';
 
+/** The name of any check a report can hold: a masking check or a sanity check. */
 export type CheckName = MaskingCheckName | SanityCheckName;
 
 /** A check and whether it passed. */
@@ -53,7 +54,9 @@ export interface Check<N extends CheckName = CheckName> {
   data: Record<string, number | string | null | (number | null)[]>;
 }
 
+/** The verdict of one gradient-masking check. */
 export type MaskingCheck = Check<MaskingCheckName>;
+/** The verdict of one of AutoAttack's sanity checks. */
 export type SanityCheck = Check<SanityCheckName>;
 
 /** An attack that raised an error: the report holds the error and nothing else of it. */
@@ -80,6 +83,7 @@ export interface EvaluationReport {
   failures: AttackFailure[];
 }
 
+/** How far an evaluation is: its stage, the attack or check running, and its examples done of total. */
 export interface Progress {
   stage: 'clean' | 'attack' | 'check';
   /** The attack (or check) running. */

@@ -11,6 +11,7 @@ export type TargetSpec = 'random' | 'least-likely' | { rank: number };
 /** The top-k target choices: ranks 1..k. */
 export const topTargets = (k: number): TargetSpec[] => Array.from({ length: k }, (_, r) => ({ rank: r + 1 }));
 
+/** The name a report gives a target choice ('random', 'least-likely', 'rank-2', ...). */
 export function targetName(t: TargetSpec): string {
   return typeof t === 'string' ? t : `rank-${t.rank}`;
 }

@@ -4,6 +4,7 @@ import type { Row, StepRule } from '../iterative.js';
 import type { AttackState } from '../state.js';
 import type { ThreatModel } from '../threat.js';
 
+/** Options of APGD's step rule: its iterations, oscillation threshold, momentum and L1 settings. */
 export interface ApgdRuleOptions {
   steps: number;
   /** The oscillation threshold rho of the first halving condition (0.75). */
@@ -50,6 +51,12 @@ export function apgdCheckpoints(steps: number): number[] {
   return out;
 }
 
+/** APGD's step rule, which also keeps each row's best point of the current run. */
+export interface ApgdStepRule extends StepRule {
+  /** Row i's best point (highest objective) of the current run. */
+  best(i: number): Float64Array | undefined;
+}
+
 /**
  * APGD's step rule (Croce & Hein 2020). L-inf / L2: step size 2 eps, a momentum step
  * x' = P(x + a (P(x + eta d(g)) - x) + (1 - a)(x - x_prev)) with a = 0.75 after the first step;
@@ -60,7 +67,7 @@ export function apgdCheckpoints(steps: number): number[] {
  * momentum; every 4% of the steps the sparsity follows the best point's, and the step resets
  * to eps (restarting from the best point) when that sparsity fell by 5%, or shrinks by 1.5.
  */
-export function apgdRule(state: AttackState, threat: ThreatModel, o: ApgdRuleOptions) {
+export function apgdRule(state: AttackState, threat: ThreatModel, o: ApgdRuleOptions): ApgdStepRule {
   const len = state.rowLen;
   const l1 = threat.norm === 'l1';
   const alphaEps = (l1 ? 1 : 2) * threat.eps;
@@ -145,9 +152,8 @@ export function apgdRule(state: AttackState, threat: ThreatModel, o: ApgdRuleOpt
       for (let j = 0; j < len; j++) cur[off + j] = z[j];
       projectRow(cur, state.x, i, len, threat);
     },
-    /** Row i's best point (highest objective) of the current run. */
     best(i: number): Float64Array | undefined {
       return rows.get(i)?.best;
     },
-  } satisfies StepRule & { best(i: number): Float64Array | undefined };
+  };
 }

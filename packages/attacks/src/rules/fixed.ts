@@ -4,6 +4,7 @@ import type { Row, StepRule } from '../iterative.js';
 import type { AttackState } from '../state.js';
 import type { ThreatModel } from '../threat.js';
 
+/** Options of the fixed-size step rule (PGD's, and MIM's with momentum). */
 export interface FixedStepOptions {
   stepSize: number;
   /** MIM's decay mu: step along the accumulated L1-normalised gradients (Dong et al. 2018); null for PGD. */

@@ -10,6 +10,7 @@
  */
 export const EXACT_INDEX_LIMIT = 2 ** 24;
 
+/** How many float32 elements one buffer may hold when textures have at most `side` texels a side. */
 export function textureCapacity(side: number): number {
   return Math.min(EXACT_INDEX_LIMIT, (side - 1) * (side - 1));
 }

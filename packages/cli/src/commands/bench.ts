@@ -5,6 +5,7 @@ import { KWTA, ReLU, mnistCnn } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import { trainStep, resolveMethodOptions, FreeState } from '@kwta/train';
 
+/** One line of `kwta bench`: ReLU's and k-WTA's times on a case, their ratio and the goal ratio. */
 export interface BenchRow {
   case: string;
   reluMs: number;
@@ -25,6 +26,7 @@ function sideBySide(a: () => void, b: () => void, reps: number): [number, number
   return [median(ta), median(tb)];
 }
 
+/** The activation shapes `kwta bench` times ReLU and k-WTA on (the MNIST CNN's layers and more). */
 export const ACTIVATION_SHAPES: { name: string; shape: number[] }[] = [
   { name: 'MNIST-CNN conv1 [64,32,28,28]', shape: [64, 32, 28, 28] },
   { name: 'MNIST-CNN conv2 [64,32,14,14]', shape: [64, 32, 14, 14] },
@@ -115,6 +117,7 @@ export function formatProfile(title: string, p: KernelProfile<unknown>, top = 10
   return lines.join('\n');
 }
 
+/** The rows of `kwta bench` as a Markdown table. */
 export function formatBench(rows: BenchRow[]): string {
   const lines = rows.map((r) => `${r.case.padEnd(58)} ReLU ${r.reluMs.toFixed(1).padStart(8)} ms  k-WTA ${r.kwtaMs.toFixed(1).padStart(8)} ms  k-WTA/ReLU ${r.ratio.toFixed(2)}x  (goal <= ${r.goal}x) ${r.ratio <= r.goal ? 'met' : 'MISSED'}`);
   return lines.join('\n');

@@ -8,6 +8,7 @@ import { CliError } from '../spec.js';
 import { isShard, type EvalSummary, type ShardSummary } from './eval.js';
 import { formatEvalTable, rowName } from './eval-table.js';
 
+/** Read an eval.json (or a shard's file) written by `kwta eval` (a CliError naming the file if it is missing or malformed). */
 export function readEval(path: string): EvalSummary | ShardSummary {
   let read: Partial<EvalSummary & ShardSummary> & { format?: string };
   try {

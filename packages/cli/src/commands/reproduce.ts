@@ -6,6 +6,7 @@ import { runEval, type EvalSummary } from './eval.js';
 import { formatEvalTable } from './eval-table.js';
 import { runReport } from './report.js';
 
+/** Options of `kwta reproduce`: the main job's options, and whether to print progress. */
 export interface ReproduceOptions extends Omit<MainJobOptions, 'progress'> {
   quiet?: boolean;
 }

@@ -44,6 +44,7 @@ function topoSort(root: Tensor): Tensor[] {
   return order;
 }
 
+/** Options of `backward`: whether to keep the graph for another backward pass. */
 export interface BackwardOptions {
   /** Keep the graph so backward can run again through it (default false: it is freed). */
   retainGraph?: boolean;

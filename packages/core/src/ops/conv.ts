@@ -8,6 +8,7 @@ import { reshape } from './layout.js';
 import { convForward } from './sparse/conv.js';
 import { checkAlive, checkFloat, checkSameDType } from './util.js';
 
+/** A spatial size: one number for both axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
 
 function pair(op: string, name: string, v: Pair, min: number): [number, number] {
@@ -18,6 +19,7 @@ function pair(op: string, name: string, v: Pair, min: number): [number, number] 
   return p;
 }
 
+/** Options of {@link conv2d}: stride, padding, dilation, bias. */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
@@ -51,6 +53,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   return add(y, reshape(bias, [1, w.shape[0], 1, 1]));
 }
 
+/** Options of max and average pooling: window, stride (default the window) and padding. */
 export interface Pool2dOptions {
   kernelSize: Pair;
   stride?: Pair;

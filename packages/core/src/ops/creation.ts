@@ -67,10 +67,12 @@ export function tensor(values: NestedArray | TypedArray, shape?: Shape, dtype?: 
   return engine.fromValues(flat, finalShape, dtype);
 }
 
+/** A rank-0 tensor holding `value`. */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return tensor(value, [], dtype);
 }
 
+/** A tensor of `shape` with every element `value`. */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   checkShape('full', shape);
   checkDTypeName('full', dtype);
@@ -79,22 +81,27 @@ export function full(shape: Shape, value: number, dtype: DType = 'float32'): Ten
   return engine.fromValues(values, shape, dtype);
 }
 
+/** A tensor of `shape` filled with zeros. */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   return full(shape, 0, dtype);
 }
 
+/** A tensor of `shape` filled with ones. */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
   return full(shape, 1, dtype);
 }
 
+/** A tensor of zeros shaped like `t`, of its dtype. */
 export function zerosLike(t: Tensor): Tensor {
   return full(t.shape, 0, t.dtype);
 }
 
+/** A tensor of ones shaped like `t`, of its dtype. */
 export function onesLike(t: Tensor): Tensor {
   return full(t.shape, 1, t.dtype);
 }
 
+/** A tensor shaped like `t`, of its dtype, with every element `value`. */
 export function fullLike(t: Tensor, value: number): Tensor {
   return full(t.shape, value, t.dtype);
 }
@@ -117,6 +124,7 @@ export function linspace(start: number, stop: number, n: number, dtype: DType = 
   return engine.fromValues(values, [n], dtype);
 }
 
+/** The n x n identity matrix. */
 export function eye(n: number, dtype: DType = 'float32'): Tensor {
   const values = makeArray(dtype, n * n);
   for (let i = 0; i < n; i++) values[i * n + i] = 1;

@@ -29,16 +29,23 @@ function derived(op: DerivedOp, x: Tensor): Tensor {
   return def.compose(x);
 }
 
+/** -x, elementwise. */
 export const neg = (x: Tensor): Tensor => unary('neg', x);
+/** e^x, elementwise. */
 export const exp = (x: Tensor): Tensor => unary('exp', x);
+/** The natural logarithm, elementwise. */
 export const log = (x: Tensor): Tensor => unary('log', x);
+/** The square root, elementwise. */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+/** |x|, elementwise. */
 export const abs = (x: Tensor): Tensor => unary('abs', x);
 /** -1, 0 or 1; not differentiable (zero gradient almost everywhere, so nothing flows). */
 export const sign = (x: Tensor): Tensor => unary('sign', x);
+/** The hyperbolic tangent, elementwise. */
 export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 /** max(x, 0); the output keeps where its zeros are, for the layer after it (ops/sparse/structure.ts). */
 export const relu = (x: Tensor): Tensor => markNonzeros(unary('relu', x));
+/** 1 / (1 + e^-x), elementwise. */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 /** Not differentiable. */
 export const floor = (x: Tensor): Tensor => unary('floor', x);
@@ -60,10 +67,15 @@ function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   return runOp('binary', [ta, tb], { op })[0];
 }
 
+/** a + b, elementwise with broadcasting. */
 export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary('add', a, b);
+/** a - b, elementwise with broadcasting. */
 export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary('sub', a, b);
+/** a * b, elementwise with broadcasting. */
 export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b);
+/** a / b, elementwise with broadcasting. */
 export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b);
+/** a ^ b, elementwise with broadcasting. */
 export const pow = (a: Tensor | number, b: Tensor | number): Tensor => binary('pow', a, b);
 /** Elementwise max; where a == b the gradient goes to a. */
 export const maximum = (a: Tensor | number, b: Tensor | number): Tensor => binary('maximum', a, b);
@@ -77,10 +89,15 @@ function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor 
 
 /** Comparisons give bool masks (no gradient). */
 export const equal = (a: Tensor | number, b: Tensor | number): Tensor => compare('equal', a, b);
+/** The bool mask a != b, elementwise with broadcasting. */
 export const notEqual = (a: Tensor | number, b: Tensor | number): Tensor => compare('notEqual', a, b);
+/** The bool mask a < b, elementwise with broadcasting. */
 export const less = (a: Tensor | number, b: Tensor | number): Tensor => compare('less', a, b);
+/** The bool mask a <= b, elementwise with broadcasting. */
 export const lessEqual = (a: Tensor | number, b: Tensor | number): Tensor => compare('lessEqual', a, b);
+/** The bool mask a > b, elementwise with broadcasting. */
 export const greater = (a: Tensor | number, b: Tensor | number): Tensor => compare('greater', a, b);
+/** The bool mask a >= b, elementwise with broadcasting. */
 export const greaterEqual = (a: Tensor | number, b: Tensor | number): Tensor => compare('greaterEqual', a, b);
 
 /** cond ? a : b elementwise with broadcasting; `cond` is a bool mask. */
@@ -103,12 +120,15 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 }
 
 // Derived ops: compositions of the primitives above, so their gradients come for free.
+/** x * x, elementwise. */
 export const square = (x: Tensor): Tensor => derived('square', x);
+/** 1 / x, elementwise. */
 export const reciprocal = (x: Tensor): Tensor => derived('reciprocal', x);
 /** log(1 + exp(x)), computed stably as max(x, 0) + log(1 + exp(-|x|)). */
 export const softplus = (x: Tensor): Tensor => derived('softplus', x);
 /** GELU, tanh approximation (PyTorch's `gelu(x, approximate='tanh')`). */
 export const gelu = (x: Tensor): Tensor => derived('gelu', x);
+/** x clipped into [lo, hi], elementwise (gradient 1 inside, 0 outside). */
 export function clamp(x: Tensor, lo: number, hi: number): Tensor {
   if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) throw new ValueError(`clamp: need lo <= hi, got [${lo}, ${hi}]`);
   return minimum(maximum(x, lo), hi);

@@ -27,6 +27,7 @@ function smoothVjp(smooth: (x: Tensor) => Tensor, x: Tensor, dy: Tensor): Tensor
   }));
 }
 
+/** Options of the smooth k-WTA surrogate BPDA differentiates through: its temperature. */
 export interface KwtaSurrogateOptions {
   /**
    * Width of the sigmoid gate, relative to each row's spread (std of its activations); small

@@ -19,6 +19,7 @@ export function flatten(x: Tensor, startAxis = 1): Tensor {
   return reshape(x, [...x.shape.slice(0, a), -1]);
 }
 
+/** `x` with a new axis of size 1 at `axis` (a view). */
 export function expandDims(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis('expandDims', axis, x.rank + 1);
   const s = [...x.shape];
@@ -26,6 +27,7 @@ export function expandDims(x: Tensor, axis: number): Tensor {
   return reshape(x, s);
 }
 
+/** `x` without its size-1 axes, or only `axis` (which must have size 1). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
   if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
   const a = normalizeAxis('squeeze', axis, x.rank);
@@ -44,6 +46,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   return runOp('transpose', [x], { perm: p })[0];
 }
 
+/** Another name for {@link transpose} (PyTorch's `permute`). */
 export const permute = transpose;
 
 /**

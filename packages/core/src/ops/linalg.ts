@@ -6,6 +6,7 @@ import { checkAlive, checkFloat, checkSameDType } from './util.js';
 import { reshape } from './layout.js';
 import { linearForward } from './sparse/linear.js';
 
+/** Options of {@link matmul}: whether to transpose either operand's last two axes. */
 export interface MatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;

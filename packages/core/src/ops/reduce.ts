@@ -22,8 +22,10 @@ function reduceOp(op: ReduceOp, x: Tensor, axes: number | readonly number[] | un
 export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp('sum', x, axes, keepDims);
 /** Max over axes; tied maxima share the gradient equally (as PyTorch's amax). */
 export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp('max', x, axes, keepDims);
+/** The minimum over `axes` (all by default), keeping them as size 1 if `keepDims`. */
 export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceOp('min', x, axes, keepDims);
 
+/** The mean over `axes` (all by default), keeping them as size 1 if `keepDims`. */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   checkFloat('mean', x);
   const ax = normalizeAxes('mean', axes, x.rank);
@@ -52,6 +54,7 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number): Tensor {
 
 /** Index of the largest value along `axis` (first one on ties), int32. */
 export const argmax = (x: Tensor, axis = -1): Tensor => argReduce('argmax', x, axis);
+/** The index of the smallest element along `axis` (int32; ties to the lower index). */
 export const argmin = (x: Tensor, axis = -1): Tensor => argReduce('argmin', x, axis);
 
 /** log(sum(exp(x))) over axes, shifted by the (constant) max for stability. */

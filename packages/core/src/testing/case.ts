@@ -14,14 +14,18 @@ export interface HostInput extends HostArray {
  */
 export interface ConformanceCase {
   name: string;
+  /** Draw the case's inputs from `gen`. */
   inputs(gen: Generator): HostInput[];
+  /** Run the ops under test on the active backend. */
   run(xs: Tensor[]): Tensor[];
+  /** The expected outputs, computed from the naive definitions on the same inputs. */
   expected(xs: HostInput[]): HostArray[];
 }
 
 export const f32 = (values: number[], shape: number[]): HostInput => ({ values, shape, dtype: 'float32' });
 export const i32 = (values: number[], shape: number[]): HostInput => ({ values, shape, dtype: 'int32' });
 
+/** A float32 host input of `shape` with values uniform in [lo, hi), drawn from `gen`. */
 export function randomInput(gen: Generator, shape: number[], lo = -2, hi = 2): HostInput {
   return f32(Array.from({ length: size(shape) }, () => Math.fround(lo + (hi - lo) * gen.uniform())), shape);
 }

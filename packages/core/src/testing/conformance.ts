@@ -7,6 +7,10 @@ import type { ConformanceCase } from './case.js';
 
 export { randomInput, type ConformanceCase, type HostInput } from './case.js';
 
+/**
+ * Every conformance case: elementwise, reductions, matmul, convolutions, pooling, layout, selection and
+ * derived ops.
+ */
 export function conformanceCases(): ConformanceCase[] {
   return [
     ...unaryCases(), ...binaryCases(), ...derivedElementwiseCases(), ...reduceCases(), ...matmulCases(), ...convCases(),
@@ -14,6 +18,7 @@ export function conformanceCases(): ConformanceCase[] {
   ];
 }
 
+/** How closely two results must agree: |a - b| <= atol + rtol * |b|. */
 export interface Tolerance {
   rtol: number;
   atol: number;

@@ -10,8 +10,11 @@ import { gradcheck, type GradcheckOptions, type GradcheckResult } from './finite
  * tensor and its parameters by name. `call` (forward plus hooks) is used when present.
  */
 export interface CheckableModule {
+  /** The module's forward pass on one tensor. */
   forward(x: Tensor): Tensor;
+  /** Forward plus the module's hooks (used instead of `forward` when present). */
   call?(x: Tensor): Tensor;
+  /** The module's parameters by name (each is checked as an input of the forward pass). */
   namedParameters(): [string, Tensor][];
 }
 

@@ -23,7 +23,12 @@ export interface GradCase {
   h?: number;
   /** The sparse path's mode for the whole case, forward and backward (default: as set). */
   sparsePath?: SparsePathMode;
-  make(gen: Generator): { inputs: Float64Input[]; f: (...xs: Tensor[]) => Tensor };
+  /** Draw the case's float64 inputs from `gen`, with the function whose gradient is checked. */
+  make(gen: Generator): {
+    inputs: Float64Input[];
+    /** The function whose gradient is checked, of the inputs. */
+    f: (...xs: Tensor[]) => Tensor;
+  };
 }
 
 /** Every differentiable public op, with the rules it relies on. */
@@ -242,6 +247,7 @@ export function gradCases(): GradCase[] {
   ];
 }
 
+/** What `checkGradients` found for one case: its name, the worst relative error and where. */
 export interface GradCheckResult {
   maxError: number;
   /** gradcheck's message, after the case's name: where the largest error is, with both values. */

@@ -7,6 +7,7 @@ import * as ops from '../ops/index.js';
 import type { GradCase } from './gradcheck.js';
 import { withBackend } from './harness.js';
 
+/** How far a backend's float32 gradients are from the CPU backend's: the largest error and where. */
 export interface GradDiff {
   maxError: number;
   worst: string;

@@ -8,10 +8,12 @@ export interface HostArray {
   shape: number[];
 }
 
+/** The number of elements of `shape`. */
 export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** The row-major strides of `shape`. */
 export function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
@@ -32,12 +34,14 @@ export function unravel(i: number, shape: readonly number[]): number[] {
   return idx;
 }
 
+/** The flat row-major offset of index `idx` in `shape`. */
 export function ravel(idx: readonly number[], shape: readonly number[]): number {
   let o = 0;
   for (let d = 0; d < shape.length; d++) o = o * shape[d] + idx[d];
   return o;
 }
 
+/** The NumPy broadcast of two shapes (throws if they do not broadcast). */
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
   const r = Math.max(a.length, b.length);
   return Array.from({ length: r }, (_, i) => {
@@ -53,6 +57,7 @@ export function atBroadcast(x: HostArray, idx: readonly number[]): number {
   return x.values[ravel(own, x.shape)];
 }
 
+/** f applied elementwise to a and b with NumPy broadcasting. */
 export function naiveBinary(a: HostArray, b: HostArray, f: (x: number, y: number) => number): HostArray {
   const shape = broadcastShape(a.shape, b.shape);
   const values = Array.from({ length: size(shape) }, (_, i) => {
@@ -62,6 +67,7 @@ export function naiveBinary(a: HostArray, b: HostArray, f: (x: number, y: number
   return { values, shape };
 }
 
+/** Reduce x over `axes` with f from `init` (the axes are kept as size 1). */
 export function naiveReduce(x: HostArray, axes: number[], f: (acc: number, v: number) => number, init: number): HostArray {
   const shape = x.shape.filter((_, i) => !axes.includes(i));
   const out = new Array<number>(size(shape)).fill(init);
@@ -73,6 +79,7 @@ export function naiveReduce(x: HostArray, axes: number[], f: (acc: number, v: nu
   return { values: out, shape };
 }
 
+/** The batched matrix product, by its definition (tA, tB transpose the operands' last two axes). */
 export function naiveMatmul(a: HostArray, b: HostArray, tA: boolean, tB: boolean): HostArray {
   const ra = a.shape.length, rb = b.shape.length;
   const M = tA ? a.shape[ra - 1] : a.shape[ra - 2], K = tA ? a.shape[ra - 2] : a.shape[ra - 1];
@@ -93,12 +100,17 @@ export function naiveMatmul(a: HostArray, b: HostArray, tA: boolean, tB: boolean
   return { values, shape };
 }
 
+/** A convolution's stride, padding and dilation per spatial axis. */
 export interface ConvParams {
   stride: [number, number];
   pad: [number, number];
   dilation: [number, number];
 }
 
+/**
+ * The output size of a convolution or pooling along one axis: input n, kernel k, stride s, padding p,
+ * dilation d.
+ */
 export function outSize(n: number, k: number, s: number, p: number, d: number): number {
   return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
@@ -122,6 +134,7 @@ function forEachTap(
   return [N, F, OH, OW];
 }
 
+/** 2-D cross-correlation of x [N, C, H, W] with w [F, C, KH, KW], by its definition. */
 export function naiveConv2d(x: HostArray, w: HostArray, p: ConvParams): HostArray {
   const probe = forEachTap(x.shape, w.shape, p, () => {});
   const y = new Array<number>(size(probe)).fill(0);
@@ -129,12 +142,14 @@ export function naiveConv2d(x: HostArray, w: HostArray, p: ConvParams): HostArra
   return { values: y, shape: probe };
 }
 
+/** The gradient of conv2d with respect to its input, by its definition. */
 export function naiveConv2dBackwardInput(dy: HostArray, w: HostArray, xShape: number[], p: ConvParams): HostArray {
   const dx = new Array<number>(size(xShape)).fill(0);
   forEachTap(xShape, w.shape, p, (xi, wi, yi) => (dx[xi] += dy.values[yi] * w.values[wi]));
   return { values: dx, shape: xShape };
 }
 
+/** The gradient of conv2d with respect to its filter, by its definition. */
 export function naiveConv2dBackwardFilter(x: HostArray, dy: HostArray, wShape: number[], p: ConvParams): HostArray {
   const dw = new Array<number>(size(wShape)).fill(0);
   forEachTap(x.shape, wShape, p, (xi, wi, yi) => (dw[wi] += dy.values[yi] * x.values[xi]));

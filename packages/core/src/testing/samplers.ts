@@ -3,6 +3,7 @@ import type { Generator } from '../random.js';
 
 // Random test inputs for the gradient cases: float64 values away from kinks and ties.
 
+/** A float64 input of a gradient case: its values (row-major) and shape. */
 export interface Float64Input {
   values: Float64Array;
   shape: number[];

@@ -1,6 +1,19 @@
 import { tidy } from '../engine.js';
 import { Generator } from '../random.js';
 import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor.js';
+
+/** The small training workload {@link makeTrainer} returns. */
+export interface Trainer {
+  /** One SGD step inside `tidy`; returns the loss. */
+  step(): number;
+  /** Free the weights and the batch. */
+  dispose(): void;
+  /** The two weight tensors trained. */
+  params: Tensor[];
+  /** The fixed batch: images and labels. */
+  inputs: Tensor[];
+}
 
 /**
  * A small k-WTA CNN (conv -> max-pool -> k-WTA -> linear -> cross-entropy) trained by plain SGD
@@ -8,7 +21,7 @@ import * as ops from '../ops/index.js';
  * test). Create it with the backend under test active; `step()` runs one step inside `tidy` and
  * returns the loss.
  */
-export function makeTrainer(seed = 5) {
+export function makeTrainer(seed = 5): Trainer {
   const g = new Generator(seed);
   const w1 = ops.randn([4, 1, 3, 3], g, { std: 0.3 }).requireGrad().keep();
   const w2 = ops.randn([36, 3], g, { std: 0.3 }).requireGrad().keep();

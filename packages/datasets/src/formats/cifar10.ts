@@ -7,7 +7,9 @@ import type { ReadLimits } from '../io/limits.js';
  * 1024 blue, each plane row-major 32x32), so a record is already in C, H, W order.
  */
 export const CIFAR10_IMAGE_BYTES = 3 * 32 * 32;
+/** Bytes of one CIFAR-10 record: one label byte, then the image. */
 export const CIFAR10_RECORD_BYTES = 1 + CIFAR10_IMAGE_BYTES;
+/** CIFAR-10's class names, label by label. */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
 /** Checks that the bytes are whole records with labels 0-9; returns the record count. */
@@ -28,10 +30,12 @@ export function validateCifar10Batch(bytes: Uint8Array, file: string): number {
   return count;
 }
 
+/** Where to get CIFAR-10 (error messages name it when the files are missing). */
 export const CIFAR10_SOURCE =
   'Get the CIFAR-10 binary version (cifar-10-binary.tar.gz) from https://www.cs.toronto.edu/~kriz/cifar.html and extract it; ' +
   'the batches are data_batch_1.bin ... data_batch_5.bin and test_batch.bin in cifar-10-batches-bin/.';
 
+/** Options of reading CIFAR-10 batches: the dataset's name, a record limit, a size limit. */
 export interface Cifar10ReadOptions extends ReadLimits {
   readonly name?: string;
   /** Keep only the first `limit` records overall (every file is still checked whole). */

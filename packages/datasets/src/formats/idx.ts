@@ -54,6 +54,7 @@ export function parseIdx(bytes: Uint8Array, file: string, expectedRank?: number)
   return { dims, data: bytes.subarray(headerBytes) };
 }
 
+/** Options of a dataset made from IDX images and labels: its name, classes and an example limit. */
 export interface IdxDatasetOptions {
   readonly name: string;
   readonly numClasses: number;

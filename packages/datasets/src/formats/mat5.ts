@@ -11,8 +11,10 @@ import type { Inflate, ReadLimits } from '../io/limits.js';
  * Arrays come back column-major, as MATLAB stores them, with MATLAB's dims.
  */
 export type MatClass = 'double' | 'single' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32';
+/** The typed array holding a MAT-file array's values, by its class. */
 export type MatNumericData = Float64Array | Float32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
+/** A numeric array read from a MAT-file: name, class, dimensions and column-major values. */
 export interface MatArray {
   readonly name: string;
   readonly className: MatClass;
@@ -22,6 +24,7 @@ export interface MatArray {
   readonly data: MatNumericData;
 }
 
+/** Options of reading a MAT-file: which variables, how to inflate compressed ones, a size limit. */
 export interface Mat5Options extends ReadLimits {
   /** Decode only these variables (others are skipped without decoding their data). */
   readonly variables?: readonly string[];
@@ -76,6 +79,7 @@ const CLASS_ARRAY: Record<MatClass, { make: (n: number) => MatNumericData; min: 
   uint32: { make: (n) => new Uint32Array(n), min: 0, max: 2 ** 32 - 1 },
 };
 
+/** Bytes of a MAT-file version 5 header. */
 export const MAT5_HEADER_BYTES = 128;
 // Names are ASCII; decoding bytes one to one cannot fail on a corrupt (long) name.
 const LATIN1 = new TextDecoder('latin1');

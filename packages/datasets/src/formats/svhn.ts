@@ -11,6 +11,7 @@ import type { MatArray } from './mat5.js';
 export const SVHN_SOURCE =
   'Get the cropped-digit files train_32x32.mat, test_32x32.mat (and extra_32x32.mat) from http://ufldl.stanford.edu/housenumbers/.';
 
+/** Options of reading SVHN's .mat files: the dataset's name, an image limit, a size limit. */
 export interface SvhnReadOptions extends ReadLimits {
   readonly name?: string;
   /** Keep only the first `limit` images (X and y are still checked whole). */

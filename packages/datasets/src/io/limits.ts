@@ -1,6 +1,7 @@
 /** Largest file or decompressed stream read by default: Node reads at most 2 GiB into one buffer. */
 export const DEFAULT_MAX_BYTES = 2 ** 31 - 1;
 
+/** Size limits on what a reader accepts. */
 export interface ReadLimits {
   /** Refuse files (and decompressed streams) larger than this many bytes. */
   maxBytes?: number;
@@ -14,6 +15,7 @@ export interface ReadLimits {
  */
 export type Inflate = (bytes: Uint8Array, file: string, limits: ReadLimits) => Uint8Array;
 
+/** Whether `bytes` start with gzip's magic number. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

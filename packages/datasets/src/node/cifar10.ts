@@ -4,7 +4,9 @@ import type { ImageDataset, Split } from '../dataset.js';
 import { CIFAR10_SOURCE, cifar10Dataset, type Cifar10ReadOptions } from '../formats/cifar10.js';
 import { readFileBounded } from './files.js';
 
+/** The files of CIFAR-10's training split. */
 export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
+/** The file of CIFAR-10's test split. */
 export const CIFAR10_TEST_FILES = ['test_batch.bin'];
 
 /** Reads one or more batch files, all validated before the dataset is allocated. */

@@ -5,6 +5,7 @@ import { loadIdxSplit, type IdxSplitOptions } from './idx-split.js';
 /** Where Debian's package `dataset-fashion-mnist` installs the four gzipped IDX files. */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Where to get Fashion-MNIST (error messages name it when the files are missing). */
 export const FASHION_MNIST_SOURCE =
   "Install Debian's package with `apt-get install dataset-fashion-mnist` (files in /usr/share/datasets/fashion-mnist), " +
   'or download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz ' +

@@ -6,6 +6,7 @@ import type { ImageDataset, Split } from '../dataset.js';
 import { loadIdxPair } from './idx.js';
 import type { ReadLimits } from '../io/limits.js';
 
+/** Options of loading a split from a directory of the four IDX files. */
 export interface IdxSplitOptions extends ReadLimits {
   /** Directory holding the four IDX files (plain or .gz). */
   readonly dir?: string;

@@ -8,6 +8,7 @@ export function readIdx(file: string, howToGetIt: string, expectedRank?: number,
   return parseIdx(readMaybeGzip(file, howToGetIt, limits), file, expectedRank);
 }
 
+/** Options of loading a dataset from an IDX images file and an IDX labels file. */
 export interface IdxPairOptions extends ReadLimits {
   readonly name: string;
   readonly imagesFile: string;

@@ -3,6 +3,7 @@ import { DIGIT_CLASSES } from '../classes.js';
 import type { ImageDataset } from '../dataset.js';
 import { loadIdxSplit, type IdxSplitOptions } from './idx-split.js';
 
+/** Where to get MNIST's IDX files (error messages name it when the files are missing). */
 export const MNIST_SOURCE =
   'Download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz ' +
   'from http://yann.lecun.com/exdb/mnist/ (or a mirror) and pass their directory as { dir }; ' +

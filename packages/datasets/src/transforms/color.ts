@@ -26,10 +26,14 @@ function gray(data: Float32Array, base: number, plane: number, channels: number,
   return LUMA[0] * data[base + p] + LUMA[1] * data[base + plane + p] + LUMA[2] * data[base + 2 * plane + p];
 }
 
+/** Scale `size` values from `base` by `factor`, clipped into [0, 1] (in place). */
 export function adjustBrightness(data: Float32Array, base: number, size: number, factor: number): void {
   for (let k = base; k < base + size; k++) data[k] = clampUnit(data[k] * factor);
 }
 
+/**
+ * Blend an image (from `base`) with its mean grey level: factor 1 leaves it, 0 makes it flat grey (in place).
+ */
 export function adjustContrast(data: Float32Array, base: number, channels: number, plane: number, factor: number): void {
   let mean = 0;
   for (let p = 0; p < plane; p++) mean += gray(data, base, plane, channels, p);
@@ -37,6 +41,7 @@ export function adjustContrast(data: Float32Array, base: number, channels: numbe
   for (let k = base; k < base + channels * plane; k++) data[k] = clampUnit(factor * data[k] + (1 - factor) * mean);
 }
 
+/** Blend an image (from `base`) with its grey version: factor 1 leaves it, 0 makes it grey (in place). */
 export function adjustSaturation(data: Float32Array, base: number, channels: number, plane: number, factor: number): void {
   if (channels === 1) return; // A grey image is its own grey version: the blend changes nothing.
   for (let p = 0; p < plane; p++) {
@@ -48,6 +53,10 @@ export function adjustSaturation(data: Float32Array, base: number, channels: num
   }
 }
 
+/**
+ * A transform that changes each image's brightness, contrast and saturation by random factors (torchvision's
+ * ColorJitter).
+ */
 export function colorJitter(options: ColorJitterOptions = {}): Transform {
   const brightness = options.brightness ?? 0.4;
   const contrast = options.contrast ?? 0.4;

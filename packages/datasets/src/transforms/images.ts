@@ -13,6 +13,7 @@ export interface Images {
  */
 export interface Transform {
   readonly name: string;
+  /** The transformed images (a new array; values in [0, 1]), drawing randomness from `gen`. */
   apply(images: Images, gen: Generator): Images;
 }
 

@@ -22,8 +22,12 @@ import { DEFAULT_SCALE, EPS, FULL_SCALE, type Scale } from './scales.js';
  * recipes, and the settings notes every README carries.
  */
 export const EXPERIMENTS = ['figure1', 'patterns', 'figure3', 'figure5', 'table5', 'table3', 'figure4', 'table4'] as const;
+/** The name of one of the paper's experiments the main job can run. */
 export type ExperimentName = (typeof EXPERIMENTS)[number];
 
+/**
+ * Options of running one experiment: output and model-cache directories, scale, seed, logging and progress.
+ */
 export interface ExperimentOptions {
   /** Where <name>/ goes (default docs/experiments). */
   out: string;

@@ -3,6 +3,10 @@ import type { CheckOptions } from '@kwta/attacks';
 import type { ProgressFactory } from '../runs/progress.js';
 import type { TrainRunOptions } from '../runs/train-run.js';
 
+/**
+ * Options of the main job (`kwta reproduce`): output directory, scale, seed, progress, and smaller settings
+ * for tests.
+ */
 export interface MainJobOptions {
   out: string;
   /** The larger setting: the paper's hidden width 20000, more epochs, 1000 examples, stronger checks. */

@@ -14,6 +14,7 @@ export interface Scale {
   examples: number;
   transferExamples: number;
   perturbationExamples: number;
+  /** The attack budget at radius eps. */
   budget: (eps: number) => AttackBudget;
   gammas: number[];
   fineTune: { trainLimit: number; epochs: number };
@@ -45,4 +46,5 @@ export const FULL_SCALE: Scale = {
 
 /** The threat radius per dataset: the paper's 0.3 for MNIST, the usual 0.1 for Fashion-MNIST. */
 export const EPS: Record<string, number> = { mnist: 0.3, 'fashion-mnist': 0.1 };
+/** Each dataset's name as the reports print it. */
 export const DATASET_NAMES: Record<string, string> = { mnist: 'MNIST', 'fashion-mnist': 'Fashion-MNIST' };

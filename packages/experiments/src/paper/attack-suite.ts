@@ -4,10 +4,12 @@ import { bpdaSurrogate, type Module } from '@kwta/nn';
 
 /** The attacks of the Table 4 study, in report order. */
 export const SUITE_ATTACKS = ['pgd', 'mim', 'cw', 'deepfool', 'transfer', 'eot', 'bpda', 'square'] as const;
+/** The name of an attack of the paper's suite. */
 export type SuiteAttack = (typeof SUITE_ATTACKS)[number];
 
 /** Which attacks are the standard white-box ones the paper reports, and which are adaptive. */
 export const STANDARD_ATTACKS: readonly SuiteAttack[] = ['pgd', 'mim', 'cw', 'deepfool'];
+/** The attacks of the suite aimed at k-WTA's gradient masking (EOT, BPDA, Square). */
 export const ADAPTIVE_ATTACKS: readonly SuiteAttack[] = ['eot', 'bpda', 'square'];
 
 /** Iteration and query budgets; `paperBudget` is App. D.1's, `quickBudget` fits a 2-core machine. */
@@ -24,10 +26,12 @@ export interface AttackBudget {
   squareQueries: number;
 }
 
+/** The paper's attack budget at radius eps. */
 export const paperBudget = (eps: number): AttackBudget => ({
   steps: 20, stepSize: eps / 10, cwSearch: 5, cwSteps: 20, deepfoolSteps: 20, eotSteps: 100, eotSamples: [16, 256, 25], squareQueries: 5000,
 });
 
+/** A small attack budget at radius eps, for quick runs and tests. */
 export const quickBudget = (eps: number): AttackBudget => ({
   steps: 20, stepSize: eps / 10, cwSearch: 2, cwSteps: 10, deepfoolSteps: 5, eotSteps: 10, eotSamples: [8, 16, 5], squareQueries: 100,
 });

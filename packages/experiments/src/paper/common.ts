@@ -12,6 +12,7 @@ export interface LabelledModel {
   model: Classifier;
 }
 
+/** A classifier as a plain forward function. */
 export const forwardFn = (m: Classifier) => (x: Tensor): Tensor => (typeof m === 'function' ? m(x) : m.forward(x));
 
 /** Row-wise argmax of a model's logits over `x`, in batches, without gradients. */

@@ -3,6 +3,7 @@ import { crossEntropyRows, projectToThreat, steepestStep, type Classifier } from
 import type { TopLevelSpec } from 'vega-lite';
 import { forwardFn } from './common.js';
 
+/** Options of the logit path of Figure 3. */
 export interface LogitPathOptions {
   /** Largest perturbation size reached at the last step (default 0.3). */
   eps?: number;
@@ -12,6 +13,7 @@ export interface LogitPathOptions {
   substeps?: number;
 }
 
+/** Figure 3: the logits along a PGD path from a test input, sampled finely between iterates. */
 export interface LogitPath {
   /** Perturbation size along the path (iterate t at t * eps / steps), one per sample point. */
   eps: number[];

@@ -4,6 +4,7 @@ import { setSparsity, type Module } from '@kwta/nn';
 import type { TopLevelSpec } from 'vega-lite';
 import { buildSuite, type AttackBudget, type SuiteAttack } from './attack-suite.js';
 
+/** Options of Figure 4's sweep over the sparsity ratio. */
 export interface SparsitySweepOptions {
   /** A trained k-WTA model (gamma = gammas[0]); it is fine-tuned in place. */
   model: Module;
@@ -18,9 +19,11 @@ export interface SparsitySweepOptions {
   /** Attacks whose accuracy is recorded at each gamma (paper: PGD only). */
   attacks: readonly SuiteAttack[];
   seed: number;
+  /** Called with each point as it is measured. */
   onStep?: (p: SparsityPoint) => void;
 }
 
+/** One point of Figure 4: a sparsity ratio gamma, the clean and per-attack accuracies at it, and its time. */
 export interface SparsityPoint {
   gamma: number;
   clean: number;

@@ -3,6 +3,7 @@ import { crossEntropyRows, type Classifier } from '@kwta/attacks';
 import type { TopLevelSpec } from 'vega-lite';
 import { forwardFn } from './common.js';
 
+/** Options of Figure 5's loss landscape. */
 export interface LandscapeOptions {
   /** The grid spans [-eps, eps] in both directions (paper, CIFAR: 0.04; here the threat radius). */
   eps?: number;
@@ -13,6 +14,10 @@ export interface LandscapeOptions {
   batchSize?: number;
 }
 
+/**
+ * Figure 5: the attack loss over a 2-D slice of input space around an example (gradient and random
+ * directions).
+ */
 export interface Landscape {
   /** The coordinates of each side, from -eps to eps. */
   axis: number[];

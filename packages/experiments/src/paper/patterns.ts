@@ -21,6 +21,10 @@ export interface DenseDiscontinuityOptions extends RandomLayerOptions {
   directions: number;
 }
 
+/**
+ * One cell of the Theorem 1 study (width, gamma, radius): how often the winner set changes within a small
+ * ball.
+ */
 export interface DenseDiscontinuityCell {
   width: number;
   gamma: number;
@@ -93,6 +97,7 @@ export interface OverlapOptions extends RandomLayerOptions {
   trials?: number;
 }
 
+/** One cell of the Theorem 2 study (width, k): how much different inputs' winner sets overlap. */
 export interface OverlapCell {
   width: number;
   k: number;
@@ -156,6 +161,7 @@ export function pairwiseOverlap(sets: Int32Array[], k: number, keep: (i: number,
   return { meanOverlap: pairs ? sum / pairs : NaN, disjointFraction: pairs ? disjoint / pairs : NaN, pairs };
 }
 
+/** Options of {@link trainedBallChanges}: the test images, the radii and the samples per ball. */
 export interface TrainedBallOptions {
   /** Test images [N, C, H, W]. */
   images: Tensor;
@@ -166,6 +172,10 @@ export interface TrainedBallOptions {
   gen: Generator;
 }
 
+/**
+ * One radius of {@link trainedBallChanges}: how often, and how much, a trained network's k-WTA patterns
+ * change within the ball.
+ */
 export interface TrainedBallCell {
   radius: number;
   /** Fraction of test points with some sample whose pattern differs in any k-WTA layer. */

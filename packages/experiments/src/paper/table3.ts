@@ -4,6 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { markdownTable, pct } from '../output.js';
 import { predict, type LabelledModel } from './common.js';
 
+/** Options of Table 3's transfer matrix. */
 export interface TransferMatrixOptions {
   /** Target models (rows); column j crafts its examples on sources[j]. */
   targets: LabelledModel[];
@@ -22,6 +23,7 @@ export interface TransferMatrixOptions {
   seed: number;
 }
 
+/** Table 3: accuracy of each target model on adversarial examples made on each source model. */
 export interface TransferMatrix {
   rows: string[];
   columns: string[];
@@ -62,6 +64,7 @@ export function runTransferMatrix(o: TransferMatrixOptions): TransferMatrix {
   };
 }
 
+/** Table 3 as a Markdown table. */
 export function transferMarkdown(m: TransferMatrix): string {
   return markdownTable(
     ['target \\ source', ...m.columns, 'clean'],

@@ -14,6 +14,7 @@ export interface RobustnessEntry {
   transferSource?: Classifier;
 }
 
+/** Options of Table 4's robustness evaluation: the models, test data, radius, budget and attacks. */
 export interface RobustnessOptions {
   entries: RobustnessEntry[];
   images: Tensor;
@@ -23,9 +24,11 @@ export interface RobustnessOptions {
   attacks: readonly SuiteAttack[];
   seed: number;
   batchSize?: number;
+  /** Called as each model's evaluation advances. */
   onProgress?: (label: string, p: Progress) => void;
 }
 
+/** One row of Table 4: a model, its clean accuracy, its accuracy under each attack, the worst case. */
 export interface RobustnessRow {
   label: string;
   activation: string;
@@ -45,6 +48,7 @@ export interface RobustnessRow {
   seconds: number;
 }
 
+/** Table 4: the radius, budget and attacks, and one row per model. */
 export interface RobustnessResult {
   eps: number;
   examples: number;
@@ -89,6 +93,7 @@ const ATTACK_TITLES: Record<SuiteAttack, string> = {
   pgd: 'PGD', mim: 'MIM', cw: 'C&W', deepfool: 'DeepFool', transfer: 'Transfer', eot: 'EOT (est. grad.)', bpda: 'BPDA', square: 'Square',
 };
 
+/** Table 4 as a Markdown table. */
 export function robustnessMarkdown(r: RobustnessResult): string {
   const header = ['model', 'training', 'clean', ...r.attacks.map((a) => ATTACK_TITLES[a]), 'worst case', 'survives adaptive?'];
   const rows = r.rows.map((row) => [
@@ -125,6 +130,7 @@ export interface KwtaVsRelu {
   worstCase: { kwta: number; relu: number };
 }
 
+/** Each k-WTA row against the ReLU row of the same training, by PGD and by the worst case. */
 export function kwtaVsRelu(r: RobustnessResult): KwtaVsRelu[] {
   return r.rows.filter((row) => row.activation !== 'relu').flatMap((row) => {
     const relu = r.rows.find((x) => x.activation === 'relu' && x.training === row.training);

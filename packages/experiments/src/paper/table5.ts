@@ -6,9 +6,11 @@ import { predict, type LabelledModel } from './common.js';
 /** A seeded image transform (structurally @kwta/datasets' Transform: N*C*H*W float32 in [0, 1]). */
 export interface ImageTransform {
   readonly name: string;
+  /** The perturbed images, drawing randomness from `gen`. */
   apply(images: { readonly data: Float32Array; readonly shape: readonly [number, number, number, number] }, gen: Generator): { data: Float32Array; shape: readonly [number, number, number, number] };
 }
 
+/** Options of Table 5's accuracy under random perturbations. */
 export interface PerturbationOptions {
   models: LabelledModel[];
   /** Test images N*C*H*W in [0, 1] and their labels. */
@@ -20,6 +22,7 @@ export interface PerturbationOptions {
   seed: number;
 }
 
+/** Table 5: each model's accuracy on the clean test set and under each random perturbation. */
 export interface PerturbationTable {
   columns: string[];
   rows: { label: string; training: string; accuracy: Record<string, number> }[];
@@ -44,6 +47,7 @@ export function runPerturbationTable(o: PerturbationOptions): PerturbationTable 
   return { columns: sets.map(([n]) => n), rows, examples: o.labels.length };
 }
 
+/** Table 5 as a Markdown table. */
 export function perturbationMarkdown(t: PerturbationTable): string {
   return markdownTable(['model', ...t.columns], t.rows.map((r) => [r.label, ...t.columns.map((c) => pct(r.accuracy[c]))]));
 }

@@ -19,9 +19,12 @@ export interface RunConfig {
   [key: string]: unknown;
 }
 
+/** The file of a run directory holding the trained weights. */
 export const MODEL_FILE = 'model.safetensors';
+/** The file of a run directory holding the run's configuration. */
 export const CONFIG_FILE = 'config.json';
 
+/** The model a run's configuration describes. */
 export function modelSpecOf(c: RunConfig): ModelSpec {
   return {
     name: c.model, activation: parseActivation(c.activation), hidden: c.hidden, seed: c.seed,
@@ -29,6 +32,7 @@ export function modelSpecOf(c: RunConfig): ModelSpec {
   };
 }
 
+/** Write a run directory: its configuration and the model's weights. */
 export function saveRun(dir: string, config: RunConfig, model: Module): void {
   mkdirSync(dir, { recursive: true });
   writeJson(join(dir, CONFIG_FILE), config);

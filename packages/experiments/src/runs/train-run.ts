@@ -37,6 +37,7 @@ export interface TrainRunOptions {
   progress?: ProgressFactory;
 }
 
+/** What a training run reports: its directory, label, test accuracy, time and per-epoch history. */
 export interface TrainSummary {
   out: string;
   label: string;

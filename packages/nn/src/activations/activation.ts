@@ -34,4 +34,5 @@ export class Softplus extends Activation {
 /** A factory the model builders call once per activation site. */
 export type ActivationFactory = () => Module;
 
+/** Builds a ReLU (the default activation of every model). */
 export const reluFactory: ActivationFactory = () => new ReLU();

@@ -25,7 +25,13 @@ export function withBackwardMode<T>(model: Module, mode: BackwardMode, fn: () =>
  * through it are the smooth ones. A model without winner-take-all layers is its own surrogate,
  * so BPDA against it is plain PGD.
  */
-export function bpdaSurrogate(model: Module, mode: BackwardMode = smoothBackward()): { forward(x: Tensor): Tensor } {
+export function bpdaSurrogate(
+  model: Module,
+  mode: BackwardMode = smoothBackward(),
+): {
+  /** The model's forward, recorded with the smooth backward. */
+  forward(x: Tensor): Tensor;
+} {
   checkBackwardMode('bpdaSurrogate', mode);
   return { forward: (x) => withBackwardMode(model, mode, () => model.forward(x)) };
 }

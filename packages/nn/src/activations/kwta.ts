@@ -1,6 +1,7 @@
 import { ShapeError, ValueError, reshape, type Tensor } from '@kwta/core';
 import { WinnerTakeAll, type Selection } from './winners.js';
 
+/** Options of a k-WTA layer: its sparsity ratio gamma. */
 export interface KWTAOptions {
   /** Sparsity ratio γ in (0, 1]: each sample keeps k = floor(γ·N) of its N features. */
   gamma: number;

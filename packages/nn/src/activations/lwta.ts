@@ -1,6 +1,7 @@
 import { ShapeError, ValueError, reshape, transpose, type Tensor } from '@kwta/core';
 import { WinnerTakeAll, type Selection } from './winners.js';
 
+/** Options of an LWTA layer: its group size. */
 export interface LWTAOptions {
   /** Units per competing group (the paper compares LWTA with groupSize = 1/γ). */
   groupSize: number;

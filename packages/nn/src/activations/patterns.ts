@@ -30,6 +30,10 @@ export function captureActivationPatterns(model: Module, x: Tensor): LayerPatter
   });
 }
 
+/**
+ * How the k-WTA winner sets changed between inputs x and x': per layer and sample, per sample, and whether at
+ * all.
+ */
 export interface PatternChanges {
   /** perLayer[l][s]: features whose membership in A changed, |A(x) Δ A(x')|, layer l, sample s. */
   perLayer: number[][];

@@ -20,6 +20,7 @@ export interface ActivationEntry<P extends object> {
   parse(arg: string | undefined, spec: string): P;
   /** Its name in tables and plots, e.g. 'k-WTA-0.1'. */
   label(params: P): string;
+  /** Build the activation from its parameters. */
   build(params: P): Module;
 }
 
@@ -34,6 +35,7 @@ function numberArg(spec: string, arg: string | undefined, what: string, check: (
 
 const ratio = (v: number) => v > 0 && v <= 1;
 
+/** Every activation, by kind: how to build it from its parameters. */
 export const ACTIVATION_REGISTRY = {
   relu: entry({
     syntax: 'relu', example: 'relu', description: 'ReLU',
@@ -61,11 +63,14 @@ export const ACTIVATION_REGISTRY = {
   }),
 };
 
+/** An activation kind of the registry ('relu', 'kwta', ...). */
 export type ActivationKind = keyof typeof ACTIVATION_REGISTRY;
-type ParamsOf<K extends ActivationKind> = (typeof ACTIVATION_REGISTRY)[K] extends ActivationEntry<infer P> ? P : never;
+/** The parameters of activation kind K (`{ gamma }` for 'kwta', ...). */
+export type ParamsOf<K extends ActivationKind> = (typeof ACTIVATION_REGISTRY)[K] extends ActivationEntry<infer P> ? P : never;
 /** A parsed activation spec: `{ kind: 'kwta', gamma: 0.1 }`. */
 export type ActivationSpec = { [K in ActivationKind]: { kind: K } & ParamsOf<K> }[ActivationKind];
 
+/** Every activation kind the registry knows. */
 export const ACTIVATION_KINDS = Object.keys(ACTIVATION_REGISTRY) as ActivationKind[];
 
 const isKind = (kind: string): kind is ActivationKind => Object.hasOwn(ACTIVATION_REGISTRY, kind);

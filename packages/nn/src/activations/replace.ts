@@ -3,6 +3,7 @@ import { Module } from '../module.js';
 import { Activation } from './activation.js';
 import { RatioKWTA } from './kwta.js';
 
+/** Options of replacing a model's activations: which modules to replace. */
 export interface ReplaceOptions {
   /** Which modules to replace (default: every Activation, ReLU included). */
   match?: (m: Module, path: string) => boolean;

@@ -38,6 +38,7 @@ export interface WinnerMask {
 export interface Selection {
   rows: Tensor;
   k: number;
+  /** Map a tensor shaped like `rows` back to the input's layout. */
   restore: (rowsShaped: Tensor) => Tensor;
 }
 

@@ -39,6 +39,7 @@ export class Sequential extends Module {
     for (const layer of layers) this.append(layer);
   }
 
+  /** Add a layer at the end; returns the Sequential. */
   append(layer: Module): this {
     if (!(layer instanceof Module)) throw new ValueError(`Sequential: item ${this.layers.length} is not a Module`);
     this.registerModule(String(this.layers.length), layer);
@@ -50,6 +51,7 @@ export class Sequential extends Module {
     return this.layers.length;
   }
 
+  /** The i-th layer (a ValueError if there is none). */
   at(i: number): Module {
     const m = this.namedChildren()[i];
     if (!m) throw new ValueError(`Sequential: index ${i} outside [0, ${this.layers.length})`);

@@ -1,6 +1,7 @@
 import { ShapeError, ValueError, add, div, full, mean, mul, noGrad, ones, sqrt, sub, tidy, variance, zeros, type Tensor } from '@kwta/core';
 import { Module } from '../module.js';
 
+/** Options of a batch-norm layer: epsilon, momentum, affine parameters, running statistics. */
 export interface BatchNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;

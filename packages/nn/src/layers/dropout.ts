@@ -1,6 +1,7 @@
 import { Generator, ValueError, div, greaterEqual, rand, where, type Tensor } from '@kwta/core';
 import { Module } from '../module.js';
 
+/** Options of a dropout layer: the drop probability and the seeded generator. */
 export interface DropoutOptions {
   /** Probability of zeroing an element (default 0.5, as PyTorch). */
   p?: number;

@@ -1,6 +1,7 @@
 import { ShapeError, avgPool2d, maxPool2d, mean, type Pair, type Tensor } from '@kwta/core';
 import { Module } from '../module.js';
 
+/** Options of a pooling layer: window, stride and padding. */
 export interface PoolOptions {
   kernelSize: Pair;
   /** Default: the kernel size (PyTorch's default). */

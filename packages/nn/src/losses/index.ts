@@ -2,6 +2,7 @@ import {
   DTypeError, ShapeError, ValueError, equal, expandDims, arange, exp, isFloat, logSoftmax, max, mean, minimum, mul, neg, reshape, sub, sum, takeAlong, topk, where, div, add, type Tensor,
 } from '@kwta/core';
 
+/** How a loss reduces over the batch: its mean, its sum, or one value per example. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function reduce(op: string, perSample: Tensor, reduction: Reduction): Tensor {

@@ -31,6 +31,10 @@ import { WideResNet } from './wideresnet.js';
  */
 export type SparseFunc = 'vol' | 'reg';
 
+/**
+ * Options of the k-WTA reference repository's models: generator, classes, dtype, sparse function and
+ * sparsity.
+ */
 export interface KwtaRepoOptions {
   gen: Generator;
   numClasses?: number;
@@ -85,6 +89,7 @@ export function sparseDenseNet121(opts: KwtaRepoOptions): DenseNet {
   return model;
 }
 
+/** Options of the reference repository's sparse Wide ResNet. */
 export interface SparseWideResNetOptions extends Omit<KwtaRepoOptions, 'sparsity'> {
   sparsity?: number;
   depth?: number;
@@ -100,6 +105,7 @@ export function sparseWideResNet(opts: SparseWideResNetOptions): WideResNet {
   return model;
 }
 
+/** Options of the reference repository's sparse MNIST CNN. */
 export interface SparseMnistCnnOptions extends Omit<KwtaRepoOptions, 'sparsity'> {
   /** Sparsity of the four convolution sites (the reference's sp1). */
   sp1: number;

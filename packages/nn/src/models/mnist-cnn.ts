@@ -58,4 +58,5 @@ export class MnistCnn extends Module {
   }
 }
 
+/** Build an {@link MnistCnn}. */
 export const mnistCnn = (opts: MnistCnnOptions): MnistCnn => new MnistCnn(opts);

@@ -30,27 +30,32 @@ export interface ModelBuildOptions {
  */
 export interface ModelEntry {
   description: string;
+  /** Build the model from its options. */
   build(o: ModelBuildOptions): Module;
 }
 
+/** Types an entry as ModelEntry: `o` is typed, and each value's type is the documented interface, not an inferred literal. */
+const model = (e: ModelEntry): ModelEntry => e;
+
+/** Every model, by name: how to build it. */
 export const MODEL_REGISTRY = {
-  'mnist-cnn': {
+  'mnist-cnn': model({
     description: "the kWTA repository's MNIST CNN: 4 conv layers, a hidden linear layer (--hidden, paper code 20000)",
     build: (o) => mnistCnn({ gen: o.gen, activation: o.activation, numClasses: o.numClasses, hiddenSize: o.hidden ?? 20000, inChannels: o.inChannels, inputSize: o.inputSize }),
-  },
-  mlp: {
+  }),
+  mlp: model({
     description: 'flatten and two hidden linear layers (--hidden, default 256)',
     build: (o) => mlp({ gen: o.gen, activation: o.activation, numClasses: o.numClasses, inFeatures: o.inChannels * o.inputSize * o.inputSize, hidden: o.hidden }),
-  },
-  resnet18: { description: 'ResNet-18 for 32x32 RGB inputs (CIFAR stem)', build: (o) => resnet18(common(o)) },
-  densenet121: { description: 'DenseNet-121, growth rate 32, for 32x32 RGB inputs', build: (o) => densenet121(common(o)) },
-  wrn: { description: 'Wide ResNet 22-10 for 32x32 RGB inputs', build: (o) => wideResNet(common(o)) },
-  vgg19: { description: 'VGG-19 with BatchNorm for 32x32 RGB inputs', build: (o) => vgg19(common(o)) },
-  'sp-resnet18': { description: "the kWTA repository's SparseResNet18 (ReLU stem, k-WTA blocks)", build: (o) => sparseResNet18(repo('sp-resnet18', o)) },
-  'sp-resnet34': { description: "the kWTA repository's SparseResNet34", build: (o) => sparseResNet34(repo('sp-resnet34', o)) },
-  'sp-densenet121': { description: "the kWTA repository's SparseDenseNet121 (ReLU head)", build: (o) => sparseDenseNet121(repo('sp-densenet121', o)) },
-  'sp-wrn': { description: "the kWTA repository's SparseWideResNet 22-10 (conv biases)", build: (o) => sparseWideResNet(repo('sp-wrn', o)) },
-} satisfies Record<string, ModelEntry>;
+  }),
+  resnet18: model({ description: 'ResNet-18 for 32x32 RGB inputs (CIFAR stem)', build: (o) => resnet18(common(o)) }),
+  densenet121: model({ description: 'DenseNet-121, growth rate 32, for 32x32 RGB inputs', build: (o) => densenet121(common(o)) }),
+  wrn: model({ description: 'Wide ResNet 22-10 for 32x32 RGB inputs', build: (o) => wideResNet(common(o)) }),
+  vgg19: model({ description: 'VGG-19 with BatchNorm for 32x32 RGB inputs', build: (o) => vgg19(common(o)) }),
+  'sp-resnet18': model({ description: "the kWTA repository's SparseResNet18 (ReLU stem, k-WTA blocks)", build: (o) => sparseResNet18(repo('sp-resnet18', o)) }),
+  'sp-resnet34': model({ description: "the kWTA repository's SparseResNet34", build: (o) => sparseResNet34(repo('sp-resnet34', o)) }),
+  'sp-densenet121': model({ description: "the kWTA repository's SparseDenseNet121 (ReLU head)", build: (o) => sparseDenseNet121(repo('sp-densenet121', o)) }),
+  'sp-wrn': model({ description: "the kWTA repository's SparseWideResNet 22-10 (conv biases)", build: (o) => sparseWideResNet(repo('sp-wrn', o)) }),
+};
 
 function common(o: ModelBuildOptions) {
   return { gen: o.gen, activation: o.activation, numClasses: o.numClasses };
@@ -68,7 +73,9 @@ function repo(name: string, o: ModelBuildOptions): KwtaRepoOptions & { sparsity:
   throw new ValueError(`--model ${name} is a k-WTA model of the kWTA repository: give --activation kwta:<gamma> (its 'vol') or kwta-channel:<gamma> (its 'reg')`);
 }
 
+/** A model name of the registry. */
 export type ModelName = keyof typeof MODEL_REGISTRY;
+/** Every model name the registry knows. */
 export const MODEL_NAMES = Object.keys(MODEL_REGISTRY) as ModelName[];
 
 /** Everything that decides a registered model's architecture and initial weights. */

@@ -63,4 +63,5 @@ export class Vgg extends Module {
   }
 }
 
+/** Build a VGG-19 ({@link Vgg}). */
 export const vgg19 = (opts: VggOptions): Vgg => new Vgg(opts);

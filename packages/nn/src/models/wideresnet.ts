@@ -123,4 +123,5 @@ class NetworkBlock extends Module {
   }
 }
 
+/** Build a {@link WideResNet}. */
 export const wideResNet = (opts: WideResNetOptions): WideResNet => new WideResNet(opts);

@@ -95,6 +95,7 @@ const orderedDict: Rebuild = (args, fail) => {
   return d;
 };
 
+/** The allowlist by qualified name (`torch._utils._rebuild_tensor_v2`, ...): every global a checkpoint may name (see above). */
 export const ALLOWED: Record<string, Allowed> = {
   'collections.OrderedDict': { call: orderedDict },
   'torch._utils._rebuild_tensor_v2': { call: rebuildTensorV2 },

@@ -4,11 +4,13 @@ import { CheckpointError } from './errors.js';
 import { readTorchCheckpoint, type ReadCheckpointOptions, type TorchCheckpoint } from './state-dict.js';
 import type { TorchFormat } from './torch-file.js';
 
+/** Options of loading a PyTorch checkpoint into a module: the reader's options and strict name matching. */
 export interface LoadCheckpointOptions extends ReadCheckpointOptions {
   /** Require exactly the model's names (default true, as PyTorch). Shapes must always match. */
   strict?: boolean;
 }
 
+/** What loading a checkpoint did: its source and format, the tensors loaded, and notes for the user. */
 export interface LoadReport {
   source: string;
   format: TorchFormat;

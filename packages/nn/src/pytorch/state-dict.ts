@@ -6,6 +6,10 @@ import { TorchTensor } from './storage.js';
 import { readTorchFile, type TorchFormat } from './torch-file.js';
 import { PyDict, describe, type PyValue } from './values.js';
 
+/**
+ * Options of reading a PyTorch checkpoint's state dict: the name for errors, size limits, where the state
+ * dict sits.
+ */
 export interface ReadCheckpointOptions {
   /** Name used in errors (default 'checkpoint'); the Node entry passes the path. */
   source?: string;

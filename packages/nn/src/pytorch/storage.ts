@@ -59,6 +59,7 @@ export class StorageRef {
     return this.cached;
   }
 
+  /** The storage for error messages: key, type and element count. */
   describe(): string {
     return `storage '${this.key}' (${this.typeName}, ${this.numel} elements)`;
   }
@@ -109,6 +110,7 @@ export class TorchTensor {
     return FILE_DTYPES[this.storage.type].dtype;
   }
 
+  /** The tensor for error messages: PyTorch dtype and shape. */
   describe(): string {
     return `tensor ${this.torchDType} ${fmtShape(this.shape)}`;
   }

@@ -7,6 +7,7 @@ import { STORAGE_TYPES, StorageRef } from './storage.js';
 import { PyDict, PyList, PyTuple, describe, type PyValue } from './values.js';
 import { ZipArchive, looksLikeZip } from './zip.js';
 
+/** A PyTorch file's container: the zip format (torch >= 1.6) or the legacy one. */
 export type TorchFormat = 'zip' | 'legacy';
 
 export interface TorchFile {

@@ -13,6 +13,7 @@ export const WRITE_DTYPE: Record<DType, FileDType> = { float32: 'F32', float64: 
 /** The safetensors reference implementation refuses headers above 100 MB; so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/** One tensor of a safetensors header: name, file dtype, shape and byte range. */
 export interface HeaderEntry {
   name: string;
   fileDType: FileDType;
@@ -22,6 +23,7 @@ export interface HeaderEntry {
   end: number;
 }
 
+/** A safetensors file's parsed header: its length, where the data starts, its tensors and metadata. */
 export interface Header {
   headerLength: number;
   /** Offset of the data section in the file: 8 + headerLength. */

@@ -79,6 +79,7 @@ export class CpuBackend implements Backend {
     return runReferenceKernel(kernel, args, attrs).map((o) => ({ dataId: this.adopt(o.values, o.dtype), shape: o.shape, dtype: o.dtype }));
   }
 
+  /** Live tensors, buffers and bytes held by this backend. */
   memory(): MemoryInfo {
     return { numBuffers: this.live, numBytes: this.liveBytes };
   }

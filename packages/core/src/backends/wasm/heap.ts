@@ -27,6 +27,7 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/** The wasm heap's allocator state: blocks and bytes in use, and the bytes ever reserved. */
 export interface HeapStats {
   /** blocks handed out and not freed */
   liveBlocks: number;

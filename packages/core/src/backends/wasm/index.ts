@@ -19,6 +19,7 @@ import { SPARSE_FAST, type FastKernel } from './sparse-kernels.js';
 import { WASM_SPARSE_RATES, type SparseRates } from '../sparse-cost.js';
 import { sgdUpdateWasm } from './update.js';
 
+/** Options of the WebAssembly backend: threads, when to use them, which kernels run on wasm. */
 export interface WasmBackendOptions {
   /** Threads including the calling one (default: every core). 1 = no workers. */
   threads?: number;
@@ -124,6 +125,7 @@ export class WasmBackend implements Backend {
     this.ctx.store.free(dataId);
   }
 
+  /** Live tensors, buffers and bytes held by this backend. */
   memory(): MemoryInfo {
     return this.ctx.store.memory();
   }

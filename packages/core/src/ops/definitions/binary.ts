@@ -101,6 +101,7 @@ export const binaryOps = {
   },
 } satisfies Record<string, BinaryDef>;
 
+/** The name of a binary elementwise op (add, sub, mul, div, pow, maximum, minimum, ...). */
 export type BinaryOp = keyof typeof binaryOps;
 export type DiffBinaryOp = KeysWith<typeof binaryOps, 'grad'>;
 export type WasmBinaryOp = KeysWith<typeof binaryOps, 'wasm'>;

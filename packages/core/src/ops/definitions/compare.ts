@@ -13,6 +13,7 @@ export const compareOps = {
   greaterEqual: { fn: (a, b) => a >= b, gpu: 'x >= y' },
 } satisfies Record<string, CompareDef>;
 
+/** The name of a comparison (equal, notEqual, less, lessEqual, greater, greaterEqual). */
 export type CompareOp = keyof typeof compareOps;
 export type WasmCompareOp = KeysWith<typeof compareOps, 'wasm'>;
 

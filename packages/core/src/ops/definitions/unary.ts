@@ -85,6 +85,7 @@ export const unaryOps = {
   },
 } satisfies Record<string, UnaryDef>;
 
+/** The name of a unary elementwise op (neg, exp, log, sqrt, abs, sign, tanh, relu, sigmoid, ...). */
 export type UnaryOp = keyof typeof unaryOps;
 /** Unary ops with a backward rule. */
 export type DiffUnaryOp = KeysWith<typeof unaryOps, 'grad'>;
