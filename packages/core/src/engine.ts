@@ -204,6 +204,7 @@ export function setSparsePath(mode: SparsePathMode): void {
   engine.sparsePath = mode;
 }
 
+/** The sparse path's mode set by {@link setSparsePath} ('auto' by default). */
 export function getSparsePath(): SparsePathMode {
   return engine.sparsePath;
 }

@@ -8,7 +8,7 @@ export * from './shape.js';
 export { Generator } from './random.js';
 export * from './backend.js';
 export { CpuBackend, runReferenceKernel, type CpuArray } from './backends/cpu/index.js';
-export { Tensor, type NestedArray, type Storage } from './tensor.js';
+export { Tensor, type NestedArray, type Storage, type StorageStructure } from './tensor.js';
 export {
   tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend, setSparsePath, getSparsePath, withSparsePath, type SparsePathMode,
 } from './engine.js';
@@ -17,5 +17,6 @@ export { profileKernels, type KernelProfile, type KernelStat, type ProfileOption
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';
 export { customGrad, type CustomGradResult, type GradFunc } from './autodiff/custom.js';
 export * from './ops/index.js';
+export type { SparseRates } from './backends/sparse-cost.js';
 export { WasmBackend, createCpuBackend, wasmSimdSupported, hardwareThreads, type WasmBackendOptions } from './backends/wasm/index.js';
 export type { HeapStats } from './backends/wasm/heap.js';

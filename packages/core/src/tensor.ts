@@ -24,6 +24,7 @@ export interface Storage {
 /** A storage's known structure; `release` frees what it holds (called once, with the storage). */
 export interface StorageStructure {
   readonly kind: string;
+  /** Free what the structure holds (called once, when the storage is freed). */
   release(): void;
 }
 

@@ -5,6 +5,7 @@ import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkAlive, checkFloat, checkSameDType } from './util.js';
 
+/** Options of {@link sgdUpdate}: PyTorch's SGD hyperparameters, and whether to update in place. */
 export interface SgdUpdateOptions {
   lr: number;
   momentum?: number;
