@@ -1,6 +1,6 @@
 import { customGrad } from '../autodiff/custom.js';
 import { gradients } from '../autodiff/tape.js';
-import { enableGrad, noGrad, tidy } from '../engine.js';
+import { enableGrad, noGrad, tidy, withSparsePath } from '../engine.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
@@ -13,9 +13,11 @@ import { kWinners, topk } from './select.js';
  * product of smooth at x with dy). This is BPDA's tool (Athalye, Carlini & Wagner 2018): keep
  * a non-differentiable layer's forward, give the backward pass a smooth approximation. Built
  * on `customGrad`: the forward runs exact only; smooth runs, with its graph, in the backward.
+ * exact runs with the sparse path off, so its value carries no winners: the layer after stays
+ * dense, as the smooth backward needs the gradient at every position, not at the winners only.
  */
 export function straightThrough(exact: (x: Tensor) => Tensor, smooth: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
-  return customGrad((x: Tensor) => ({ value: exact(x), gradFunc: (dy) => [smoothVjp(smooth, x, dy)] }), 'straightThrough');
+  return customGrad((x: Tensor) => ({ value: withSparsePath('off', () => exact(x)), gradFunc: (dy) => [smoothVjp(smooth, x, dy)] }), 'straightThrough');
 }
 
 /** dy's pull-back through smooth at x: d(sum(smooth(x) * dy))/dx, recorded on a fresh leaf. */
