@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KERNEL_NAMES, profileKernels, runReferenceKernel, type CpuArray } from '../src/index.js';
-import { BINARY_OPS, COMPARE_OPS, DERIVED_OPS, UNARY_OPS, binaryOps, compareOps, unaryOps } from '../src/internal.js';
+import { BINARY_OPS, COMPARE_OPS, DERIVED_OPS, UNARY_OPS, binaryOps, compareOps, derivedOps, unaryOps } from '../src/internal.js';
 import * as ops from '../src/ops/index.js';
 import { FLOAT32_TOLERANCE, checkCase, conformanceCases, gradCases } from '../src/testing/index.js';
 
@@ -33,6 +33,20 @@ describe('op definitions registry', () => {
       ...UNARY_OPS.filter((op) => 'grad' in unaryOps[op]), ...BINARY_OPS.filter((op) => 'grad' in binaryOps[op]), ...DERIVED_OPS,
     ];
     expect(differentiable.filter((op) => !names.includes(op))).toEqual([]);
+  });
+
+  // As PyTorch and IEEE 754's maximum: NaN is never turned into a number, so NaN weights or
+  // inputs show up as NaN (relu(NaN) = 0 would hide them). The one IEEE exception: x^0 = 1.
+  it('every definition propagates NaN', () => {
+    const pairs = [-1.5, 0, 2].flatMap((v) => [[NaN, v], [v, NaN], [NaN, NaN]]);
+    const leaks = [
+      ...UNARY_OPS.filter((op) => !Number.isNaN(unaryOps[op].fn(NaN))).map((op) => `unary ${op}(NaN) = ${unaryOps[op].fn(NaN)}`),
+      ...DERIVED_OPS.filter((op) => !Number.isNaN(derivedOps[op].reference(NaN))).map((op) => `derived ${op}(NaN) = ${derivedOps[op].reference(NaN)}`),
+      ...BINARY_OPS.flatMap((op) => pairs
+        .filter(([a, b]) => !(op === 'pow' && b === 0) && !Number.isNaN(binaryOps[op].fn(a, b)))
+        .map(([a, b]) => `binary ${op}(${a}, ${b}) = ${binaryOps[op].fn(a, b)}`)),
+    ];
+    expect(leaks).toEqual([]);
   });
 
   it('the conformance suite runs every kernel and every elementwise op of a kernel (so every backend is tested on each)', () => {

@@ -20,7 +20,8 @@ function maxWindow(g: ReturnType<typeof geom>, ret: string): string {
     'let bi = -1.0;',
     ...windowTaps(g, 'o1', 'o2', [
       `const v = a0[base + ih * ${g.W} + iw];`,
-      `if (v > best || bi < 0) { best = v; bi = ih * ${g.W} + iw; }`,
+      // A NaN wins and keeps its place, as on the CPU backend.
+      `if (bi < 0 || v > best || (v != v && best == best)) { best = v; bi = ih * ${g.W} + iw; }`,
     ]),
     `return ${ret};`,
   ].join('\n');

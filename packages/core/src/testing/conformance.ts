@@ -2,6 +2,7 @@ import { type HostArray, unravel, strides } from './naive.js';
 import { derivedCases, layoutCases, selectionCases } from './cases-layout.js';
 import { binaryCases, derivedElementwiseCases, reduceCases, unaryCases } from './cases-elementwise.js';
 import { convCases, matmulCases, poolCases } from './cases-linalg.js';
+import { nanCases } from './cases-nan.js';
 import { sparseCases } from './cases-sparse.js';
 import type { ConformanceCase } from './case.js';
 
@@ -14,7 +15,7 @@ export { randomInput, type ConformanceCase, type HostInput } from './case.js';
 export function conformanceCases(): ConformanceCase[] {
   return [
     ...unaryCases(), ...binaryCases(), ...derivedElementwiseCases(), ...reduceCases(), ...matmulCases(), ...convCases(),
-    ...poolCases(), ...layoutCases(), ...selectionCases(), ...derivedCases(), ...sparseCases(),
+    ...poolCases(), ...layoutCases(), ...selectionCases(), ...derivedCases(), ...sparseCases(), ...nanCases(),
   ];
 }
 

@@ -11,7 +11,7 @@ export function unary([x]: CpuArray[], { op }: KernelAttrs['unary']): CpuArray[]
   const n = x.values.length;
   const out = makeArray(x.dtype, n);
   const a = x.values;
-  if (op === 'relu') for (let i = 0; i < n; i++) out[i] = a[i] > 0 ? a[i] : 0;
+  if (op === 'relu') for (let i = 0; i < n; i++) out[i] = a[i] <= 0 ? 0 : a[i];
   else if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -a[i];
   else if (op === 'exp') for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]);
   else {

@@ -28,7 +28,8 @@ export function maxPool2d([x]: CpuArray[], attrs: KernelAttrs['maxPool2d']): Cpu
             const iw = ow * sw - pw + j;
             if (iw < 0 || iw >= W) continue;
             const val = v[base + ih * W + iw];
-            if (val > best || bi < 0) {
+            // A NaN wins over everything and keeps its place (PyTorch's max_pool2d propagates NaN).
+            if (bi < 0 || val > best || (val !== val && best === best)) {
               best = val;
               bi = ih * W + iw;
             }

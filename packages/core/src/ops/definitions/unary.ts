@@ -59,13 +59,16 @@ export const unaryOps = {
     domain: [-3, 3],
     grad: { rule: (dy, _x, y) => [mul(dy, sub(1, mul(y, y)))], inputs: { magnitude: [0.1, 2] } },
   },
-  /** `x > 0 ? x : 0`: NaN and -0 give +0, on every backend. */
+  /**
+   * `x <= 0 ? 0 : x`: NaN stays NaN (as PyTorch's relu and IEEE max(x, 0)), -0 gives +0, on every
+   * backend. One comparison, and the wasm kernels mask with `0 >= x`, false for NaN.
+   */
   relu: {
-    fn: (x) => (x > 0 ? x : 0),
-    gpu: '(v > 0 ? v : 0.0)',
+    fn: (x) => (x <= 0 ? 0 : x),
+    gpu: '(v <= 0.0 ? 0.0 : v)',
     wasm: {
-      vector: (f, v) => f.tee(v).get(v).v128zero().f32x4gt().v128and(),
-      scalar: (f, s) => f.tee(s).f32const(0).get(s).f32const(0).f32gt().select(),
+      vector: (f, v) => f.tee(v).v128zero().get(v).f32x4ge().v128andnot(),
+      scalar: (f, s) => f.set(s).f32const(0).get(s).f32const(0).get(s).f32ge().select(),
     },
     domain: [-2, 2],
     grad: { rule: (dy, [x]) => [where(greater(x, 0), dy, zeroScalar(dy))], inputs: { magnitude: [0.1, 2] } },
