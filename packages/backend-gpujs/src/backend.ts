@@ -214,13 +214,15 @@ export class GpuJsBackend implements Backend {
   }
 
   /**
-   * float64 anywhere, empty tensors (gpu.js cannot launch zero threads), the sparse kernels
-   * (kernels/host.ts) and, in 'host' selection, top-k run through the CPU backend's kernels on
-   * host copies.
+   * float64 anywhere, empty tensors (gpu.js cannot launch zero threads), a cast of floats to
+   * int32 (the CPU kernel refuses values int32 cannot hold; a shader cannot throw), the sparse
+   * kernels (kernels/host.ts) and, in 'host' selection, top-k run through the CPU backend's
+   * kernels on host copies.
    */
   private runsOnHost(kernel: KernelName, inputs: readonly TensorInfo[], attrs: unknown): boolean {
     if (inputs.some((t) => t.dtype === 'float64' || sizeOf(t.shape) === 0)) return true;
     if (kernel === 'cast' && (attrs as KernelAttrs['cast']).dtype === 'float64') return true;
+    if (kernel === 'cast' && (attrs as KernelAttrs['cast']).dtype === 'int32' && inputs[0].dtype === 'float32') return true;
     if (isHostKernel(kernel)) return true;
     return (kernel === 'topk' || kernel === 'topkMask') && this.selection === 'host';
   }

@@ -1,3 +1,5 @@
+import { ValueError } from './errors.js';
+
 /** Element types a tensor can hold. `bool` is the result of comparisons (masks). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
@@ -46,4 +48,20 @@ export function dtypeOfArray(a: TypedArray): DType {
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof Int32Array) return 'int32';
   return 'bool';
+}
+
+export const INT32_MIN = -(2 ** 31);
+export const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Refuse numbers an int32 cannot hold (NaN, ±Infinity, anything outside [-2^31, 2^31 - 1] after
+ * truncation toward zero): an Int32Array would silently wrap them (3e9 becomes -1294967296).
+ */
+export function checkFitsInt32(op: string, values: ArrayLike<number>, indexed = true): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v > INT32_MIN - 1 && v < INT32_MAX + 1)) {
+      throw new ValueError(`${op}: ${v}${indexed ? ` at index ${i}` : ''} does not fit int32 [${INT32_MIN}, ${INT32_MAX}]`);
+    }
+  }
 }

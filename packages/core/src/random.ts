@@ -12,13 +12,13 @@ export class Generator {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new ValueError(`Generator: seed must be a finite number, got ${seed}`);
     this.reseed(seed);
   }
 
-  /** Restart the generator's stream from `seed`. */
+  /** Restart the generator's stream from `seed`: an integer in [0, 2^53) (a fraction or a negative number is refused, not rounded into another seed). */
   reseed(seed: number): void {
-    let x = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32)) >>> 0;
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueError(`Generator: seed must be an integer in [0, 2^53), got ${seed}`);
+    let x = (seed ^ Math.floor(seed / 2 ** 32)) >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
@@ -52,9 +52,9 @@ export class Generator {
     return this.nextUint32() / 4294967296;
   }
 
-  /** Uniform integer in [0, n). */
+  /** Uniform integer in [0, n), n at most 2^32 (the bits one draw has). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new ValueError(`Generator.int: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new ValueError(`Generator.int: n must be an integer in [1, 2^32], got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 

@@ -11,7 +11,7 @@ describe('GEMM micro-kernel against the triple loop', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 19 }), fc.integer({ min: 1, max: 21 }), fc.integer({ min: 0, max: 17 }),
-        fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(),
+        fc.boolean(), fc.boolean(), fc.boolean(), fc.nat(),
         (M, N, K, tA, tB, acc, seed) => {
           const g = new Generator(seed);
           const a = Float64Array.from({ length: M * K }, () => g.normal());
@@ -45,7 +45,7 @@ describe('k-WTA selection', () => {
   it('exactly k winners per row, ties to the lower index, no loser beats a winner', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.nat(), fc.integer(),
+        fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.nat(), fc.nat(),
         (rows, n, kr, seed) => {
           const k = 1 + (kr % n);
           const g = new Generator(seed);
@@ -80,7 +80,7 @@ describe('k-WTA selection', () => {
 describe('k-WTA selection on long rows', () => {
   it('matches the definition on random, tied, sorted and constant rows', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2048, max: 6000 }), fc.nat(), fc.constantFrom('random', 'ties', 'sorted', 'reversed', 'constant', 'spike'), fc.integer(), (n, kr, kind, seed) => {
+      fc.property(fc.integer({ min: 2048, max: 6000 }), fc.nat(), fc.constantFrom('random', 'ties', 'sorted', 'reversed', 'constant', 'spike'), fc.nat(), (n, kr, kind, seed) => {
         const g = new Generator(seed);
         const k = 1 + (kr % n);
         const row = Array.from({ length: n }, (_, i) => {

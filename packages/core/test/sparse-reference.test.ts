@@ -28,7 +28,7 @@ describe('sparse rows', () => {
   });
 
   it('nonzero rows, transpose and densify round-trip', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 9 }), kinds, fc.integer(), (N, D, k, seed) => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 9 }), kinds, fc.nat(), (N, D, k, seed) => {
       const x = rows(new Generator(seed), N, D, k, 'float32');
       const s = nonzeroRows(x, N, D);
       expect(Array.from(densify(s))).toEqual(Array.from(x));
@@ -64,7 +64,7 @@ describe('sparse rows', () => {
 function checkLinear(dtype: DType, tol: number) {
   fc.assert(fc.property(
     fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), gamma, kinds,
-    fc.option(gamma, { nil: null }), fc.integer(),
+    fc.option(gamma, { nil: null }), fc.nat(),
     (N, inF, out, g, xKinds, gOut, seed) => {
       const gen = new Generator(seed);
       const x = kwta(rows(gen, N, inF, xKinds, dtype), N, inF, kOf(g, inF));
@@ -87,7 +87,7 @@ function checkLinear(dtype: DType, tol: number) {
 
 /** A sparse-input convolution's three products against the dense CPU kernels. */
 function checkConv(dtype: DType, tol: number) {
-  fc.assert(fc.property(convCase, gamma, kinds, fc.integer(), (c, g, xKinds, seed) => {
+  fc.assert(fc.property(convCase, gamma, kinds, fc.nat(), (c, g, xKinds, seed) => {
     const gen = new Generator(seed);
     const D = c.C * c.H * c.W;
     const x = kwta(rows(gen, c.N, D, xKinds, dtype), c.N, D, kOf(g, D));

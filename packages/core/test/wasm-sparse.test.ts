@@ -59,7 +59,7 @@ for (const [label, opts] of WASM_CONFIGS) {
     it('winner extraction: the TypeScript kernel\'s rows bit for bit (ties, long rows, k = 1 and k = D)', () => {
       const start = held();
       fc.assert(fc.property(
-        fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 1500 }), gamma, kinds, fc.integer(),
+        fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 1500 }), gamma, kinds, fc.nat(),
         (N, D, g, k, seed) => {
           const x = rows32(new Generator(seed), N, D, k);
           const want = kwta(x, N, D, kOf(g, D)).winners;
@@ -122,7 +122,7 @@ for (const [label, opts] of WASM_CONFIGS) {
       fc.assert(fc.property(
         // Wide layers (512+ outputs) split the input gradient into summed groups of weight rows.
         fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 80 }), fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 500, max: 2400 })), gamma, kinds,
-        fc.option(gamma, { nil: null }), fc.boolean(), fc.integer(),
+        fc.option(gamma, { nil: null }), fc.boolean(), fc.nat(),
         (N, inF, out, g, xKinds, gOut, inWasm, seed) => {
           const gen = new Generator(seed);
           const xRaw = rows32(gen, N, inF, xKinds);
@@ -156,7 +156,7 @@ for (const [label, opts] of WASM_CONFIGS) {
 
     it('conv2d: forward, filter gradient, input gradient at the winners; any stride, padding, dilation', () => {
       const start = held();
-      fc.assert(fc.property(convCase, gamma, kinds, fc.boolean(), fc.integer(), (c, g, xKinds, inWasm, seed) => {
+      fc.assert(fc.property(convCase, gamma, kinds, fc.boolean(), fc.nat(), (c, g, xKinds, inWasm, seed) => {
         const gen = new Generator(seed);
         const D = c.C * c.H * c.W;
         const xRaw = rows32(gen, c.N, D, xKinds);

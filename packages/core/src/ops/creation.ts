@@ -1,4 +1,4 @@
-import { DTYPES, makeArray, type DType, type TypedArray, dtypeOfArray } from '../dtype.js';
+import { DTYPES, INT32_MAX, INT32_MIN, checkFitsInt32, makeArray, type DType, type TypedArray, dtypeOfArray } from '../dtype.js';
 import { engine } from '../engine.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Generator } from '../random.js';
@@ -41,6 +41,7 @@ export function tensor(values: NestedArray | TypedArray, shape?: Shape, dtype?: 
   if (ArrayBuffer.isView(values)) {
     const dt = dtype ?? dtypeOfArray(values);
     checkDTypeName('tensor', dt);
+    if (dt === 'int32' && !(values instanceof Int32Array)) checkFitsInt32('tensor', values as ArrayLike<number>);
     flat = makeArray(dt, values.length);
     flat.set(values as ArrayLike<number>);
     inferred = [values.length];
@@ -58,6 +59,7 @@ export function tensor(values: NestedArray | TypedArray, shape?: Shape, dtype?: 
       if (typeof list[i] !== 'number') throw new ValueError(`tensor: element ${i} is not a number (${String(list[i])})`);
       flat[i] = list[i];
     }
+    if (dtype === 'int32') checkFitsInt32('tensor', list);
   }
   const finalShape = shape ? [...shape] : inferred;
   checkShape('tensor', finalShape);
@@ -76,6 +78,7 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   checkShape('full', shape);
   checkDTypeName('full', dtype);
+  if (dtype === 'int32') checkFitsInt32('full', [value], false);
   const values = makeArray(dtype, sizeOf(shape));
   if (value !== 0) values.fill(value);
   return engine.fromValues(values, shape, dtype);
@@ -111,6 +114,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  if (dtype === 'int32' && n > 0) checkFitsInt32('arange', [start, start + (n - 1) * step], false);
   const values = makeArray(dtype, n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
   return engine.fromValues(values, [n], dtype);
@@ -119,6 +123,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
 /** `n` evenly spaced values from `start` to `stop` inclusive. */
 export function linspace(start: number, stop: number, n: number, dtype: DType = 'float32'): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: n must be a non-negative integer, got ${n}`);
+  if (dtype === 'int32' && n > 0) checkFitsInt32('linspace', [start, stop], false);
   const values = makeArray(dtype, n);
   for (let i = 0; i < n; i++) values[i] = n === 1 ? start : start + ((stop - start) * i) / (n - 1);
   return engine.fromValues(values, [n], dtype);
@@ -141,6 +146,7 @@ export function rand(shape: Shape, gen: Generator, opts: { low?: number; high?: 
   checkShape('rand', shape);
   const { low = 0, high = 1, dtype = 'float32' } = opts;
   if (!(high >= low)) throw new ValueError(`rand: high (${high}) must be >= low (${low})`);
+  if (dtype === 'int32') checkFitsInt32('rand', [low, high], false);
   const values = makeArray(dtype, sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = low + (high - low) * gen.uniform();
   return engine.fromValues(values, shape, dtype);
@@ -163,6 +169,9 @@ export function randint(shape: Shape, low: number, high: number, gen: Generator)
   checkShape('randint', shape);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError(`randint: need integers low < high, got [${low}, ${high})`);
+  }
+  if (low < INT32_MIN || high > INT32_MAX + 1) {
+    throw new ValueError(`randint: [${low}, ${high}) must lie within int32 [${INT32_MIN}, ${INT32_MAX + 1}): the values are int32`);
   }
   const values = new Int32Array(sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = low + gen.int(high - low);

@@ -19,7 +19,7 @@ function float32Grads(c: GradCase, seed: number, backend: Backend): Float32Array
     const { inputs, f } = c.make(new Generator(seed));
     const xs = inputs.map((x) => ops.tensor(Float32Array.from(x.values), x.shape, 'float32'));
     const probe = noGrad(() => f(...xs));
-    const proj = new Generator(seed ^ 0x5bd1e995);
+    const proj = new Generator((seed ^ 0x5bd1e995) >>> 0);
     const R = ops.tensor(Float32Array.from({ length: probe.size }, () => proj.uniform() * 2 - 1), probe.shape, probe.dtype);
     const { grads } = valueAndGrad((...args: Tensor[]) => ops.sum(ops.mul(f(...args), R)))(...xs);
     return grads.map((g) => Float32Array.from(g.dataSync()));

@@ -1,5 +1,5 @@
 import type { BinaryOp, KernelAttrs } from '../../backend.js';
-import { makeArray, type TypedArray } from '../../dtype.js';
+import { checkFitsInt32, makeArray, type TypedArray } from '../../dtype.js';
 import { binaryOps, compareOps, unaryOps } from '../../ops/definitions/index.js';
 import { alignedStrides, broadcastShapes, sizeOf, type Shape } from '../../shape.js';
 import type { CpuArray } from './types.js';
@@ -79,6 +79,7 @@ export function where([cond, a, b]: CpuArray[]): CpuArray[] {
 }
 
 export function cast([x]: CpuArray[], { dtype }: KernelAttrs['cast']): CpuArray[] {
+  if (dtype === 'int32' && x.dtype !== 'int32') checkFitsInt32('cast', x.values);
   const out = makeArray(dtype, x.values.length);
   if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = x.values[i] !== 0 ? 1 : 0;
   else if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x.values[i]);
