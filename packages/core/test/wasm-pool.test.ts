@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CpuBackend, Generator, matmul, randn, tidy } from '../src/index.js';
+import { CpuBackend, Generator, conv2d, matmul, randn, tidy, valueAndGrad, type Tensor } from '../src/index.js';
 import { wasmContext } from '../src/internal.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
 import { ARENA_BASE, WasmRuntime, type Call, type Task } from '../src/backends/wasm/runtime.js';
@@ -76,4 +76,30 @@ describe('wasm worker pool (Node)', () => {
       rt.dispose();
     }
   });
+});
+
+describe('wasm task queue back-pressure', () => {
+  // A batch of many small images makes more tasks (forward: one per image) or longer tasks
+  // (filter gradient: one per group of images) than the 1 MiB queue holds: they run in waves
+  // that fit, and a single task longer than the queue runs on the calling thread.
+  const conv = (b: WasmBackend | CpuBackend, N: number) => withBackend(b, () => tidy(() => {
+    const x = randn([N, 1, 4, 4], new Generator(5)), w = randn([2, 1, 3, 3], new Generator(6));
+    const y = conv2d(x, w, { padding: 1 });
+    const [dx, dw] = valueAndGrad((xx: Tensor, ww: Tensor) => conv2d(xx, ww, { padding: 1 }).mul(y).sum(), [0, 1])(x, w).grads;
+    return [y, dx, dw].map((t) => Array.from(t.dataSync()));
+  }));
+
+  it.each([12_000, 50_000])('conv2d and its gradients over a batch of %i on 2 threads equal the CPU backend', (N) => {
+    const backend = new WasmBackend({ threads: 2, minParallelFlops: 0 });
+    try {
+      const got = conv(backend, N), want = conv(new CpuBackend(), N);
+      for (let o = 0; o < want.length; o++) {
+        let worst = 0;
+        for (let i = 0; i < want[o].length; i++) worst = Math.max(worst, Math.abs(got[o][i] - want[o][i]) / (1 + Math.abs(want[o][i])));
+        expect(worst, `output ${o}`).toBeLessThan(1e-4);
+      }
+    } finally {
+      backend.dispose();
+    }
+  }, 60_000);
 });

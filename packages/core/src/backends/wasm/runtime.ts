@@ -30,6 +30,13 @@ const JOIN_TIMEOUT_MS = 5000;
 /** A run whose remaining tasks make no progress for this long is abandoned (see `run`). */
 const STALL_MS = 60_000;
 
+/** Queue words a task takes: its offset and length, and per call its kernel, arg count, per-thread mask and args. */
+function taskWords(task: Task): number {
+  let words = 2;
+  for (const c of task) words += 3 + c.args.length;
+  return words;
+}
+
 /** Can this thread block in Atomics.wait? (Not a browser's main thread.) */
 function canBlock(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false;
@@ -167,9 +174,29 @@ export class WasmRuntime {
   run(tasks: Task[], scratchStride = 0, threads = this.threads): void {
     if (tasks.length === 0) return;
     if (threads <= 1 || this.threads === 1 || tasks.length === 1 || this.disposed) {
-      for (const task of tasks) for (const c of task) this.fns[c.fn](...c.args);
+      this.runHere(tasks);
       return;
     }
+    // Back-pressure: the queue holds QUEUE_BYTES; a longer list runs in waves that each fit (the
+    // tasks of one run are independent), and a task that alone does not fit runs on this thread
+    // (its calls run in order either way).
+    for (let start = 0; start < tasks.length;) {
+      let end = start, words = 2;
+      while (end < tasks.length && words + taskWords(tasks[end]) <= QUEUE_BYTES / 4) words += taskWords(tasks[end++]);
+      if (end === start) this.runHere([tasks[end++]]);
+      else if (end === start + 1) this.runHere(tasks.slice(start, end));
+      else this.runWave(tasks.slice(start, end), scratchStride);
+      start = end;
+    }
+  }
+
+  /** Run tasks in order on the calling thread (scratch: thread 0's). */
+  private runHere(tasks: Task[]): void {
+    for (const task of tasks) for (const c of task) this.fns[c.fn](...c.args);
+  }
+
+  /** One dispatch of tasks that fit the queue to the pool. */
+  private runWave(tasks: Task[], scratchStride: number): void {
     const c = this.ctrl, n = tasks.length;
     if (this.awaitJoin) {
       this.awaitJoin = false;
@@ -219,6 +246,7 @@ export class WasmRuntime {
     if (Atomics.load(c, CTRL.failed) !== 0) throw new BackendError(`wasm backend: a worker failed: ${this.workerError}`);
   }
 
+  /** Writes tasks that fit (see `run`): the overflow checks guard the layout, not the caller. */
   private writeQueue(tasks: Task[], scratchStride: number): void {
     const q = this.i32;
     const end = QUEUE_WORD + QUEUE_BYTES / 4;
