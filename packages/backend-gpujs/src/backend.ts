@@ -1,5 +1,5 @@
 import {
-  BackendError, DisposedError, ValueError, bytesPerElement, makeArray, runReferenceKernel,
+  BackendError, DisposedError, ValueError, bytesPerElement, guardAllocation, makeArray, runReferenceKernel,
   type Backend, type DataId, type DType, type KernelAttrs, type KernelName, type MemoryInfo, type TensorInfo, type TypedArray,
 } from '@kwta/core';
 import { probeCapabilities, requireCapabilities, type Capabilities } from './capabilities.js';
@@ -10,6 +10,7 @@ import { EXACT_INDEX_LIMIT, textureCapacity } from './split/capacity.js';
 import type { Segment } from './split/paged.js';
 import { Splitter } from './split/runner.js';
 import { isHostKernel, type DeviceKernelName } from './kernels/host.js';
+import { outputShapes } from './split/shapes.js';
 
 export interface GpuJsBackendOptions {
   /** The gpu.js mode; required, because gpu.js's own default depends on whether a display exists. */
@@ -98,8 +99,8 @@ export class GpuJsBackend implements Backend {
   }
 
   alloc(dtype: DType, size: number): DataId {
-    if (dtype === 'float64') return this.adopt(dtype, size, null, new Float64Array(size));
-    return this.adopt(dtype, size, this.upload(new Float32Array(size)), null);
+    if (dtype === 'float64') return this.adopt(dtype, size, null, makeArray('float64', size) as Float64Array);
+    return this.adopt(dtype, size, this.upload(makeArray('float32', size) as Float32Array), null);
   }
 
   /** Writing also restores a tensor whose context was lost: its values go to the current context. */
@@ -140,6 +141,7 @@ export class GpuJsBackend implements Backend {
     if (check) this.checkIndices(kernel, inputs, datas[check.input], check.bound(inputs.map((t) => [...t.shape]), attrs as never));
     if (this.runsOnHost(kernel, inputs, attrs)) return this.runOnHost(kernel, inputs, attrs);
     this.device.checkAlive(`kernel ${kernel}`);
+    this.checkMemoryLimit(kernel, inputs, attrs);
     const paged = inputs.map((t, i) => ({ segs: datas[i].stored!.segs, shape: [...t.shape], dtype: t.dtype }));
     const outs = this.splitter.run(kernel as DeviceKernelName, paged, attrs as KernelAttrs[DeviceKernelName]);
     if (this.strict && this.device.fallbacks.length) {
@@ -236,6 +238,15 @@ export class GpuJsBackend implements Backend {
         : this.adopt(o.dtype, size, this.upload(Float32Array.from(o.values)), null);
       return { dataId, shape: o.shape, dtype: o.dtype };
     });
+  }
+
+  /** Outputs are planned before launch, so the memory limit refuses them by shape before any texture exists (device pages hold float32). */
+  private checkMemoryLimit<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): void {
+    const shapes = inputs.map((t) => [...t.shape]);
+    for (const shape of (outputShapes[kernel] as (s: readonly number[][], a: KernelAttrs[K]) => number[][])(shapes, attrs)) {
+      const n = sizeOf(shape);
+      guardAllocation('float32', n, 4 * n, { op: kernel, backend: this, shape, inputs: shapes });
+    }
   }
 
   private checkIndices(kernel: string, inputs: readonly TensorInfo[], idx: GpuData, bound: number): void {

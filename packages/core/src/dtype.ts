@@ -1,4 +1,5 @@
 import { ValueError } from './errors.js';
+import { asOutOfMemory, currentSite, guardAllocation, type AllocationSite } from './memory-limit.js';
 
 /** Element types a tensor can hold. `bool` is the result of comparisons (masks). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -28,17 +29,27 @@ export function bytesPerElement(dtype: DType): number {
   return dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4;
 }
 
-/** A fresh zero-filled typed array of the right kind. */
-export function makeArray(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
+/**
+ * A fresh zero-filled typed array of the right kind: every kernel and creation op allocates
+ * through here, so the memory limit applies (memory-limit.ts) to `site`, by default the kernel
+ * the engine is running, and a RangeError of the JavaScript engine becomes an OutOfMemoryError.
+ */
+export function makeArray(dtype: DType, size: number, site: AllocationSite | null = currentSite()): TypedArray {
+  const bytes = size * bytesPerElement(dtype);
+  guardAllocation(dtype, size, bytes, site);
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size);
+      case 'float64':
+        return new Float64Array(size);
+      case 'int32':
+        return new Int32Array(size);
+      case 'bool':
+        return new Uint8Array(size);
+    }
+  } catch (e) {
+    throw asOutOfMemory(e, site, dtype, size, bytes);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Backend, KernelAttrs, KernelName, TensorInfo } from './backend.js'
 import { CpuBackend } from './backends/cpu/index.js';
 import type { DType, TypedArray } from './dtype.js';
 import { BackendError, DisposedError, ValueError } from './errors.js';
+import { atSite, backendMemoryLimit, setBackendMemoryLimit } from './memory-limit.js';
 import type { Shape } from './shape.js';
 import { Tensor, type Storage } from './tensor.js';
 
@@ -80,10 +81,12 @@ class Engine {
     return t;
   }
 
-  fromValues(values: TypedArray, shape: Shape, dtype: DType): Tensor {
-    const dataId = this.backend.alloc(dtype, values.length);
-    this.backend.write(dataId, values);
-    return this.makeTensor({ dataId, backend: this.backend, refs: 1 }, shape, dtype);
+  /** A tensor of `values` on the active backend; `op` names the creation op in allocation errors. */
+  fromValues(values: TypedArray, shape: Shape, dtype: DType, op = 'tensor'): Tensor {
+    const backend = this.backend;
+    const dataId = atSite({ op, backend, shape }, () => backend.alloc(dtype, values.length));
+    backend.write(dataId, values);
+    return this.makeTensor({ dataId, backend, refs: 1 }, shape, dtype);
   }
 
   /**
@@ -100,14 +103,16 @@ class Engine {
       return { dataId: t.storage.dataId, shape: t.shape, dtype: t.dtype };
     });
     const observer = this.kernelObserver;
+    // Allocations inside the kernel are checked against the memory limit as this kernel's.
+    const site = { op: kernel, backend, inputs: infos.map((t) => t.shape) };
     let outs: TensorInfo[];
     const give = donated.length > 0 ? donated : undefined;
     if (observer) {
       const t0 = performance.now();
-      outs = backend.run(kernel, infos, attrs, give);
+      outs = atSite(site, () => backend.run(kernel, infos, attrs, give));
       observer(kernel, attrs, infos, performance.now() - t0);
     } else {
-      outs = backend.run(kernel, infos, attrs, give);
+      outs = atSite(site, () => backend.run(kernel, infos, attrs, give));
     }
     return outs.map((o) => {
       const reused = donated.map((i) => inputs[i].storage).find((s) => s.dataId === o.dataId);
@@ -164,6 +169,30 @@ export function keep<T extends Tensor>(t: T): T {
 export function memory(): { numTensors: number; numBuffers: number; numBytes: number } {
   const m = engine.backend.memory();
   return { numTensors: engine.liveTensors, numBuffers: m.numBuffers, numBytes: m.numBytes };
+}
+
+/**
+ * Cap the live tensor bytes of `backend` (default: the active one); `null` restores the default,
+ * half of physical memory. A request past it is refused with an OutOfMemoryError before anything
+ * is allocated. `Infinity` removes the cap (the JavaScript engine's own failures stay typed).
+ */
+export function setMemoryLimit(bytes: number | null, backend: Backend = engine.backend): void {
+  if (bytes !== null && !(bytes > 0)) throw new ValueError(`setMemoryLimit: bytes must be a positive number, Infinity or null (the default), got ${bytes}`);
+  setBackendMemoryLimit(backend, bytes);
+}
+
+/** The live tensor bytes `backend` (default: the active one) may hold. */
+export function memoryLimit(backend: Backend = engine.backend): number {
+  return backendMemoryLimit(backend);
+}
+
+/**
+ * What `backend` (default: the active one) may still allocate before its limit: for code that
+ * sizes its work to fit, e.g. an attack evaluating many samples per example in chunks.
+ */
+export function memoryBudget(backend: Backend = engine.backend): { limit: number; inUse: number; available: number } {
+  const limit = backendMemoryLimit(backend), inUse = backend.memory().numBytes;
+  return { limit, inUse, available: Math.max(0, limit - inUse) };
 }
 
 /** Run `fn` with autodiff recording switched to `enabled`, restoring the previous mode after. */

@@ -23,6 +23,21 @@ export class DisposedError extends KwtaError {}
 export class GradientError extends KwtaError {}
 /** Two tensors living on different backends met in one op. */
 export class BackendError extends KwtaError {}
+/**
+ * An allocation refused: it would pass the backend's memory limit (`setMemoryLimit`), or the
+ * JavaScript engine could not make it. Says which op asked, for what shape, and how many bytes.
+ */
+export class OutOfMemoryError extends KwtaError {
+  readonly op: string;
+  readonly shape: readonly number[];
+  readonly dtype: string | null;
+  readonly bytes: number | null;
+
+  constructor(message: string, at: { op: string; shape: readonly number[]; dtype: string | null; bytes: number | null }) {
+    super(message);
+    ({ op: this.op, shape: this.shape, dtype: this.dtype, bytes: this.bytes } = at);
+  }
+}
 
 /** A shape as error messages print it: `[2,3,4]`. */
 export function fmtShape(shape: readonly number[]): string {

@@ -11,7 +11,9 @@ export { CpuBackend, runReferenceKernel, type CpuArray } from './backends/cpu/in
 export { Tensor, type NestedArray, type Storage, type StorageStructure } from './tensor.js';
 export {
   tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend, setSparsePath, getSparsePath, withSparsePath, type SparsePathMode,
+  setMemoryLimit, memoryLimit, memoryBudget,
 } from './engine.js';
+export { defaultMemoryLimit, physicalMemory, guardAllocation, currentSite, fmtBytes, type AllocationSite } from './memory-limit.js';
 export { countCorrect, accuracy } from './metrics.js';
 export { profileKernels, type KernelProfile, type KernelStat, type ProfileOptions } from './profile.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradNode } from './autodiff/tape.js';

@@ -130,7 +130,7 @@ function broadcastLoop(a: CpuArray, b: CpuArray, shape: Shape, out: TypedArray, 
 /** Flat source index of every output element (for the less hot ternary `where`). */
 function broadcastIndex(from: Shape, to: Shape): Int32Array {
   const n = sizeOf(to);
-  const out = new Int32Array(n);
+  const out = makeArray('int32', n) as Int32Array;
   if (sizeOf(from) === n) {
     for (let i = 0; i < n; i++) out[i] = i;
     return out;

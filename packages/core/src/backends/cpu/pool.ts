@@ -14,7 +14,7 @@ export function maxPool2d([x]: CpuArray[], attrs: KernelAttrs['maxPool2d']): Cpu
   const { planes, N, C, H, W, OH, OW } = poolGeometry(x.shape, attrs);
   const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.pad;
   const y = makeArray(x.dtype, planes * OH * OW);
-  const arg = new Int32Array(planes * OH * OW);
+  const arg = makeArray('int32', planes * OH * OW) as Int32Array;
   const v = x.values;
   for (let p = 0, o = 0; p < planes; p++) {
     const base = p * H * W;

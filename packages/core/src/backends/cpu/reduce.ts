@@ -42,7 +42,7 @@ export function reduce([x]: CpuArray[], { op, axes }: KernelAttrs['reduce']): Cp
 export function argReduce([x]: CpuArray[], { op, axis }: KernelAttrs['argReduce']): CpuArray[] {
   const { values, keptShape, inner } = moveAxesLast(x, [axis]);
   const outer = sizeOf(keptShape);
-  const out = new Int32Array(outer);
+  const out = makeArray('int32', outer) as Int32Array;
   const better = op === 'argmax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   for (let o = 0; o < outer; o++) {
     const base = o * inner;

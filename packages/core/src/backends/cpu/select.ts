@@ -11,7 +11,7 @@ import type { CpuArray } from './types.js';
 export function topkMask([x]: CpuArray[], { k }: KernelAttrs['topkMask']): CpuArray[] {
   const n = x.shape[x.shape.length - 1];
   const rows = n === 0 ? 0 : x.values.length / n;
-  const mask = new Uint8Array(x.values.length);
+  const mask = makeArray('bool', x.values.length) as Uint8Array;
   const scratch = makeArray(x.dtype, n);
   for (let r = 0; r < rows; r++) markWinners(x.values, r * n, n, k, scratch, mask, r);
   return [{ values: mask, shape: x.shape, dtype: 'bool' }];
@@ -20,7 +20,7 @@ export function topkMask([x]: CpuArray[], { k }: KernelAttrs['topkMask']): CpuAr
 export function topk([x]: CpuArray[], { k }: KernelAttrs['topk']): CpuArray[] {
   const n = x.shape[x.shape.length - 1];
   const rows = n === 0 ? 0 : x.values.length / n;
-  const indices = new Int32Array(rows * k);
+  const indices = makeArray('int32', rows * k) as Int32Array;
   const scratch = makeArray(x.dtype, n);
   const mask = new Uint8Array(n);
   const order: number[] = new Array(k);

@@ -1,6 +1,7 @@
 import type { DataId, MemoryInfo } from '../../backend.js';
 import { bytesPerElement, makeArray, type DType, type TypedArray } from '../../dtype.js';
 import { DisposedError } from '../../errors.js';
+import { guardAllocation } from '../../memory-limit.js';
 import type { Heap } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -43,6 +44,8 @@ export class TensorStore {
    */
   alloc(dtype: DType, size: number, zero = true, capacity = size): WasmData {
     if (dtype !== 'float64' && this.inHeap && size > 0) {
+      // The memory limit, as makeArray applies it on the host path.
+      guardAllocation(dtype, size, size * bytesPerElement(dtype));
       const addr = this.heap.alloc(capacity * bytesPerElement(dtype));
       if (addr !== null) {
         const buffer = this.rt.memory.buffer;
