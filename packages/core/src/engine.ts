@@ -1,3 +1,4 @@
+import { checkFiniteOutputs } from './anomaly.js';
 import type { Backend, KernelAttrs, KernelName, TensorInfo } from './backend.js';
 import { CpuBackend } from './backends/cpu/index.js';
 import type { DType, TypedArray } from './dtype.js';
@@ -24,6 +25,10 @@ class Engine {
   gradEnabled = true;
   sparsePath: SparsePathMode = 'auto';
   liveTensors = 0;
+  /** Anomaly mode (`detectAnomaly`): every kernel's float outputs are checked for NaN and ±Infinity. */
+  detectAnomaly = false;
+  /** The op whose gradient rule is running (backward pass), for anomaly reports. */
+  backwardOf: string | null = null;
   /** Set by `profileKernels` while it runs: every kernel call reports here. */
   kernelObserver: ((kernel: KernelName, attrs: unknown, inputs: readonly TensorInfo[], ms: number) => void) | null = null;
   private scopes: Set<Tensor>[] = [];
@@ -39,6 +44,17 @@ class Engine {
 
   set backend(backend: Backend) {
     this.active = backend;
+  }
+
+  /** Run a gradient rule of `op` (anomaly reports say which op's backward produced a value). */
+  duringBackwardOf<T>(op: string, fn: () => T): T {
+    const prev = this.backwardOf;
+    this.backwardOf = op;
+    try {
+      return fn();
+    } finally {
+      this.backwardOf = prev;
+    }
   }
 
   newId(): number {
@@ -114,6 +130,7 @@ class Engine {
     } else {
       outs = atSite(site, () => backend.run(kernel, infos, attrs, give));
     }
+    if (this.detectAnomaly) checkFiniteOutputs(kernel, attrs, backend, infos, outs, this.backwardOf);
     return outs.map((o) => {
       const reused = donated.map((i) => inputs[i].storage).find((s) => s.dataId === o.dataId);
       if (!reused) return this.makeTensor({ dataId: o.dataId, backend, refs: 1 }, o.shape, o.dtype);
@@ -193,6 +210,26 @@ export function memoryLimit(backend: Backend = engine.backend): number {
 export function memoryBudget(backend: Backend = engine.backend): { limit: number; inUse: number; available: number } {
   const limit = backendMemoryLimit(backend), inUse = backend.memory().numBytes;
   return { limit, inUse, available: Math.max(0, limit - inUse) };
+}
+
+/**
+ * Anomaly mode for everything from now on (as torch.autograd.set_detect_anomaly): every kernel's
+ * float outputs are read back and the first NaN or ±Infinity raises an AnomalyError naming the
+ * op, the element and the shapes (and, in a backward pass, the op whose rule ran). Slow: debug only.
+ */
+export function setDetectAnomaly(enabled: boolean): void {
+  engine.detectAnomaly = enabled;
+}
+
+/** Run `fn` in anomaly mode (as torch.autograd.detect_anomaly), restoring the previous mode after. */
+export function detectAnomaly<T>(fn: () => T): T {
+  const prev = engine.detectAnomaly;
+  engine.detectAnomaly = true;
+  try {
+    return fn();
+  } finally {
+    engine.detectAnomaly = prev;
+  }
 }
 
 /** Run `fn` with autodiff recording switched to `enabled`, restoring the previous mode after. */

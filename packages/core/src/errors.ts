@@ -23,6 +23,8 @@ export class DisposedError extends KwtaError {}
 export class GradientError extends KwtaError {}
 /** Two tensors living on different backends met in one op. */
 export class BackendError extends KwtaError {}
+/** Anomaly mode (`detectAnomaly`) found a kernel whose output is not finite. */
+export class AnomalyError extends KwtaError {}
 /**
  * An allocation refused: it would pass the backend's memory limit (`setMemoryLimit`), or the
  * JavaScript engine could not make it. Says which op asked, for what shape, and how many bytes.

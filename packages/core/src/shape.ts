@@ -21,6 +21,16 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/** Multi-index of flat position `i`. */
+export function unravel(i: number, shape: Shape): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return idx;
+}
+
 /** Whether two shapes are the same. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;

@@ -82,7 +82,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
       const needs = node.inputs.map((i) => needed.has(i));
       const label = opLabel(node);
       const rule = gradRules()[node.op as DiffOp] as (dy: Tensor, x: Tensor[], y: Tensor, a: unknown, needs: boolean[], ctx: GradContext) => (Tensor | null)[];
-      const results = rule(g, node.inputs, t, node.attrs, needs, ctx);
+      const results = engine.duringBackwardOf(node.op, () => rule(g, node.inputs, t, node.attrs, needs, ctx));
       const placed = new Set<Tensor>();
       node.inputs.forEach((input, i) => {
         if (!needs[i]) return;

@@ -2,6 +2,10 @@
  * Obviously-correct reference implementations on plain arrays, written straight from the
  * definitions. The conformance suite checks every backend (the CPU one included) against them.
  */
+import { unravel } from '../shape.js';
+
+/** Multi-index of flat position `i` (the engine's own). */
+export { unravel };
 
 export interface HostArray {
   values: number[];
@@ -22,16 +26,6 @@ export function strides(shape: readonly number[]): number[] {
     acc *= shape[i];
   }
   return s;
-}
-
-/** Multi-index of flat position `i`. */
-export function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = i % shape[d];
-    i = Math.floor(i / shape[d]);
-  }
-  return idx;
 }
 
 /** The flat row-major offset of index `idx` in `shape`. */
