@@ -150,8 +150,15 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
 
 export const engine = new Engine();
 
+const BACKEND_METHODS = ['alloc', 'write', 'read', 'free', 'run', 'memory'] as const;
+
 /** Use `backend` for tensors created from now on. */
 export function setBackend(backend: Backend): void {
+  if (typeof backend === 'string') {
+    throw new BackendError(`setBackend: pass a backend object, e.g. setBackend(createCpuBackend('${backend}')) or setBackend(new CpuBackend()), not the name '${backend}'`);
+  }
+  const missing = BACKEND_METHODS.filter((m) => typeof (backend as unknown as Record<string, unknown> | null)?.[m] !== 'function');
+  if (missing.length) throw new BackendError(`setBackend: ${String((backend as { name?: unknown } | null)?.name ?? backend)} has no ${missing.join(', ')}: pass an object implementing Backend (CpuBackend, WasmBackend, GpuJsBackend)`);
   engine.backend = backend;
 }
 

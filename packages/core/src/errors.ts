@@ -45,3 +45,34 @@ export class OutOfMemoryError extends KwtaError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * For "unknown name" errors: ` (did you mean 'x'?)` naming the candidate closest to `name`
+ * (one containing the other, else the smallest edit distance within a third of its length,
+ * case-insensitive), or '' when none is close.
+ */
+export function didYouMean(name: string, candidates: readonly string[]): string {
+  const n = name.toLowerCase();
+  let best: string | null = null, bestScore = Infinity;
+  for (const c of candidates) {
+    const l = c.toLowerCase();
+    const contains = n.length >= 3 && (l.includes(n) || n.includes(l));
+    const score = contains ? 0.5 : editDistance(n, l);
+    if (score < bestScore && (contains || score <= Math.max(1, Math.floor(n.length / 3)))) [best, bestScore] = [c, score];
+  }
+  return best === null ? '' : ` (did you mean '${best}'?)`;
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) from a to b. */
+function editDistance(a: string, b: string): number {
+  let before: number[] = [], prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], before[j - 2] + 1);
+    }
+    [before, prev] = [prev, row];
+  }
+  return prev[b.length];
+}

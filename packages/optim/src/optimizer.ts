@@ -1,5 +1,15 @@
 import { ShapeError, Tensor, ValueError, fmtShape, noGrad, tensor, tidy } from '@kwta/core';
 
+/** The parameters as a list; a model (or anything not iterable) gets a typed error saying what to pass. */
+function paramList(name: string, params: Iterable<Tensor>): Tensor[] {
+  const p = params as unknown as { parameters?: unknown; [Symbol.iterator]?: unknown } | null;
+  if (p !== null && typeof p === 'object' && typeof p.parameters === 'function') throw new ValueError(`${name}: pass model.parameters(), not the model itself`);
+  if (p === null || typeof p !== 'object' || typeof p[Symbol.iterator] !== 'function') {
+    throw new ValueError(`${name}: params must be an iterable of Tensors (e.g. model.parameters()), got ${p === null ? 'null' : `a${typeof p === 'object' ? 'n' : ''} ${typeof p}`}`);
+  }
+  return [...params];
+}
+
 /** Per-parameter optimizer state: named buffers (kept tensors) and a step count. */
 export interface ParamState {
   step: number;
@@ -29,7 +39,7 @@ export abstract class Optimizer {
   lr: number;
 
   constructor(params: Iterable<Tensor>, lr: number, readonly name: string) {
-    this.params = [...params];
+    this.params = paramList(name, params);
     if (this.params.length === 0) throw new ValueError(`${name}: got an empty parameter list`);
     this.params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new ValueError(`${name}: parameter ${i} is not a Tensor`);

@@ -19,6 +19,11 @@ function pair(op: string, name: string, v: Pair, min: number): [number, number] 
   return p;
 }
 
+/** Options are an object; a bare number (PyTorch's positional kernel size) gets a typed error saying how to write it. */
+function checkOptions(op: string, opts: unknown, example: string): void {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, e.g. ${example}; got ${String(opts)}`);
+}
+
 /** Options of {@link conv2d}: stride, padding, dilation, bias. */
 export interface Conv2dOptions {
   stride?: Pair;
@@ -29,6 +34,7 @@ export interface Conv2dOptions {
 
 /** 2-D convolution (cross-correlation, as in PyTorch): x [N, C, H, W], w [F, C, KH, KW]. */
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', opts, 'conv2d(x, w, { stride: 1, padding: 1 })');
   checkAlive('conv2d', x, w);
   checkFloat('conv2d', x, 'x');
   checkSameDType('conv2d', x, w);
@@ -61,6 +67,7 @@ export interface Pool2dOptions {
 }
 
 function poolAttrs(op: string, x: Tensor, o: Pool2dOptions): Pool2dAttrs {
+  checkOptions(op, o, `${op}(x, { kernelSize: 2 })`);
   checkAlive(op, x);
   checkFloat(op, x);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be [N, C, H, W], got ${x.describe()}`);

@@ -15,6 +15,10 @@ export interface ReplaceOptions {
  * replaced; a model with none to replace is an error, not a silent no-op.
  */
 export function replaceActivations(model: Module, factory: (path: string, old: Module) => Module, opts: ReplaceOptions = {}): number {
+  if (typeof factory !== 'function' || factory.prototype instanceof Module) {
+    const got = factory instanceof Module ? `a ${factory.constructor.name} instance` : typeof factory === 'function' ? `the class ${(factory as { name: string }).name}` : String(factory);
+    throw new ValueError(`replaceActivations: factory must be a function (path, old) => new layer, e.g. () => new KWTA({ gamma: 0.1 }); got ${got}`);
+  }
   const match = opts.match ?? ((m: Module) => m instanceof Activation);
   let count = 0;
   for (const [path, parent] of model.namedModules()) {

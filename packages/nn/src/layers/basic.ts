@@ -41,6 +41,7 @@ export class Sequential extends Module {
 
   /** Add a layer at the end; returns the Sequential. */
   append(layer: Module): this {
+    if (typeof layer === 'function') throw new ValueError(`Sequential: item ${this.layers.length} is a function (a factory?); pass the module itself, e.g. new ReLU()`);
     if (!(layer instanceof Module)) throw new ValueError(`Sequential: item ${this.layers.length} is not a Module`);
     this.registerModule(String(this.layers.length), layer);
     this.layers.push(layer);

@@ -7,7 +7,7 @@ import { Linear } from '../layers/linear.js';
 import { GlobalAvgPool2d } from '../layers/pool.js';
 import { Module } from '../module.js';
 import type { InitOptions } from '../init.js';
-import { positiveInt, resolve, type ModelOptions } from './common.js';
+import { MODEL_OPTION_NAMES, positiveInt, resolve, type ModelOptions, type OptionNames } from './common.js';
 
 /** DenseNet-BC bottleneck: conv3x3(act(bn2(conv1x1(act(bn1 x))))) concatenated before x. */
 export class DenseBottleneck extends Module {
@@ -62,6 +62,8 @@ export interface DenseNetOptions extends ModelOptions {
   inChannels?: number;
 }
 
+const OPTION_NAMES: OptionNames<DenseNetOptions> = { ...MODEL_OPTION_NAMES, numBlocks: true, growthRate: true, reduction: true, inChannels: true };
+
 /**
  * DenseNet for CIFAR as in kuangliu/pytorch-cifar (and the kWTA code): 3x3 stem with
  * 2·growth channels, four dense blocks joined by transitions, act(bn), global average pooling
@@ -83,7 +85,7 @@ export class DenseNet extends Module {
 
   constructor(opts: DenseNetOptions) {
     super();
-    const { activation, gen, numClasses, dtype } = resolve('DenseNet', opts);
+    const { activation, gen, numClasses, dtype } = resolve('DenseNet', opts, OPTION_NAMES);
     const growth = positiveInt('DenseNet', 'growthRate', opts.growthRate ?? 32);
     const blocks = opts.numBlocks ?? [6, 12, 24, 16];
     blocks.forEach((b, i) => positiveInt('DenseNet', `numBlocks[${i}]`, b));

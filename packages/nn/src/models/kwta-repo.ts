@@ -3,6 +3,7 @@ import { Activation } from '../activations/activation.js';
 import { KWTA, KWTAChannel } from '../activations/kwta.js';
 import { replaceActivations } from '../activations/replace.js';
 import type { Module } from '../module.js';
+import { checkOptionNames, type OptionNames } from './common.js';
 import { DenseNet } from './densenet.js';
 import { MnistCnn } from './mnist-cnn.js';
 import { ResNet } from './resnet.js';
@@ -45,6 +46,8 @@ export interface KwtaRepoOptions {
   sparsity?: number | readonly [number, number, number, number];
 }
 
+const OPTION_NAMES: OptionNames<KwtaRepoOptions> = { gen: true, numClasses: true, dtype: true, sparseFunc: true, sparsity: true };
+
 function sparseLayer(func: SparseFunc, gamma: number): Module {
   if (func === 'vol') return new KWTA({ gamma });
   if (func === 'reg') return new KWTAChannel({ gamma });
@@ -71,19 +74,21 @@ const stageFrom = (prefixes: RegExp) => (path: string) => {
   return m ? Number(m[1]) - 1 : null;
 };
 
-const sparseResNet = (numBlocks: [number, number, number, number]) => (opts: KwtaRepoOptions): ResNet => {
+const sparseResNet = (name: string, numBlocks: [number, number, number, number]) => (opts: KwtaRepoOptions): ResNet => {
+  checkOptionNames(name, opts, OPTION_NAMES);
   const model = new ResNet({ gen: opts.gen, numClasses: opts.numClasses, dtype: opts.dtype, numBlocks });
   sparsify(model, opts, stageFrom(/^layer([1-4])\./));
   return model;
 };
 
 /** The kWTA code's SparseResNet18 (CIFAR): ReLU stem, k-WTA blocks. */
-export const sparseResNet18 = sparseResNet([2, 2, 2, 2]);
+export const sparseResNet18 = sparseResNet('sparseResNet18', [2, 2, 2, 2]);
 /** The kWTA code's SparseResNet34. */
-export const sparseResNet34 = sparseResNet([3, 4, 6, 3]);
+export const sparseResNet34 = sparseResNet('sparseResNet34', [3, 4, 6, 3]);
 
 /** The kWTA code's SparseDenseNet121 (growth 32): k-WTA everywhere but the head's ReLU. */
 export function sparseDenseNet121(opts: KwtaRepoOptions): DenseNet {
+  checkOptionNames('sparseDenseNet121', opts, OPTION_NAMES);
   const model = new DenseNet({ gen: opts.gen, numClasses: opts.numClasses, dtype: opts.dtype, numBlocks: [6, 12, 24, 16], growthRate: 32 });
   sparsify(model, opts, stageFrom(/^(?:dense|trans)([1-4])\./));
   return model;
@@ -98,8 +103,11 @@ export interface SparseWideResNetOptions extends Omit<KwtaRepoOptions, 'sparsity
   bias?: boolean;
 }
 
+const WIDE_OPTION_NAMES: OptionNames<SparseWideResNetOptions> = { gen: true, numClasses: true, dtype: true, sparseFunc: true, sparsity: true, depth: true, widenFactor: true, bias: true };
+
 /** The kWTA code's SparseWideResNet (default depth 22, width 10): k-WTA at every site. */
 export function sparseWideResNet(opts: SparseWideResNetOptions): WideResNet {
+  checkOptionNames('sparseWideResNet', opts, WIDE_OPTION_NAMES);
   const model = new WideResNet({ gen: opts.gen, numClasses: opts.numClasses, dtype: opts.dtype, depth: opts.depth, widenFactor: opts.widenFactor, bias: opts.bias ?? true });
   sparsify(model, opts, () => 0);
   return model;
@@ -116,7 +124,10 @@ export interface SparseMnistCnnOptions extends Omit<KwtaRepoOptions, 'sparsity'>
 }
 
 /** The kWTA code's SparseMNIST_CNN (with biases, its default). */
+const MNIST_OPTION_NAMES: OptionNames<SparseMnistCnnOptions> = { gen: true, numClasses: true, dtype: true, sparseFunc: true, sp1: true, sp2: true, channels: true, hiddenSize: true };
+
 export function sparseMnistCnn(opts: SparseMnistCnnOptions): MnistCnn {
+  checkOptionNames('sparseMnistCnn', opts, MNIST_OPTION_NAMES);
   const func = opts.sparseFunc ?? 'vol';
   return new MnistCnn({
     gen: opts.gen, numClasses: opts.numClasses, dtype: opts.dtype, channels: opts.channels, hiddenSize: opts.hiddenSize,

@@ -4,7 +4,7 @@ import { Flatten, Sequential } from '../layers/basic.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../module.js';
-import { positiveInt, resolve, type ModelOptions } from './common.js';
+import { MODEL_OPTION_NAMES, checkFactory, positiveInt, resolve, type ModelOptions, type OptionNames } from './common.js';
 
 export interface MnistCnnOptions extends ModelOptions {
   /** Output channels of the four 3x3 convolutions (default [32, 32, 64, 64]). */
@@ -17,6 +17,10 @@ export interface MnistCnnOptions extends ModelOptions {
   inputSize?: number;
   inChannels?: number;
 }
+
+const OPTION_NAMES: OptionNames<MnistCnnOptions> = {
+  ...MODEL_OPTION_NAMES, channels: true, hiddenSize: true, hiddenActivation: true, inputSize: true, inChannels: true,
+};
 
 /** Side length after a 3x3 convolution with padding 1 and the given stride. */
 const convOut = (s: number, stride: number) => Math.floor((s - 1) / stride) + 1;
@@ -32,7 +36,8 @@ export class MnistCnn extends Module {
 
   constructor(opts: MnistCnnOptions) {
     super();
-    const { activation, gen, numClasses, dtype } = resolve('MnistCnn', opts);
+    const { activation, gen, numClasses, dtype } = resolve('MnistCnn', opts, OPTION_NAMES);
+    checkFactory('MnistCnn', 'hiddenActivation', opts.hiddenActivation);
     const ch = opts.channels ?? [32, 32, 64, 64];
     ch.forEach((c, i) => positiveInt('MnistCnn', `channels[${i}]`, c));
     const hidden = positiveInt('MnistCnn', 'hiddenSize', opts.hiddenSize ?? 20000);

@@ -7,7 +7,7 @@ import { Linear } from '../layers/linear.js';
 import { GlobalAvgPool2d } from '../layers/pool.js';
 import { Module } from '../module.js';
 import type { InitOptions } from '../init.js';
-import { positiveInt, resolve, type ModelOptions } from './common.js';
+import { MODEL_OPTION_NAMES, positiveInt, resolve, type ModelOptions, type OptionNames } from './common.js';
 
 /**
  * The CIFAR ResNet basic block (kuangliu/pytorch-cifar, as the kWTA code uses it):
@@ -52,6 +52,8 @@ export interface ResNetOptions extends ModelOptions {
   inChannels?: number;
 }
 
+const OPTION_NAMES: OptionNames<ResNetOptions> = { ...MODEL_OPTION_NAMES, numBlocks: true, width: true, inChannels: true };
+
 /**
  * ResNet for 32x32 inputs (3x3 stride-1 stem, no max-pool), as kuangliu/pytorch-cifar and the
  * kWTA code; global average pooling equals their avg_pool2d(·, 4) on the 4x4 final map.
@@ -69,7 +71,7 @@ export class ResNet extends Module {
 
   constructor(opts: ResNetOptions) {
     super();
-    const { activation, gen, numClasses, dtype } = resolve('ResNet', opts);
+    const { activation, gen, numClasses, dtype } = resolve('ResNet', opts, OPTION_NAMES);
     const w = positiveInt('ResNet', 'width', opts.width ?? 64);
     const blocks = opts.numBlocks ?? [2, 2, 2, 2];
     blocks.forEach((b, i) => positiveInt('ResNet', `numBlocks[${i}]`, b));

@@ -6,7 +6,7 @@ import { Dropout } from '../layers/dropout.js';
 import { Linear } from '../layers/linear.js';
 import { MaxPool2d } from '../layers/pool.js';
 import { Module } from '../module.js';
-import { heNormalConvInit, positiveInt, resolve, type ModelOptions } from './common.js';
+import { MODEL_OPTION_NAMES, heNormalConvInit, positiveInt, resolve, type ModelOptions, type OptionNames } from './common.js';
 
 /** VGG-19's configuration 'E' in units of the base width (64): numbers are multiples, 'M' a pool. */
 const VGG19: readonly (number | 'M')[] = [1, 1, 'M', 2, 2, 'M', 4, 4, 4, 4, 'M', 8, 8, 8, 8, 'M', 8, 8, 8, 8, 'M'];
@@ -17,6 +17,8 @@ export interface VggOptions extends ModelOptions {
   /** Dropout probability in the classifier (default 0.5, as nn.Dropout()). */
   dropout?: number;
 }
+
+const OPTION_NAMES: OptionNames<VggOptions> = { ...MODEL_OPTION_NAMES, width: true, dropout: true };
 
 /**
  * VGG-19 with BatchNorm for 32x32 inputs, as the kWTA code's `vgg19_bn` (the paper's black-box
@@ -31,7 +33,7 @@ export class Vgg extends Module {
 
   constructor(opts: VggOptions) {
     super();
-    const { activation, gen, numClasses, dtype } = resolve('Vgg', opts);
+    const { activation, gen, numClasses, dtype } = resolve('Vgg', opts, OPTION_NAMES);
     const w = positiveInt('Vgg', 'width', opts.width ?? 64);
     const init = { gen, dtype };
     this.features = this.registerModule('features', new Sequential());

@@ -8,7 +8,7 @@ import { Linear } from '../layers/linear.js';
 import { GlobalAvgPool2d } from '../layers/pool.js';
 import { Module } from '../module.js';
 import type { InitOptions } from '../init.js';
-import { heNormalConvInit, positiveInt, resolve, type ModelOptions } from './common.js';
+import { MODEL_OPTION_NAMES, heNormalConvInit, positiveInt, resolve, type ModelOptions, type OptionNames } from './common.js';
 
 /**
  * Pre-activation wide block (Zagoruyko & Komodakis, as in the kWTA code): when the shape
@@ -61,6 +61,8 @@ export interface WideResNetOptions extends ModelOptions {
   bias?: boolean;
 }
 
+const OPTION_NAMES: OptionNames<WideResNetOptions> = { ...MODEL_OPTION_NAMES, depth: true, widenFactor: true, dropRate: true, inChannels: true, bias: true };
+
 /**
  * WideResNet-depth-k for CIFAR (default WRN-22-10: 26,797,914 parameters with 10 classes).
  * Names follow the reference code (`block1.layer.0.conv1.weight`, `bn1`, `fc`); weights are
@@ -78,7 +80,7 @@ export class WideResNet extends Module {
 
   constructor(opts: WideResNetOptions) {
     super();
-    const { activation, gen, numClasses, dtype } = resolve('WideResNet', opts);
+    const { activation, gen, numClasses, dtype } = resolve('WideResNet', opts, OPTION_NAMES);
     const depth = opts.depth ?? 22;
     if (!Number.isInteger(depth) || depth < 10 || (depth - 4) % 6 !== 0) throw new ValueError(`WideResNet: depth must be 6n + 4 with n >= 1, got ${depth}`);
     const k = positiveInt('WideResNet', 'widenFactor', opts.widenFactor ?? 10);
