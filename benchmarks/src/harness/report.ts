@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '@kwta/nn/node';
 import type { CaseResult, RatioResult, SuiteResult } from './run.js';
 
 function fmtMs(ms: number): string {
@@ -58,10 +58,7 @@ export function formatMachine(result: SuiteResult): string {
 
 /** Write results/<suite>.json (pretty, stable key order, trailing newline); returns the path. */
 export function writeResult(result: SuiteResult, dir: string): string {
-  mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${result.suite}.json`);
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(tmp, file); // never leave a half-written results file behind
+  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`); // never a half-written results file
   return file;
 }

@@ -5,8 +5,10 @@
  */
 import { constants } from 'node:buffer';
 import * as zlib from 'node:zlib';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Tensor } from '@kwta/core';
+import { writeFileAtomic } from './files/atomic.js';
+import type { FiniteOptions } from './finite.js';
 import { Module, type StateDict } from './module.js';
 import { applyPlan, decodeEntries, encodeSafetensors, planLoad } from './safetensors/codec.js';
 import { SafetensorsError, checkHeaderLength, parseHeader, type Header } from './safetensors/header.js';
@@ -15,10 +17,14 @@ import { loadCheckpointInto, type LoadCheckpointOptions, type LoadReport } from 
 import { readTorchCheckpoint, type ReadCheckpointOptions, type TorchCheckpoint } from './pytorch/state-dict.js';
 
 export { SafetensorsError, CheckpointError };
+export { writeFileAtomic } from './files/atomic.js';
+export { removeStaleTemps } from './files/temps.js';
+export { makeDirectory, prepareOutputDir } from './files/directories.js';
+export { FileError, describeFsError } from './files/errors.js';
 
-/** Write a model's state dict (or any named tensors) to `path` in the safetensors format. */
+/** Write a model's state dict (or any named tensors) to `path` in the safetensors format, atomically. */
 export function saveSafetensors(path: string, source: Module | StateDict | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
-  writeFileSync(path, encodeSafetensors(source instanceof Module ? source.stateDict() : source, metadata));
+  writeFileAtomic(path, encodeSafetensors(source instanceof Module ? source.stateDict() : source, metadata));
 }
 
 function readExactly(fd: number, length: number, position: number, path: string): Uint8Array {
@@ -45,6 +51,11 @@ function withFile<T>(path: string, use: (header: Header, readData: () => Uint8Ar
   }
 }
 
+/** The metadata of a safetensors file; only its header is read. */
+export function readSafetensorsMetadata(path: string): Record<string, string> {
+  return withFile(path, (header) => header.metadata);
+}
+
 /** Read every tensor of a safetensors file (the whole header is validated before decoding). */
 export function loadSafetensors(path: string): { tensors: StateDict; metadata: Record<string, string> } {
   return withFile(path, (header, readData) => ({ tensors: decodeEntries(path, header, readData()), metadata: header.metadata }));
@@ -52,11 +63,12 @@ export function loadSafetensors(path: string): { tensors: StateDict; metadata: R
 
 /**
  * Load a safetensors file into `model`: framing, header, keys (when strict), shapes and dtypes
- * are all checked before the data section is read; then values are copied in place.
+ * are all checked before the data section is read; then every value is checked finite (unless
+ * `checkFinite: false`) before any is copied in place.
  */
-export function loadSafetensorsInto(model: Module, path: string, opts: { strict?: boolean } = {}): void {
+export function loadSafetensorsInto(model: Module, path: string, opts: { strict?: boolean } & FiniteOptions = {}): void {
   const strict = opts.strict ?? true;
-  withFile(path, (header, readData) => applyPlan(path, model, planLoad(path, header, model, strict), readData(), strict));
+  withFile(path, (header, readData) => applyPlan(path, model, planLoad(path, header, model, strict), readData(), strict, opts.checkFinite ?? true));
 }
 
 /** Read a `torch.save` file (.pt / .pth, zip or legacy format) from disk; nothing in it is executed. */
@@ -68,5 +80,5 @@ export function readTorchCheckpointFile(path: string, opts: Omit<ReadCheckpointO
 
 /** Load a `torch.save` file into `model` (names, shapes and dtypes checked before decoding). */
 export function loadTorchCheckpoint(model: Module, path: string, opts: Omit<LoadCheckpointOptions, 'source'> = {}): LoadReport {
-  return loadCheckpointInto(model, readTorchCheckpointFile(path, opts), opts.strict ?? true);
+  return loadCheckpointInto(model, readTorchCheckpointFile(path, opts), opts.strict ?? true, opts.checkFinite ?? true);
 }

@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeStates, reportOf } from '@kwta/attacks';
 import { pct } from '@kwta/experiments';
 import { writeSvg } from '@kwta/experiments/node';
+import { prepareOutputDir, writeFileAtomic } from '@kwta/nn/node';
 import type { TopLevelSpec } from 'vega-lite';
 import { CliError } from '../spec.js';
 import { isShard, type EvalSummary, type ShardSummary } from './eval.js';
@@ -118,7 +119,7 @@ function epsSweepSpec(summaries: EvalSummary[]): TopLevelSpec | null {
 export async function runReport(evalPaths: string[], out: string, title = 'kwta evaluation report'): Promise<string> {
   if (evalPaths.length === 0) throw new CliError('report: give at least one eval.json (or run directory)');
   const summaries = joinShards(evalPaths.map((p) => readEval(p.endsWith('.json') ? p : join(p, 'eval.json'))));
-  mkdirSync(out, { recursive: true });
+  prepareOutputDir(out);
   await writeSvg(join(out, 'accuracy.svg'), accuracySpec(summaries));
   const sweep = epsSweepSpec(summaries);
   if (sweep) await writeSvg(join(out, 'eps-sweep.svg'), sweep);
@@ -140,7 +141,7 @@ export async function runReport(evalPaths: string[], out: string, title = 'kwta 
     ...summaries.map((s) => `- ${s.label}: ${JSON.stringify({ ...s.settings, train: { epochs: s.config.epochs, hidden: s.config.hidden, dataset: s.config.dataset } })}`),
     '',
   ].join('\n');
-  writeFileSync(join(out, 'report.md'), md);
-  writeFileSync(join(out, 'report.json'), JSON.stringify(summaries.map((s) => ({ label: s.label, settings: s.settings, report: { ...s.report, robust: undefined } })), null, 2) + '\n');
+  writeFileAtomic(join(out, 'report.md'), md);
+  writeFileAtomic(join(out, 'report.json'), JSON.stringify(summaries.map((s) => ({ label: s.label, settings: s.settings, report: { ...s.report, robust: undefined } })), null, 2) + '\n');
   return md;
 }

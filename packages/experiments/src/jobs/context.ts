@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator, type Tensor } from '@kwta/core';
 import { DataLoader, batchToTensors, gatherBatch, take, type ImageDataset } from '@kwta/datasets';
 import { activationLabel, parseActivation, type Module } from '@kwta/nn';
+import { writeFileAtomic } from '@kwta/nn/node';
 import { Adam } from '@kwta/optim';
 import { evaluateAccuracy, train } from '@kwta/train';
 import { writeJson, writeSvg } from '../files.js';
@@ -149,10 +150,9 @@ export class Context {
 /** Write result.json, the SVGs and README.md into <out>/<name>/. */
 export async function publish(ctx: Context, name: string, result: unknown, svgs: Record<string, unknown>, readme: string[]): Promise<string> {
   const dir = join(ctx.o.out, name);
-  mkdirSync(dir, { recursive: true });
   writeJson(join(dir, 'result.json'), result);
   for (const [file, spec] of Object.entries(svgs)) await writeSvg(join(dir, file), spec as Parameters<typeof writeSvg>[1]);
-  writeFileSync(join(dir, 'README.md'), readme.join('\n') + '\n');
+  writeFileAtomic(join(dir, 'README.md'), readme.join('\n') + '\n');
   ctx.log(`wrote ${dir}`);
   return dir;
 }

@@ -1,5 +1,6 @@
 import { ValueError, stridesOf, tensor, type DType, type Tensor, type TypedArray } from '@kwta/core';
 import { decodeElements } from '../elements.js';
+import { checkFiniteValues, type FiniteOptions } from '../finite.js';
 import { planAgainstModel } from '../load-plan.js';
 import type { Module, StateDict } from '../module.js';
 import { FILE_DTYPES, SafetensorsError, WRITE_DTYPE, checkHeaderLength, parseHeader, type Header, type HeaderEntry } from './header.js';
@@ -91,16 +92,20 @@ export function planLoad(source: string, header: Header, model: Module, strict: 
 }
 
 /** Load a safetensors buffer into `model` (validated in full first; values copied in place). */
-export function loadSafetensorsBytes(model: Module, bytes: Uint8Array, opts: { strict?: boolean; source?: string } = {}): void {
+export function loadSafetensorsBytes(model: Module, bytes: Uint8Array, opts: { strict?: boolean; source?: string } & FiniteOptions = {}): void {
   const source = opts.source ?? 'safetensors buffer';
   const header = readHeader(bytes, source);
-  applyPlan(source, model, planLoad(source, header, model, opts.strict ?? true), bytes.subarray(header.dataStart), opts.strict ?? true);
+  applyPlan(source, model, planLoad(source, header, model, opts.strict ?? true), bytes.subarray(header.dataStart), opts.strict ?? true, opts.checkFinite ?? true);
 }
 
-export function applyPlan(source: string, model: Module, plan: Map<HeaderEntry, DType>, data: Uint8Array, strict: boolean): void {
+export function applyPlan(source: string, model: Module, plan: Map<HeaderEntry, DType>, data: Uint8Array, strict: boolean, checkFinite: boolean): void {
   const dict: StateDict = new Map();
   try {
-    for (const [e, dtype] of plan) dict.set(e.name, tensor(decodeEntry(source, data, e, dtype), e.shape, dtype));
+    for (const [e, dtype] of plan) {
+      const values = decodeEntry(source, data, e, dtype);
+      if (checkFinite) checkFiniteValues(source, e.name, values, e.shape, (m) => new SafetensorsError(m));
+      dict.set(e.name, tensor(values, e.shape, dtype));
+    }
     model.loadStateDict(dict, { strict });
   } finally {
     for (const t of dict.values()) t.dispose();

@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ValueError, type Tensor } from '@kwta/core';
 import type { Module } from '@kwta/nn';
+import { writeFileAtomic } from '@kwta/nn/node';
 import type { Optimizer } from '@kwta/optim';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta, type CheckpointStore, type LoadedCheckpoint } from '../checkpoint.js';
 
@@ -9,23 +10,13 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
 /**
  * Write model weights, optimizer state, RNG states and history to `dir/checkpoint.safetensors`
- * atomically: the bytes go to a temporary file in the same directory, are fsynced, and the file is
- * renamed over the old checkpoint, so a kill at any moment leaves the previous checkpoint or the
- * new one, never a torn file.
+ * atomically (@kwta/nn/node's writeFileAtomic: temporary file, fsync, rename), so a kill at any
+ * moment leaves the previous checkpoint or the new one, never a torn file.
  */
 export function saveCheckpoint(dir: string, model: Module, optimizer: Optimizer, meta: Omit<CheckpointMeta, 'format' | 'optimizer' | 'hasFreeDelta'>, freeDelta: Tensor | null): string {
   const bytes = encodeCheckpoint(model, optimizer, meta, freeDelta);
   const path = join(dir, CHECKPOINT_FILE);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, bytes);
   return path;
 }
 
