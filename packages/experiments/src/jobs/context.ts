@@ -30,8 +30,10 @@ export type ExperimentName = (typeof EXPERIMENTS)[number];
  * Options of running one experiment: output and model-cache directories, scale, seed, logging and progress.
  */
 export interface ExperimentOptions {
-  /** Where <name>/ goes (default docs/experiments). */
+  /** Where <name>/ goes (the CLI's default: out/experiments; docs/experiments is the committed copy). */
   out: string;
+  /** Overwrite files git tracks there (default false: refused before any work). */
+  force?: boolean;
   /** Trained models, shared between experiments (default out/models). */
   cache: string;
   full: boolean;

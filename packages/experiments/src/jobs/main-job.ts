@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CheckOptions } from '@kwta/attacks';
+import type { RunMode } from '../runs/open-run.js';
 import type { ProgressFactory } from '../runs/progress.js';
 import type { TrainRunOptions } from '../runs/train-run.js';
 
@@ -13,6 +14,8 @@ export interface MainJobOptions {
   full: boolean;
   seed: number;
   progress?: ProgressFactory;
+  /** What to do with runs already in `out` (default 'auto': resume the same recipe, refuse another). */
+  mode?: RunMode;
   /** Overrides for tests (fewer examples, epochs, a narrower model). */
   examples?: number;
   epochs?: number;
@@ -40,16 +43,17 @@ export interface MainJob {
  * report. The default fits the 2-core machine in about 5 minutes; `full` is the larger setting.
  */
 export function mainJob(o: MainJobOptions): MainJob {
+  const tag = o.full ? '-full' : ''; // the two settings never meet in one run directory
   return {
     runs: [
-      { activation: 'relu', dir: join(o.out, 'mnist-cnn-relu') },
-      { activation: 'kwta:0.1', dir: join(o.out, 'mnist-cnn-kwta-0.1') },
+      { activation: 'relu', dir: join(o.out, `mnist-cnn-relu${tag}`) },
+      { activation: 'kwta:0.1', dir: join(o.out, `mnist-cnn-kwta-0.1${tag}`) },
     ],
     train: {
       model: 'mnist-cnn', method: 'natural', dataset: 'mnist',
       epochs: o.epochs ?? (o.full ? 10 : 3), batchSize: 64, optimizer: 'adam', lr: 1e-3, momentum: 0.9, weightDecay: 0,
       milestones: [], eps: 0.3, attackSteps: 8, tradesBeta: 6, freeReplays: 8,
-      hidden: o.hidden ?? (o.full ? 20000 : 256), trainLimit: o.trainLimit, seed: o.seed, progress: o.progress,
+      hidden: o.hidden ?? (o.full ? 20000 : 256), trainLimit: o.trainLimit, seed: o.seed, progress: o.progress, mode: o.mode,
     },
     eval: {
       attacks: ['pgd', 'eot', 'bpda', 'square'],

@@ -1,38 +1,22 @@
 import { join } from 'node:path';
 import { Generator, ValueError, type Tensor } from '@kwta/core';
 import { DataLoader } from '@kwta/datasets';
-import { activationLabel, buildModel, parseActivation, type ModelName } from '@kwta/nn';
+import { activationLabel, buildModel, parseActivation } from '@kwta/nn';
 import { Adam, IncrementalSparsity, MultiStepLR, SGD, type Optimizer } from '@kwta/optim';
-import { METHODS, evaluateAccuracy, formatProgress, train, type Method } from '@kwta/train';
+import { METHODS, evaluateAccuracy, formatProgress, train } from '@kwta/train';
 import { writeJson } from '../files.js';
 import { loadDataset } from './datasets.js';
+import { definitionOf, type RunDefinition } from './definition.js';
+import { openRun, type RunMode } from './open-run.js';
 import { silentProgress, type ProgressFactory } from './progress.js';
-import { saveRun, type RunConfig } from './run-dir.js';
+import { CONFIG_FILE, saveRun, type RunConfig } from './run-dir.js';
 import { directoryCheckpoints } from '@kwta/train/node';
 
-/** Everything a training run is made of (what `kwta train` takes). */
-export interface TrainRunOptions {
-  model: ModelName;
-  activation: string;
-  method: Method;
-  dataset: string;
-  epochs: number;
-  batchSize: number;
-  optimizer: 'sgd' | 'adam';
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  milestones: number[];
-  eps: number;
-  attackSteps: number;
-  tradesBeta: number;
-  freeReplays: number;
-  hidden?: number;
-  trainLimit?: number;
-  seed: number;
+/** Everything a training run is made of (what `kwta train` takes): its definition, where it goes, how to treat what is there. */
+export interface TrainRunOptions extends RunDefinition {
   out: string;
-  /** Incremental sparsity: gamma0,gamma1,delta,initialEpochs[,epochsPerStep] */
-  sparsity?: number[];
+  /** What to do with a run already in `out` (default 'auto': resume the same definition, refuse another). */
+  mode?: RunMode;
   /** Shows the batches done (default: silent). */
   progress?: ProgressFactory;
 }
@@ -53,22 +37,22 @@ function makeOptimizer(o: TrainRunOptions, params: Iterable<Tensor>): Optimizer 
 }
 
 /**
- * Build, train and save a registered model: the run directory `o.out` then holds config.json,
- * model.safetensors, the last checkpoint and train.json, everything evaluation needs.
+ * Build, train and save a registered model: the run directory `o.out` then holds config.json
+ * (the whole definition), model.safetensors, the last checkpoint and train.json, everything
+ * evaluation needs. The directory is checked before any work (openRun): writable, and holding
+ * nothing, or the same run (resumed from its checkpoint), unless `mode` says otherwise.
  */
 export function runTrain(o: TrainRunOptions): TrainSummary {
   if (!METHODS.includes(o.method)) throw new ValueError(`unknown method '${o.method}' (expected ${METHODS.join(', ')})`);
   const act = parseActivation(o.activation);
+  const definition = definitionOf(o);
+  openRun(o.out, definition, o.mode);
   const trainSet = loadDataset(o.dataset, 'train', o.trainLimit);
   const testSet = loadDataset(o.dataset, 'test');
   const [, c, h] = trainSet.shape;
-  const config: RunConfig = {
-    model: o.model, activation: o.activation, hidden: o.hidden, dataset: o.dataset, method: o.method, seed: o.seed,
-    inChannels: c, inputSize: h, numClasses: trainSet.numClasses,
-    epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum,
-    weightDecay: o.weightDecay, milestones: o.milestones, eps: o.eps, attackSteps: o.attackSteps,
-    tradesBeta: o.tradesBeta, freeReplays: o.freeReplays, trainLimit: o.trainLimit, sparsity: o.sparsity,
-  };
+  const config: RunConfig = { ...definition, inChannels: c, inputSize: h, numClasses: trainSet.numClasses };
+  // Recorded before training, so a run killed midway is resumed, not mistaken for another.
+  writeJson(join(o.out, CONFIG_FILE), config);
   const model = buildModel({ name: o.model, activation: act, hidden: o.hidden, seed: o.seed, inChannels: c, inputSize: h, numClasses: trainSet.numClasses });
   const optimizer = makeOptimizer(o, model.parameters());
   const loader = new DataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, seed: new Generator(o.seed + 1) });
