@@ -24,3 +24,11 @@ export function parseNumber(name: string, v: string | number | undefined, fallba
   if (!check(n)) throw new CliError(`--${name} must be ${expect}, got '${v}'`);
   return n;
 }
+
+/** A seed: an integer in [0, 2^53) (core's Generator refuses anything else). */
+export function parseSeed(name: string, v: string | number | undefined, fallback = 1): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0 || String(v).trim() === '') throw new CliError(`--${name} must be an integer in [0, 2^53), got '${v}'`);
+  return n;
+}

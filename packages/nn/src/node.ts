@@ -19,7 +19,7 @@ import { readTorchCheckpoint, type ReadCheckpointOptions, type TorchCheckpoint }
 export { SafetensorsError, CheckpointError };
 export { writeFileAtomic } from './files/atomic.js';
 export { removeStaleTemps } from './files/temps.js';
-export { makeDirectory, prepareOutputDir } from './files/directories.js';
+export { makeDirectory, prepareOutputDir, prepareOutputFile } from './files/directories.js';
 export { FileError, describeFsError } from './files/errors.js';
 
 /** Write a model's state dict (or any named tensors) to `path` in the safetensors format, atomically. */

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { saveSafetensors, readTorchCheckpointFile } from '@kwta/nn/node';
+import { prepareOutputFile, readTorchCheckpointFile, saveSafetensors } from '@kwta/nn/node';
 import { checkpointOptions } from '../weights.js';
 
 export interface ConvertOptions {
@@ -32,6 +32,7 @@ const WRITTEN: Record<string, string> = { float32: 'F32', float64: 'F64', int32:
  * int32 is refused).
  */
 export function runConvert(o: ConvertOptions): ConvertSummary {
+  prepareOutputFile(o.output);
   const ckpt = readTorchCheckpointFile(o.input, { ...checkpointOptions(o), ...(o.keepPrefix ? { stripPrefix: false } : {}) });
   const dict = ckpt.stateDict();
   const conversions: Record<string, string> = {};

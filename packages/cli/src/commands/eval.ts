@@ -6,6 +6,7 @@ import { evaluateWithStateFile } from '@kwta/attacks/node';
 import { batchToTensors, gatherBatch, take } from '@kwta/datasets';
 import { loadDataset, loadRun, writeJson, type RunConfig } from '@kwta/experiments/node';
 import { activationLabel, parseActivation } from '@kwta/nn';
+import { prepareOutputFile } from '@kwta/nn/node';
 import { buildAttacks, type CliAttackSettings } from '../attacks.js';
 import { progressBar, type Bar } from '../progress.js';
 import { CliError } from '../spec.js';
@@ -73,13 +74,15 @@ export const statePathFor = (out: string): string => `${out.replace(/\.json$/, '
 export function runEval(o: EvalCommandOptions): EvalSummary | ShardSummary {
   const started = Date.now();
   if (!o.weights && !o.run) throw new CliError('eval needs a run directory or weights');
+  // Where the result goes is checked first: an unusable --out fails now, not after the attacks.
+  const out = evalOutput(o);
+  prepareOutputFile(out);
   const { config, model } = o.weights ? loadWeights(o.weights, (n) => { if (!o.quiet) console.error(`note: ${n}`); }) : loadRun(o.run!);
   const source = o.weights?.path ?? o.run!;
   const label = `${config.model} ${activationLabel(parseActivation(config.activation))} ${config.method}`;
   const slice = take(loadDataset(config.dataset, 'test'), o.examples);
   const attacks = buildAttacks(o.attacks, model, o.settings);
   const { images, labels } = batchToTensors(gatherBatch(slice, Int32Array.from({ length: slice.labels.length }, (_, i) => i)));
-  const out = evalOutput(o);
   const statePath = o.state ?? statePathFor(out);
   if (o.fresh) rmSync(statePath, { force: true });
   const resuming = existsSync(statePath);

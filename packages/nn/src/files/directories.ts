@@ -59,3 +59,9 @@ export function prepareOutputDir(dir: string): void {
   }
   removeStaleTemps(dir);
 }
+
+/** Make sure a file can be written at `path` before any work: its directory prepared (prepareOutputDir), no directory in its place. */
+export function prepareOutputFile(path: string): void {
+  prepareOutputDir(dirname(path));
+  if (statOrNull(path)?.isDirectory()) throw new FileError(`cannot write '${path}': it is a directory`);
+}
