@@ -29,6 +29,8 @@ class Engine {
   detectAnomaly = false;
   /** The op whose gradient rule is running (backward pass), for anomaly reports. */
   backwardOf: string | null = null;
+  /** Most tensor bytes a backend held after any kernel or tensor creation (`peakMemory`). */
+  peakBytes = 0;
   /** Set by `profileKernels` while it runs: every kernel call reports here. */
   kernelObserver: ((kernel: KernelName, attrs: unknown, inputs: readonly TensorInfo[], ms: number) => void) | null = null;
   private scopes: Set<Tensor>[] = [];
@@ -46,15 +48,9 @@ class Engine {
     this.active = backend;
   }
 
-  /** Run a gradient rule of `op` (anomaly reports say which op's backward produced a value). */
-  duringBackwardOf<T>(op: string, fn: () => T): T {
-    const prev = this.backwardOf;
-    this.backwardOf = op;
-    try {
-      return fn();
-    } finally {
-      this.backwardOf = prev;
-    }
+  notePeak(backend: Backend): void {
+    const bytes = backend.memory().numBytes;
+    if (bytes > this.peakBytes) this.peakBytes = bytes;
   }
 
   newId(): number {
@@ -102,6 +98,7 @@ class Engine {
     const backend = this.backend;
     const dataId = atSite({ op, backend, shape }, () => backend.alloc(dtype, values.length));
     backend.write(dataId, values);
+    this.notePeak(backend);
     return this.makeTensor({ dataId, backend, refs: 1 }, shape, dtype);
   }
 
@@ -131,6 +128,7 @@ class Engine {
       outs = atSite(site, () => backend.run(kernel, infos, attrs, give));
     }
     if (this.detectAnomaly) checkFiniteOutputs(kernel, attrs, backend, infos, outs, this.backwardOf);
+    this.notePeak(backend);
     return outs.map((o) => {
       const reused = donated.map((i) => inputs[i].storage).find((s) => s.dataId === o.dataId);
       if (!reused) return this.makeTensor({ dataId: o.dataId, backend, refs: 1 }, o.shape, o.dtype);
@@ -149,6 +147,17 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
 }
 
 export const engine = new Engine();
+
+/** Run `fn` with one engine setting changed (grad mode, anomaly mode, the rule running), restored after, also on throw. */
+export function withSetting<K extends 'gradEnabled' | 'detectAnomaly' | 'backwardOf', T>(key: K, value: Engine[K], fn: () => T): T {
+  const prev = engine[key];
+  engine[key] = value;
+  try {
+    return fn();
+  } finally {
+    engine[key] = prev;
+  }
+}
 
 const BACKEND_METHODS = ['alloc', 'write', 'read', 'free', 'run', 'memory'] as const;
 
@@ -196,6 +205,19 @@ export function memory(): { numTensors: number; numBuffers: number; numBytes: nu
 }
 
 /**
+ * The most tensor bytes a backend held at once since start or `resetPeakMemory()` (checked after
+ * every kernel and tensor creation; as torch.cuda.max_memory_allocated): what a job needs.
+ */
+export function peakMemory(): number {
+  return engine.peakBytes;
+}
+
+/** Start measuring `peakMemory()` again from what is held now. */
+export function resetPeakMemory(): void {
+  engine.peakBytes = engine.backend.memory().numBytes;
+}
+
+/**
  * Cap the live tensor bytes of `backend` (default: the active one); `null` restores the default,
  * half of physical memory. A request past it is refused with an OutOfMemoryError before anything
  * is allocated. `Infinity` removes the cap (the JavaScript engine's own failures stay typed).
@@ -230,34 +252,17 @@ export function setDetectAnomaly(enabled: boolean): void {
 
 /** Run `fn` in anomaly mode (as torch.autograd.detect_anomaly), restoring the previous mode after. */
 export function detectAnomaly<T>(fn: () => T): T {
-  const prev = engine.detectAnomaly;
-  engine.detectAnomaly = true;
-  try {
-    return fn();
-  } finally {
-    engine.detectAnomaly = prev;
-  }
-}
-
-/** Run `fn` with autodiff recording switched to `enabled`, restoring the previous mode after. */
-function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  const prev = engine.gradEnabled;
-  engine.gradEnabled = enabled;
-  try {
-    return fn();
-  } finally {
-    engine.gradEnabled = prev;
-  }
+  return withSetting('detectAnomaly', true, fn);
 }
 
 /** Run `fn` without recording anything for autodiff. */
 export function noGrad<T>(fn: () => T): T {
-  return withGradMode(false, fn);
+  return withSetting('gradEnabled', false, fn);
 }
 
 /** Run `fn` with autodiff recording on, even inside `noGrad` (attacks need input gradients there). */
 export function enableGrad<T>(fn: () => T): T {
-  return withGradMode(true, fn);
+  return withSetting('gradEnabled', true, fn);
 }
 
 /** Whether ops are being recorded for autodiff (false inside {@link noGrad}). */

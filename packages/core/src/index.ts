@@ -11,7 +11,7 @@ export { CpuBackend, runReferenceKernel, type CpuArray } from './backends/cpu/in
 export { Tensor, type NestedArray, type Storage, type StorageStructure } from './tensor.js';
 export {
   tidy, keep, memory, noGrad, enableGrad, isGradEnabled, setBackend, getBackend, setSparsePath, getSparsePath, withSparsePath, type SparsePathMode,
-  setMemoryLimit, memoryLimit, memoryBudget, detectAnomaly, setDetectAnomaly,
+  setMemoryLimit, memoryLimit, memoryBudget, peakMemory, resetPeakMemory, detectAnomaly, setDetectAnomaly,
 } from './engine.js';
 export { defaultMemoryLimit, physicalMemory, guardAllocation, currentSite, fmtBytes, type AllocationSite } from './memory-limit.js';
 export { countCorrect, accuracy } from './metrics.js';

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  OutOfMemoryError, WasmBackend, defaultMemoryLimit, matmul, memoryBudget, memoryLimit, setMemoryLimit, tensor, tidy, zeros,
+  CpuBackend, OutOfMemoryError, WasmBackend, defaultMemoryLimit, matmul, memoryBudget, memoryLimit, peakMemory, resetPeakMemory, setMemoryLimit, tensor, tidy, zeros,
 } from '../src/index.js';
 import { withBackend } from '../src/testing/index.js';
 import { BACKENDS } from './backends.js';
@@ -86,5 +86,22 @@ describe('the default limit and the wasm backend of the issue', () => {
       expect(() => zeros([65536, 65536])).toThrow(/^zeros: refusing to allocate 16\.0 GiB \(17179869184 bytes\) for float32 tensor \[65536, 65536\]: the wasm backend/);
     });
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('peak memory', () => {
+  it('is the most tensor bytes held at once since the last reset', () => {
+    withBackend(new CpuBackend(), () => {
+      resetPeakMemory();
+      tidy(() => {
+        const a = zeros([1000]);
+        zeros([500]);
+        a.dispose();
+        zeros([100]);
+      });
+      expect(peakMemory()).toBe(6000);
+      resetPeakMemory();
+      expect(peakMemory()).toBe(0);
+    });
   });
 });

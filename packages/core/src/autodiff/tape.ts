@@ -1,4 +1,4 @@
-import { enableGrad, engine, noGrad } from '../engine.js';
+import { enableGrad, engine, noGrad, withSetting } from '../engine.js';
 import { GradientError, fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -82,7 +82,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, targets: Set<Tensor
       const needs = node.inputs.map((i) => needed.has(i));
       const label = opLabel(node);
       const rule = gradRules()[node.op as DiffOp] as (dy: Tensor, x: Tensor[], y: Tensor, a: unknown, needs: boolean[], ctx: GradContext) => (Tensor | null)[];
-      const results = engine.duringBackwardOf(node.op, () => rule(g, node.inputs, t, node.attrs, needs, ctx));
+      const results = withSetting('backwardOf', node.op, () => rule(g, node.inputs, t, node.attrs, needs, ctx));
       const placed = new Set<Tensor>();
       node.inputs.forEach((input, i) => {
         if (!needs[i]) return;

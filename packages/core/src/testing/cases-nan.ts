@@ -8,6 +8,7 @@ import { BINARY_OPS, COMPARE_OPS, DERIVED_OPS, UNARY_OPS, binaryDef, binaryOps, 
 import { naiveBinary, naivePool, naiveReduce } from './naive.js';
 import { randomInput, type ConformanceCase, type HostInput } from './case.js';
 import type { Generator } from '../random.js';
+import type { Tensor } from '../tensor.js';
 
 /** A random input with NaN at every `every`-th element from `first` on. */
 function withNaN(g: Generator, shape: number[], [lo, hi]: Range, first: number, every = 5): HostInput {
@@ -20,20 +21,16 @@ const ANY: Range = [-2, 2];
 
 export function nanCases(): ConformanceCase[] {
   const out: ConformanceCase[] = [];
-  for (const op of UNARY_OPS) {
+  const oneInput: [string, keyof typeof ops & string, Range, (x: number) => number][] = [
+    ...UNARY_OPS.map((op): [string, typeof op, Range, (x: number) => number] => [`unary ${op}`, op, unaryOps[op].domain, unaryOps[op].fn]),
+    ...DERIVED_OPS.map((op): [string, typeof op, Range, (x: number) => number] => [`derived ${op}`, op, derivedOps[op].domain, derivedOps[op].reference]),
+  ];
+  for (const [name, op, domain, f] of oneInput) {
     out.push({
-      name: `unary ${op} NaN`,
-      inputs: (g) => [withNaN(g, [3, 7], unaryOps[op].domain, 1)],
-      run: ([a]) => [ops[op](a)],
-      expected: ([a]) => [{ values: a.values.map(unaryOps[op].fn), shape: a.shape }],
-    });
-  }
-  for (const op of DERIVED_OPS) {
-    out.push({
-      name: `derived ${op} NaN`,
-      inputs: (g) => [withNaN(g, [3, 7], derivedOps[op].domain, 1)],
-      run: ([a]) => [ops[op](a)],
-      expected: ([a]) => [{ values: a.values.map(derivedOps[op].reference), shape: a.shape }],
+      name: `${name} NaN`,
+      inputs: (g) => [withNaN(g, [3, 7], domain, 1)],
+      run: ([a]) => [(ops[op] as (x: Tensor) => Tensor)(a)],
+      expected: ([a]) => [{ values: a.values.map(f), shape: a.shape }],
     });
   }
   // NaN in a at some places, in b at others, in both at a few: same shape and broadcast.
