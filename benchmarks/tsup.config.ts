@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/cli.ts', 'src/index.ts', 'src/crosscheck-autoattack.ts', 'src/memory-train.ts', 'src/profile-step.ts'],
+  entry: ['src/cli.ts', 'src/index.ts', 'src/crosscheck-autoattack.ts', 'src/memory-train.ts', 'src/profile-step.ts', 'src/memory/main-job.ts', 'src/memory/job-child.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

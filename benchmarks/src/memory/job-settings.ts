@@ -1,0 +1,19 @@
+import type { MainJobOptions } from '@kwta/experiments';
+
+/** The main job's settings this measurement takes (as `kwta reproduce` and mainJob() take them). */
+export type JobSettings = Pick<MainJobOptions, 'full' | 'seed' | 'hidden' | 'epochs' | 'trainLimit' | 'examples' | 'eotSteps' | 'queries'>;
+
+/** What the child process measured while running the job. */
+export interface JobMemory {
+  settings: JobSettings;
+  backend: string;
+  seconds: number;
+  /** Peak resident set size of the whole process (process.resourceUsage().maxRSS). */
+  peakRssBytes: number;
+  /** Most tensor bytes the backend held at once (@kwta/core's peakMemory). */
+  peakTensorBytes: number;
+  /** The datasets the job holds: train (with its limit) and test images and labels. */
+  datasetBytes: number;
+  /** The wasm heap's high-water mark (memory a wasm instance never gives back), if on wasm. */
+  wasmReservedBytes: number | null;
+}
