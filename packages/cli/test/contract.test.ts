@@ -148,3 +148,13 @@ describe('the binary, on the problems of issue 20', () => {
     expect(rep.err).toBe(`kwta: '${notEval}' is not an evaluation written by kwta eval: no report (see \`kwta report --help\`)\n`);
   }, 120_000);
 });
+
+describe('kwta on the PATH', () => {
+  it('npx kwta --help works from the repository root after install and build', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const r = spawnSync('npx', ['--no-install', 'kwta', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: kwta \[options\] \[command\]/);
+    expect(r.stdout).toContain('train [options]');
+  });
+});
