@@ -113,6 +113,9 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
     .option('--json', 'print the summary as JSON')
     .action((_o: Opts, cmd: Command) => {
       const o = trainMode(withConfig(cmd), (key) => given(cmd, key));
+      if (o.model === 'mnist-cnn' && o.hidden === undefined && !o.quiet && !o.json) {
+        io.err("note: mnist-cnn's hidden layer has the paper's 20000 units (63,005,002 parameters, hours and GBs to train on a CPU); --hidden 256 gives 870,634\n");
+      }
       const sparsity = o.sparsity ? list(o.sparsity).map(Number) : undefined;
       if (sparsity && (sparsity.length < 4 || sparsity.some((v) => !Number.isFinite(v)))) throw new CliError(`--sparsity needs gamma0,gamma1,delta,initialEpochs[,epochsPerStep], got '${String(o.sparsity)}'`);
       const summary = runTrain({
