@@ -7,7 +7,7 @@
  * usage: node dist/crosscheck-autoattack.js --run RUN_DIR --examples N --data DATA_DIR --out REPORT.json
  *        [--eps 0.3] [--norm linf] [--version standard] [--seed 0] [--backend wasm|js]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { autoAttack, reportOf, type AutoAttackVersion, type Norm } from '@kwta/attacks';
@@ -15,7 +15,7 @@ import { evaluateWithStateFile } from '@kwta/attacks/node';
 import { Generator, setBackend, tensor } from '@kwta/core';
 import { loadMnistPackage } from '@kwta/datasets/node';
 import { KWTA, ReLU, mnistCnn, type Module } from '@kwta/nn';
-import { loadSafetensorsInto } from '@kwta/nn/node';
+import { loadSafetensorsInto, writeFileAtomic } from '@kwta/nn/node';
 import { kwtaBackend } from './contenders/backends.js';
 
 /** A `kwta train` run's MNIST CNN (relu or kwta:<gamma> everywhere), weights from model.safetensors. */
@@ -42,9 +42,8 @@ function main(): void {
   setBackend(kwtaBackend(o.backend === 'js' ? 'js' : 'wasm'));
   const n = Number(o.examples);
   const test = loadMnistPackage({ split: 'test', limit: n });
-  mkdirSync(o.data, { recursive: true });
-  writeFileSync(join(o.data, 'x.f32'), test.images);
-  writeFileSync(join(o.data, 'y.i32'), new Uint8Array(test.labels.buffer, test.labels.byteOffset, test.labels.byteLength));
+  writeFileAtomic(join(o.data, 'x.f32'), new Uint8Array(test.images.buffer, test.images.byteOffset, test.images.byteLength));
+  writeFileAtomic(join(o.data, 'y.i32'), new Uint8Array(test.labels.buffer, test.labels.byteOffset, test.labels.byteLength));
   const { model, activation } = loadMnistRun(o.run);
   const attack = autoAttack({ eps: Number(o.eps), norm: o.norm as Norm, version: o.version as AutoAttackVersion });
   const x = tensor(test.images, [n, 1, 28, 28]);
@@ -62,7 +61,7 @@ function main(): void {
   console.log(`${activation}: initial accuracy: ${(100 * report.cleanAccuracy).toFixed(2)}%`);
   for (const l of aa.log ?? []) console.log(`robust accuracy after ${l.attack}: ${(100 * l.robustAccuracy).toFixed(2)}% (${l.seconds.toFixed(1)} s)`);
   console.log(`final check: max ${aa.norm} perturbation ${aa.finalCheck?.maxPerturbation} (eps ${aa.eps}) ${aa.finalCheck?.passed ? 'ok' : 'FAILED'}; flags: ${report.flags.join(' | ') || 'none'}`);
-  writeFileSync(o.out, JSON.stringify({ run: o.run, activation, examples: n, seconds: (Date.now() - started) / 1000, report }, null, 1));
+  writeFileAtomic(o.out, JSON.stringify({ run: o.run, activation, examples: n, seconds: (Date.now() - started) / 1000, report }, null, 1));
 }
 
 main();

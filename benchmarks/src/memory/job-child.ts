@@ -2,7 +2,7 @@
 // it measured (JobMemory). argv: <settings JSON> <out dir> <backend>
 import { runReproduce, useBackend } from '@kwta/cli';
 import { WasmBackend, peakMemory, resetPeakMemory } from '@kwta/core';
-import { loadDataset, mainJob } from '@kwta/experiments';
+import { loadDataset, mainJob } from '@kwta/experiments/node';
 import type { JobMemory, JobSettings } from './job-settings.js';
 
 const [settingsJson, out, backendName] = process.argv.slice(2);

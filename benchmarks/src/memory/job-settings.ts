@@ -1,4 +1,4 @@
-import type { MainJobOptions } from '@kwta/experiments';
+import type { MainJobOptions } from '@kwta/experiments/node';
 
 /** The main job's settings this measurement takes (as `kwta reproduce` and mainJob() take them). */
 export type JobSettings = Pick<MainJobOptions, 'full' | 'seed' | 'hidden' | 'epochs' | 'trainLimit' | 'examples' | 'eotSteps' | 'queries'>;

@@ -3,8 +3,9 @@
  * killed and shards written by separate machines can be merged. The default entry stays free of
  * Node built-ins and bundles for browsers.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ValueError, type Tensor } from '@kwta/core';
+import { writeFileAtomic } from '@kwta/nn/node';
 import type { Labels } from './attack.js';
 import type { Classifier } from './classifier.js';
 import { mergeStates, type EvaluationState } from './harness/eval-state.js';
@@ -22,11 +23,12 @@ export function readEvaluationState(path: string): EvaluationState {
   return state;
 }
 
-/** Write the state atomically (a temporary file renamed over the old one): a kill never leaves half a file. */
+/**
+ * Write the state through the project's one writer (@kwta/nn/node's writeFileAtomic: temporary
+ * file, fsync, rename; temporary files of killed writers removed): a kill never leaves half a file.
+ */
 export function writeEvaluationState(path: string, state: EvaluationState): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(state));
 }
 
 /**

@@ -6,7 +6,7 @@ import { FileError, saveSafetensors } from '@kwta/nn/node';
 import { Linear } from '@kwta/nn';
 import { Generator } from '@kwta/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONFIG_FILE, MODEL_FILE, loadRun, runTrain, type Progress, type TrainRunOptions } from '../src/index.js';
+import { CONFIG_FILE, MODEL_FILE, loadRun, runTrain, type Progress, type TrainRunOptions } from '../src/node.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kwta-rundir-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValueError } from '@kwta/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../src/index.js';
+import { runExperiment } from '../src/node.js';
 import { trackedFiles } from '../src/jobs/tracked.js';
 
 const repo = mkdtempSync(join(tmpdir(), 'kwta-tracked-'));

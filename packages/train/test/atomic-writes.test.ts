@@ -7,7 +7,7 @@ import { Linear, Sequential, decodeSafetensors } from '@kwta/nn';
 import { removeStaleTemps } from '@kwta/nn/node';
 import { SGD } from '@kwta/optim';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE, loadCheckpoint } from '../src/index.js';
+import { CHECKPOINT_FILE, loadCheckpoint } from '../src/node.js';
 
 const CHILD = join(__dirname, 'fixtures', 'write-child.ts');
 const root = mkdtempSync(join(tmpdir(), 'kwta-kill-'));
