@@ -113,9 +113,8 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
     .option('--json', 'print the summary as JSON')
     .action((_o: Opts, cmd: Command) => {
       const o = trainMode(withConfig(cmd), (key) => given(cmd, key));
-      if (o.model === 'mnist-cnn' && o.hidden === undefined && !o.quiet && !o.json) {
-        io.err("note: mnist-cnn's hidden layer has the paper's 20000 units (63,005,002 parameters, hours and GBs to train on a CPU); --hidden 256 gives 870,634\n");
-      }
+      const bars = progressBars(!!o.quiet || !!o.json);
+      const fullSize = o.model === 'mnist-cnn' && o.hidden === undefined && !o.quiet && !o.json;
       const sparsity = o.sparsity ? list(o.sparsity).map(Number) : undefined;
       if (sparsity && (sparsity.length < 4 || sparsity.some((v) => !Number.isFinite(v)))) throw new CliError(`--sparsity needs gamma0,gamma1,delta,initialEpochs[,epochsPerStep], got '${String(o.sparsity)}'`);
       const summary = runTrain({
@@ -128,7 +127,11 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
         hidden: o.hidden === undefined ? undefined : parsePositiveInt('hidden', o.hidden as string),
         trainLimit: o.trainLimit === undefined ? undefined : parsePositiveInt('train-limit', o.trainLimit as string),
         seed: parseSeed('seed', o.seed as string | undefined), sparsity, out: String(o.out), mode: o.mode,
-        progress: progressBars(!!o.quiet || !!o.json),
+        // Said when training starts, after every check passed: a refused command prints one line.
+        progress: (label, total) => {
+          if (fullSize) io.err("note: mnist-cnn's hidden layer has the paper's 20000 units (63,005,002 parameters, hours and GBs to train on a CPU); --hidden 256 gives 870,634\n");
+          return bars(label, total);
+        },
       });
       if (o.json) print(JSON.stringify(summary, null, 2));
       else print(`${summary.label}: test accuracy ${(100 * summary.testAccuracy).toFixed(2)}% (${summary.seconds.toFixed(0)} s) -> ${summary.out}`);
