@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +17,21 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-/** The real binary. */
-function bin(...args: string[]): { code: number | null; out: string; err: string; ms: number } {
+/** The real binary, run asynchronously so a loaded machine does not time out the test runner's messages. */
+function bin(...args: string[]): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+  return command(process.execPath, [BIN, ...args]);
+}
+
+function command(file: string, args: string[], cwd?: string): Promise<{ code: number | null; out: string; err: string; ms: number }> {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - started };
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd, timeout: 60_000 });
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => void (out += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => void (err += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err, ms: Date.now() - started }));
+  });
 }
 
 const ONE_LINE = (cmd: string | null) => new RegExp(`^kwta: [^\\n]+ \\(see \`kwta${cmd ? ` ${cmd}` : ''} --help\`\\)\\n$`);
@@ -98,63 +108,63 @@ describe('the CLI contract', () => {
 });
 
 describe('the binary, on the problems of issue 20', () => {
-  it('a parser usage error exits 2 with one line, not the whole help', () => {
-    const r = bin('train', '--bogus');
+  it('a parser usage error exits 2 with one line, not the whole help', async () => {
+    const r = await bin('train', '--bogus');
     expect(r.code).toBe(2);
     expect(r.err).toBe("kwta: unknown option '--bogus' (see `kwta train --help`)\n");
   });
 
-  it.each([['/proc/kwta-x'], ['/proc/kwta-x/deeper']])('--out %s fails at once, exit 2, one line (it used to spin forever)', (out) => {
-    const r = bin('--backend', 'js', 'train', '--out', out);
+  it.each([['/proc/kwta-x'], ['/proc/kwta-x/deeper']])('--out %s fails at once, exit 2, one line (it used to spin forever)', async (out) => {
+    const r = await bin('--backend', 'js', 'train', '--out', out);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(new RegExp(`^kwta: cannot create directory '${out}' \\(at '/proc/kwta-x'\\): ENOENT .*\\n$`));
     expect(r.ms).toBeLessThan(3000); // Node start and loading the CLI included; the refusal itself takes milliseconds (experiments test/run-dir.test.ts)
   });
 
-  it('a rerun with another definition is refused with the differences; nothing is relabelled', () => {
+  it('a rerun with another definition is refused with the differences; nothing is relabelled', async () => {
     const out = join(dir, 'a');
     const tiny = ['--backend', 'js', 'train', '--model', 'mlp', '--hidden', '16', '--epochs', '1', '--train-limit', '200', '--seed', '7', '--out', out, '--quiet'];
-    expect(bin(...tiny).code).toBe(0);
+    expect((await bin(...tiny)).code).toBe(0);
     const config = readFileSync(join(out, 'config.json'), 'utf8'), weights = readFileSync(join(out, 'model.safetensors'));
-    const again = bin(...tiny, '--activation', 'relu', '--method', 'at');
+    const again = await bin(...tiny, '--activation', 'relu', '--method', 'at');
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/^kwta: '.*' holds a different run: activation \(recorded kwta:0\.1, now relu\), method \(recorded natural, now at\)\. Pass --resume to continue the recorded run as it was defined, or --overwrite to start over with these options \(see `kwta train --help`\)\n$/);
     expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe(config);
     expect(readFileSync(join(out, 'model.safetensors')).equals(weights)).toBe(true);
     // --resume with nothing else: the recorded run, as it was (here already complete).
-    const resumed = bin('--backend', 'js', 'train', '--out', out, '--resume', '--json');
+    const resumed = await bin('--backend', 'js', 'train', '--out', out, '--resume', '--json');
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.out).label).toBe('mlp k-WTA-0.1 natural');
   }, 120_000);
 
-  it('eval and report: whole paths, a null config, a directory as --out, a file that is not an evaluation', () => {
-    const missing = bin('eval', '--run', `${join(dir, 'nope')}/`);
+  it('eval and report: whole paths, a null config, a directory as --out, a file that is not an evaluation', async () => {
+    const missing = await bin('eval', '--run', `${join(dir, 'nope')}/`);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain(`run directory '${join(dir, 'nope')}/' has no config.json (${join(dir, 'nope', 'config.json')})`);
     const nullRun = join(dir, 'null-run');
     mkdirSync(nullRun);
     writeFileSync(join(nullRun, 'config.json'), 'null');
-    const nul = bin('eval', '--run', nullRun);
+    const nul = await bin('eval', '--run', nullRun);
     expect(nul.code).toBe(2);
     expect(nul.err).toMatch(ONE_LINE('eval'));
     expect(nul.err).toContain('is not a run config: expected a JSON object, got null');
-    const dirOut = bin('eval', '--run', join(dir, 'a'), '--out', dir, '--examples', '5');
+    const dirOut = await bin('eval', '--run', join(dir, 'a'), '--out', dir, '--examples', '5');
     expect(dirOut.code).toBe(2);
     expect(dirOut.err).toBe(`kwta: cannot write '${dir}': it is a directory (see \`kwta eval --help\`)\n`);
     const notEval = join(dir, 'not-eval.json');
     writeFileSync(notEval, '{"a":1}');
-    const rep = bin('report', notEval, '--out', join(dir, 'rep'));
+    const rep = await bin('report', notEval, '--out', join(dir, 'rep'));
     expect(rep.code).toBe(2);
     expect(rep.err).toBe(`kwta: '${notEval}' is not an evaluation written by kwta eval: no report (see \`kwta report --help\`)\n`);
   }, 120_000);
 });
 
 describe('kwta on the PATH', () => {
-  it('npx kwta --help works from the repository root after install and build', () => {
+  it('npx kwta --help works from the repository root after install and build', async () => {
     const root = join(__dirname, '..', '..', '..');
-    const r = spawnSync('npx', ['--no-install', 'kwta', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: kwta \[options\] \[command\]/);
-    expect(r.stdout).toContain('train [options]');
+    const r = await command('npx', ['--no-install', 'kwta', '--help'], root);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^Usage: kwta \[options\] \[command\]/);
+    expect(r.out).toContain('train [options]');
   });
 });
