@@ -40,7 +40,7 @@ const ONE_LINE = (cmd: string | null) => new RegExp(`^kwta: [^\\n]+ \\(see \`kwt
 // line that ends by pointing at the command's help, and print nothing on stdout.
 const NUMERIC: Record<string, string[]> = {
   train: ['--epochs', '--batch-size', '--lr', '--momentum', '--weight-decay', '--eps', '--attack-steps', '--trades-beta', '--free-replays', '--hidden', '--train-limit', '--seed', '--milestones'],
-  eval: ['--eps', '--steps', '--step-size', '--eot-steps', '--queries', '--examples', '--batch-size', '--seed', '--eot-samples'],
+  eval: ['--eps', '--steps', '--step-size', '--eot-steps', '--queries', '--examples', '--batch-size', '--seed', '--eot-samples', '--iterations', '--restarts', '--memory-budget', '--budget'],
   bench: ['--reps'],
   experiment: ['--seed'],
   reproduce: ['--seed'],
@@ -69,12 +69,15 @@ const malformed = fc.oneof(
     { cmd: 'train', args: ['train', '--resume', '--overwrite', '--out', join(dir, 'never')] },
     { cmd: 'eval', args: ['eval'] }, { cmd: 'eval', args: ['eval', '--run', 'a', '--weights', 'b'] },
     { cmd: 'eval', args: ['eval', '--weights', 'b.pth'] },
+    { cmd: 'eval', args: ['eval', '--run', join(dir, 'never'), '--norm', 'l3'] }, { cmd: 'eval', args: ['eval', '--run', join(dir, 'never'), '--version', 'fast'] },
+    { cmd: 'eval', args: ['eval', '--run', join(dir, 'never'), '--targets', 'rank-x'] }, { cmd: 'eval', args: ['eval', '--run', join(dir, 'never'), '--shard', '5/2'] },
+    { cmd: 'eval', args: ['eval', '--run', join(dir, 'never'), '--attacks', 'pgd,nope'] },
     { cmd: 'report', args: ['report'] }, { cmd: 'convert', args: ['convert', 'a.pth'] },
     { cmd: 'experiment', args: ['experiment'] }, { cmd: 'experiment', args: ['experiment', 'table9'] },
     { cmd: 'train', args: ['train', 'extra-argument'] },
   ),
   // A command nobody has.
-  fc.stringMatching(/^[a-z]{4,9}$/).filter((w) => !['train', 'eval', 'attack', 'convert', 'report', 'bench', 'experiment', 'reproduce', 'help'].includes(w))
+  fc.stringMatching(/^[a-z]{4,9}$/).filter((w) => !['train', 'eval', 'attack', 'attacks', 'convert', 'report', 'bench', 'experiment', 'reproduce', 'help'].includes(w))
     .map((w) => ({ cmd: null as string | null, args: [w] })),
 );
 
