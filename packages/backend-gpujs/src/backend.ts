@@ -141,7 +141,7 @@ export class GpuJsBackend implements Backend {
     if (check) this.checkIndices(kernel, inputs, datas[check.input], check.bound(inputs.map((t) => [...t.shape]), attrs as never));
     if (this.runsOnHost(kernel, inputs, attrs)) return this.runOnHost(kernel, inputs, attrs);
     this.device.checkAlive(`kernel ${kernel}`);
-    this.checkMemoryLimit(kernel, inputs, attrs);
+    this.checkMemoryLimit(kernel as DeviceKernelName, inputs, attrs as KernelAttrs[DeviceKernelName]);
     const paged = inputs.map((t, i) => ({ segs: datas[i].stored!.segs, shape: [...t.shape], dtype: t.dtype }));
     const outs = this.splitter.run(kernel as DeviceKernelName, paged, attrs as KernelAttrs[DeviceKernelName]);
     if (this.strict && this.device.fallbacks.length) {
@@ -241,7 +241,7 @@ export class GpuJsBackend implements Backend {
   }
 
   /** Outputs are planned before launch, so the memory limit refuses them by shape before any texture exists (device pages hold float32). */
-  private checkMemoryLimit<K extends KernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): void {
+  private checkMemoryLimit<K extends DeviceKernelName>(kernel: K, inputs: readonly TensorInfo[], attrs: KernelAttrs[K]): void {
     const shapes = inputs.map((t) => [...t.shape]);
     for (const shape of (outputShapes[kernel] as (s: readonly number[][], a: KernelAttrs[K]) => number[][])(shapes, attrs)) {
       const n = sizeOf(shape);
