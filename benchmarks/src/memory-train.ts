@@ -1,8 +1,9 @@
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Generator, WasmBackend, memory, setBackend, setSparsePath, tensor, tidy, type SparsePathMode } from '@kwta/core';
 import { KWTA, crossEntropy, mnistCnn } from '@kwta/nn';
+import { writeFileAtomic } from '@kwta/nn/node';
 import { SGD } from '@kwta/optim';
 import { machineInfo } from './harness/machine.js';
 import { choiceOption, positiveIntOption, runScript } from './harness/script.js';
@@ -101,9 +102,8 @@ async function main(): Promise<number> {
   console.log(`after step 10: live tensors grew ${MB(result.growthAfterStep10.liveBytes)} MB, wasm heap ${MB(result.growthAfterStep10.heapReserved)} MB, RSS ${MB(result.growthAfterStep10.rss)} MB (${MB(result.rssGrowthSecondHalf)} MB over the second half; flat: ${flat ? 'yes' : 'NO'}); median step ${result.medianStepMs.toFixed(0)} ms`);
   console.log(`load average ${result.machine.loadAverage.join(' ')}`);
   if (values.out) {
-    mkdirSync(values.out, { recursive: true });
     const file = path.join(values.out, 'memory-train.json');
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`); // never a half-written results file
     console.log(`wrote ${file}`);
   }
   optimizer.dispose();
