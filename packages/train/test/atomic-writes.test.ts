@@ -13,14 +13,26 @@ const CHILD = join(__dirname, 'fixtures', 'write-child.ts');
 const root = mkdtempSync(join(tmpdir(), 'kwta-kill-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Start the writer, let it finish `rounds` rounds, then SIGKILL it `delayMs` later: mid-write, usually. */
+/** Start the writer, let it finish `rounds` rounds, then SIGKILL it `delayMs` later: at a random moment. */
 function killMidWrite(dir: string, rounds: number, delayMs: number): Promise<void> {
+  return killWriter(dir, [], (out) => out.split('\n').length > rounds, delayMs);
+}
+
+/** Start the writer stalled halfway through its `write`-th file write and SIGKILL it there: mid-write for certain. */
+function killStalledWrite(dir: string, write: number): Promise<void> {
+  return killWriter(dir, [String(write)], (out) => out.includes('stalled\n'), 0);
+}
+
+function killWriter(dir: string, args: string[], ready: (out: string) => boolean, delayMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, ...args], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '', killing = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.split('\n').length > rounds) setTimeout(() => child.kill('SIGKILL'), delayMs);
+      if (!killing && ready(out)) {
+        killing = true;
+        setTimeout(() => child.kill('SIGKILL'), delayMs);
+      }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
@@ -48,17 +60,21 @@ function checkWhole(dir: string): void {
 }
 
 describe('a kill during any write leaves the old file or the new one, never a torn one', () => {
-  it('weights, JSON/text and checkpoints, killed at random moments', async () => {
+  it('weights, JSON/text and checkpoints, killed at random moments and halfway through each write', async () => {
     const dir = join(root, 'w');
     const gen = new Generator(5);
-    let leftovers = 0;
     for (let i = 0; i < 8; i++) {
       await killMidWrite(dir, 1 + gen.int(2), gen.int(60));
       checkWhole(dir);
-      leftovers += readdirSync(dir).filter((f) => f.includes('.tmp-')).length;
     }
-    // Some kills landed mid-write (their temporary files are still there) ...
-    expect(leftovers).toBeGreaterThan(0);
+    // Kills halfway through each kind of write (the writer's 3rd to 8th file writes: round two's
+    // weights, JSON and checkpoint, then round three's): the temporary file is there, torn, and
+    // the target is still whole.
+    for (let write = 3; write < 9; write++) {
+      await killStalledWrite(dir, write);
+      checkWhole(dir);
+      expect(readdirSync(dir).filter((f) => f.includes('.tmp-')).length).toBeGreaterThan(0);
+    }
     // ... and they are cleaned up: the writer removes its own name's leftovers, removeStaleTemps the rest.
     removeStaleTemps(dir);
     expect(readdirSync(dir).sort()).toEqual(['checkpoint.safetensors', 'eval.json', 'model.safetensors']);
