@@ -8,7 +8,7 @@ import { writeTorchFixtures } from '../../nn/test/torch-fixtures.js';
 
 // The real binary (built before tests) on a checkpoint PyTorch writes at test time.
 const BIN = join(__dirname, '..', 'dist', 'main.js');
-const fixtures = writeTorchFixtures(join(__dirname, 'fixtures', 'mnist_cnn_checkpoint.py'));
+const fixtures = await writeTorchFixtures(join(__dirname, 'fixtures', 'mnist_cnn_checkpoint.py'));
 afterAll(fixtures.cleanup);
 const file = (n: string) => join(fixtures.dir, n);
 const kwta = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -33,8 +33,8 @@ describe('loading weights checks they are finite', () => {
     expect(() => loadSafetensorsBytes(new Linear(3, 2, { gen }), bytes)).toThrow(/safetensors buffer: tensor 'weight' \[2, 3\] holds NaN at index \[1, 1\]/);
   });
 
-  it('PyTorch checkpoints too', () => {
-    const fixtures = writeTorchFixtures('torch_checkpoints.py');
+  it('PyTorch checkpoints too', async () => {
+    const fixtures = await writeTorchFixtures('torch_checkpoints.py');
     try {
       const model = new Sequential(new Linear(3, 3, { gen, bias: false }));
       const file = join(fixtures.dir, 'dtypes.pth');

@@ -6,7 +6,7 @@ import { BatchNorm2d, CheckpointError, Conv2d, Flatten, Linear, Sequential, Torc
 import { loadTorchCheckpoint, readTorchCheckpointFile } from '../src/node.js';
 import { expectedNumber, readExpected, writeTorchFixtures, type ExpectedTensor } from './torch-fixtures.js';
 
-const fixtures = writeTorchFixtures('torch_checkpoints.py');
+const fixtures = await writeTorchFixtures('torch_checkpoints.py');
 afterAll(fixtures.cleanup);
 const file = (name: string) => join(fixtures.dir, name);
 const expected = readExpected(fixtures.dir);

@@ -12,7 +12,7 @@ import { writeTorchFixtures } from './torch-fixtures.js';
  * the budget every size-driven allocation is charged to before it happens. Zip members carry
  * CRC-32s, so a corrupt zip that still reads must read exactly as the original.
  */
-const fixtures = writeTorchFixtures('torch_checkpoints.py');
+const fixtures = await writeTorchFixtures('torch_checkpoints.py');
 afterAll(fixtures.cleanup);
 
 const FILES = ['dtypes.pth', 'views.pth', 'dtypes-deflated.pth', 'dtypes-legacy.pth', 'views-legacy.pth'];

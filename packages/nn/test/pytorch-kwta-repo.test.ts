@@ -14,7 +14,7 @@ import { writeTorchFixtures } from './torch-fixtures.js';
  * difference next to a threshold can swap a winner; in float64 the comparison is exact to
  * rounding (the float32 ResNet-18 comparison is in pytorch-resnet18.test.ts).
  */
-const fixtures = writeTorchFixtures('kwta_repo_models.py');
+const fixtures = await writeTorchFixtures('kwta_repo_models.py');
 afterAll(fixtures.cleanup);
 const gen = new Generator(3);
 const dtype = 'float64';

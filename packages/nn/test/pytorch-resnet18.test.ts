@@ -12,7 +12,7 @@ import { writeTorchFixtures } from './torch-fixtures.js';
  * (fixtures/kwta_sparse_resnet18.py), loads by name into sparseResNet18 and gives PyTorch's
  * logits on four fixed inputs.
  */
-const fixtures = writeTorchFixtures('kwta_sparse_resnet18.py', ['0.1', '0']);
+const fixtures = await writeTorchFixtures('kwta_sparse_resnet18.py', ['0.1', '0']);
 afterAll(fixtures.cleanup);
 
 describe("the kWTA repository's sparse ResNet-18 saved by PyTorch", () => {

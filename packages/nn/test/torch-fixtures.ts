@@ -1,8 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /**
  * Debian's PyTorch (python3-torch) lives under /usr/bin/python3; a pyenv `python3` earlier on
@@ -15,11 +18,12 @@ const script = (name: string) => (isAbsolute(name) ? name : fileURLToPath(new UR
 
 /**
  * Run a fixture script (test/fixtures/NAME, or an absolute path) with PyTorch into a fresh temporary folder and
- * return the folder; `cleanup` removes it.
+ * return the folder; `cleanup` removes it. Python runs asynchronously: a test file waiting on it for
+ * a minute under load would otherwise block vitest's messages ('Timeout calling onTaskUpdate').
  */
-export function writeTorchFixtures(name: string, args: string[] = []): { dir: string; cleanup: () => void } {
+export async function writeTorchFixtures(name: string, args: string[] = []): Promise<{ dir: string; cleanup: () => void }> {
   try {
-    execFileSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'pipe' });
+    await run(TORCH_PYTHON, ['-c', 'import torch']);
   } catch (e) {
     throw new Error(
       `these tests compare with PyTorch files written at test time and need ${TORCH_PYTHON} with torch: ` +
@@ -29,7 +33,7 @@ export function writeTorchFixtures(name: string, args: string[] = []): { dir: st
   }
   const dir = mkdtempSync(join(tmpdir(), 'kwta-torch-'));
   // No __pycache__ in the source tree when one fixture script imports another.
-  execFileSync(TORCH_PYTHON, [script(name), dir, ...args], { stdio: 'pipe', timeout: 300_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  await run(TORCH_PYTHON, [script(name), dir, ...args], { timeout: 300_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
