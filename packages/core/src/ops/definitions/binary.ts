@@ -4,10 +4,14 @@ import { zeroScalar } from '../util.js';
 import { keysWith, type BinaryDef, type KeysWith } from './types.js';
 
 /** pow with the CPU's answers for negative bases and integer exponents (GLSL pow leaves them undefined). */
+// As Math.pow: x^0 = 1 for every x, else NaN in either operand gives NaN (x + y: GLSL's pow of
+// NaN gives a number on SwiftShader), then the sign rules of a negative base.
 const POW_PRELUDE = `
 const ay = Math.abs(y);
 let pw = 0.0;
-if (x > 0) { pw = Math.pow(x, y); }
+if (y == 0) { pw = 1.0; }
+else if (x != x || y != y) { pw = x + y; }
+else if (x > 0) { pw = Math.pow(x, y); }
 else if (x == 0) { pw = y > 0 ? 0.0 : (y == 0 ? 1.0 : Infinity); }
 else {
   pw = Math.pow(-x, y);

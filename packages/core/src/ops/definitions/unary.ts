@@ -3,6 +3,12 @@ import { zeroScalar } from '../util.js';
 import { keysWith, type KeysWith, type UnaryDef } from './types.js';
 
 /**
+ * A gpu.js expression of `v` that gives NaN for NaN: GLSL leaves NaN through exp/log undefined,
+ * and SwiftShader's WebGL gives exp(NaN) = Infinity, log(NaN) a number (browser test).
+ */
+const passNaN = (expr: string) => `(v != v ? v : ${expr})`;
+
+/**
  * Every unary elementwise primitive, each defined once: its value, its gpu.js expression, its
  * wasm SIMD kernel where one pays, its gradient and the inputs its tests draw. The CPU and gpu.js
  * kernel tables, the wasm dispatch, the conformance and gradient cases and the `UnaryOp` union are
@@ -18,14 +24,14 @@ export const unaryOps = {
   },
   exp: {
     fn: Math.exp,
-    gpu: 'Math.exp(v)',
+    gpu: passNaN('Math.exp(v)'),
     floatOnly: true,
     domain: [-2, 2],
     grad: { rule: (dy, _x, y) => [mul(dy, y)], inputs: { magnitude: [0.1, 2] } },
   },
   log: {
     fn: Math.log,
-    gpu: 'Math.log(v)',
+    gpu: passNaN('Math.log(v)'),
     floatOnly: true,
     domain: [0.1, 3],
     grad: { rule: (dy, [x]) => [div(dy, x)], inputs: { uniform: [0.3, 3] } },
@@ -54,7 +60,7 @@ export const unaryOps = {
   tanh: {
     fn: Math.tanh,
     // Through exp of a non-positive argument: no overflow, sign restored after.
-    gpu: '(v < 0 ? -1.0 : 1.0) * (1.0 - Math.exp(-2.0 * Math.abs(v))) / (1.0 + Math.exp(-2.0 * Math.abs(v)))',
+    gpu: passNaN('(v < 0 ? -1.0 : 1.0) * (1.0 - Math.exp(-2.0 * Math.abs(v))) / (1.0 + Math.exp(-2.0 * Math.abs(v)))'),
     floatOnly: true,
     domain: [-3, 3],
     grad: { rule: (dy, _x, y) => [mul(dy, sub(1, mul(y, y)))], inputs: { magnitude: [0.1, 2] } },
@@ -75,7 +81,7 @@ export const unaryOps = {
   },
   sigmoid: {
     fn: (x) => 1 / (1 + Math.exp(-x)),
-    gpu: '1.0 / (1.0 + Math.exp(-v))',
+    gpu: passNaN('1.0 / (1.0 + Math.exp(-v))'),
     floatOnly: true,
     domain: [-4, 4],
     grad: { rule: (dy, _x, y) => [mul(dy, mul(y, sub(1, y)))], inputs: { magnitude: [0.1, 3] } },
