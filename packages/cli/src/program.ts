@@ -21,7 +21,9 @@ type Opts = Record<string, unknown>;
 
 /** Where the command line prints (the process's streams; tests capture them). */
 export interface CliOutput {
+  /** Standard output (help, results). */
   out: (text: string) => void;
+  /** Standard error (error lines). */
   err: (text: string) => void;
 }
 

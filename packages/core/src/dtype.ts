@@ -61,7 +61,9 @@ export function dtypeOfArray(a: TypedArray): DType {
   return 'bool';
 }
 
+/** The least value an int32 tensor holds. */
 export const INT32_MIN = -(2 ** 31);
+/** The greatest value an int32 tensor holds. */
 export const INT32_MAX = 2 ** 31 - 1;
 
 /**

@@ -103,6 +103,7 @@ function outOfMemory(site: AllocationSite | null, dtype: DType | undefined, elem
   return new OutOfMemoryError(`${op}: refusing to allocate ${what}: ${why}`, { op, shape: shape ?? [], dtype: dtype ?? null, bytes: bytes ?? null });
 }
 
+/** `n` bytes in binary units for messages (e.g. '1.5 GiB'). */
 export function fmtBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let u = 0;

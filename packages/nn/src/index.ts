@@ -38,6 +38,7 @@ export { MODEL_REGISTRY, MODEL_NAMES, buildModel, type ModelBuildOptions, type M
 export { crossEntropy, klDivergence, cwLoss, dlrLoss, type Reduction } from './losses/index.js';
 export { SafetensorsError, MAX_HEADER_BYTES, FILE_DTYPES, type FileDType, type Header, type HeaderEntry } from './safetensors/header.js';
 export { encodeSafetensors, decodeSafetensors, readHeader, loadSafetensorsBytes } from './safetensors/codec.js';
+export type { FiniteOptions } from './finite.js';
 export { FILE_DTYPES as ELEMENT_TYPES } from './elements.js';
 export { CheckpointError } from './pytorch/errors.js';
 export { type CheckpointLimits } from './pytorch/budget.js';

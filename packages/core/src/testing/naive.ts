@@ -7,6 +7,7 @@ import { unravel } from '../shape.js';
 /** Multi-index of flat position `i` (the engine's own). */
 export { unravel };
 
+/** A tensor's values on the host, row-major, with its shape. */
 export interface HostArray {
   values: number[];
   shape: number[];

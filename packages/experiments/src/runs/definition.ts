@@ -36,6 +36,7 @@ const DEFINITION_KEYS: { readonly [K in keyof RunDefinition]-?: true } = {
   hidden: true, trainLimit: true, seed: true, sparsity: true,
 };
 
+/** The names of a run's defining options, in the table's order. */
 export const DEFINITION_NAMES = Object.keys(DEFINITION_KEYS) as (keyof RunDefinition)[];
 
 /** Just the definition's keys of `o` (a run's options or a recorded config). */

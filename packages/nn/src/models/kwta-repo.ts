@@ -123,9 +123,9 @@ export interface SparseMnistCnnOptions extends Omit<KwtaRepoOptions, 'sparsity'>
   hiddenSize?: number;
 }
 
-/** The kWTA code's SparseMNIST_CNN (with biases, its default). */
 const MNIST_OPTION_NAMES: OptionNames<SparseMnistCnnOptions> = { gen: true, numClasses: true, dtype: true, sparseFunc: true, sp1: true, sp2: true, channels: true, hiddenSize: true };
 
+/** The kWTA code's SparseMNIST_CNN (with biases, its default). */
 export function sparseMnistCnn(opts: SparseMnistCnnOptions): MnistCnn {
   checkOptionNames('sparseMnistCnn', opts, MNIST_OPTION_NAMES);
   const func = opts.sparseFunc ?? 'vol';
