@@ -27,7 +27,7 @@ const net: fc.Arbitrary<Net> = fc.record({
   F: fc.integer({ min: 1, max: 5 }), K: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 3 }), pad: fc.integer({ min: 0, max: 2 }),
   dil: fc.integer({ min: 1, max: 2 }), hidden: fc.integer({ min: 1, max: 40 }),
   g1: fc.double({ min: 0.02, max: 1, noNaN: true }), g2: fc.double({ min: 0.02, max: 1, noNaN: true }), g3: fc.double({ min: 0.02, max: 1, noNaN: true }),
-  kinds: fc.array(fc.constantFrom<RowKind>(...ROW_KINDS), { minLength: 1, maxLength: 4 }), seed: fc.integer(),
+  kinds: fc.array(fc.constantFrom<RowKind>(...ROW_KINDS), { minLength: 1, maxLength: 4 }), seed: fc.nat(),
 }).filter((n) => n.H + 2 * n.pad >= n.dil * (n.K - 1) + 1 && n.W + 2 * n.pad >= n.dil * (n.K - 1) + 1);
 
 /** kWTA → conv → kWTA → flatten → linear → kWTA → linear, and sum(R ⊙ out): value and gradients for x and the three weights. */
