@@ -84,6 +84,11 @@ describe('one writer', () => {
     'packages/nn/src/files/atomic.ts': 'the writer',
     'packages/nn/src/files/directories.ts': 'the writability probe (a temp file, removed at once)',
     'benchmarks/src/contenders/pytorch.ts': 'inputs for the PyTorch child process, in a fresh temporary directory it removes',
+    // package-checks (private, never published) is the registry round trip's harness: scratch files.
+    'packages/package-checks/src/publish.ts': 'the throwaway npm userconfig for publishing to the local Verdaccio, in its temporary directory',
+    'packages/package-checks/src/user-project.ts': 'the fresh user project (package.json, .npmrc, tsconfigs, README examples) in a temporary directory',
+    'packages/package-checks/src/verdaccio.ts': "the local registry's config, in its temporary directory",
+    'packages/package-checks/src/sizes-main.ts': "the README's bundle-size table, rewritten only by a developer's `sizes --write` (package-checks does not depend on @kwta/nn)",
   };
   const WRITE = /\b(writeFileSync|writeSync|appendFileSync|createWriteStream|writeFile)\s*\(/;
 
