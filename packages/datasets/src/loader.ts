@@ -88,10 +88,11 @@ export class DataLoader {
     return { images: out.data, labels: batch.labels, shape: out.shape, indices };
   }
 
-  /** The batches of one epoch, synchronously. */
-  *batches(epoch: number): Generator<Batch> {
+  /** The batches of one epoch, synchronously, from batch `from` on (a run resumed mid-epoch skips the ones it did). */
+  *batches(epoch: number, from = 0): Generator<Batch> {
+    if (!Number.isInteger(from) || from < 0) throw new ValueError(`DataLoader: from must be a non-negative integer batch index, got ${from}`);
     const order = this.order(epoch);
-    for (let b = 0; b < this.length; b++) yield toBatch(this.prepare(epoch, b, order), epoch, b);
+    for (let b = from; b < this.length; b++) yield toBatch(this.prepare(epoch, b, order), epoch, b);
   }
 
   /** The batches of one epoch, each prepared while the previous one is in use. */

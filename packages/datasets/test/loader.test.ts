@@ -66,6 +66,15 @@ describe('DataLoader', () => {
     expect(summary(new DataLoader(data, { batchSize: 4, seed: 43, transform }).batches(0)).indices).not.toEqual(a0.indices);
   });
 
+  it('an epoch started at batch `from` yields that epoch\'s remaining batches, transforms included (a resumed run skips none and repeats none)', () => {
+    const make = () => new DataLoader(data, { batchSize: 4, seed: 42, transform: gaussianNoise(0.1) });
+    const whole = summary(make().batches(2));
+    const rest = summary(make().batches(2, 3));
+    expect(rest.indices).toEqual(whole.indices.slice(3));
+    expect(rest.images).toEqual(whole.images.slice(3));
+    expect(() => make().batches(2, -1).next()).toThrow(ValueError);
+  });
+
   it('takes its seed from a Generator when given one', () => {
     const a = summary(new DataLoader(data, { batchSize: 4, seed: new Generator(9) }).batches(0));
     expect(summary(new DataLoader(data, { batchSize: 4, seed: new Generator(9) }).batches(0))).toEqual(a);

@@ -14,6 +14,18 @@ export interface CheckpointMeta {
   hasFreeDelta: boolean;
   history: EpochRecord[];
   config: Record<string, unknown>;
+  /** Set when the checkpoint was taken inside epoch `epoch` (`checkpointEvery`): where and how far it got. */
+  partial?: PartialEpoch;
+}
+
+/** An epoch stopped after `batch` batches: its generator and running sums, so the rest replays exactly. */
+export interface PartialEpoch {
+  batch: number;
+  gen: number[];
+  lossSum: number;
+  correct: number;
+  seen: number;
+  seconds: number;
 }
 
 /** One epoch's record: learning rate, sparsity ratio, loss, training accuracy and time. */

@@ -8,6 +8,6 @@ export { train, evaluateAccuracy, type TrainOptions, type TrainProgress, type Tr
 export { trainStep, resolveMethodOptions, FreeState, METHODS, type Method, type MethodOptions, type StepResult, type StepContext } from './methods.js';
 export { maximizeInBall, type InnerMaxOptions } from './inner-max.js';
 export {
-  encodeCheckpoint, decodeCheckpoint, type CheckpointMeta, type CheckpointStore, type LoadedCheckpoint, type EpochRecord,
+  encodeCheckpoint, decodeCheckpoint, type CheckpointMeta, type CheckpointStore, type LoadedCheckpoint, type EpochRecord, type PartialEpoch,
 } from './checkpoint.js';
 export { formatProgress } from './progress.js';

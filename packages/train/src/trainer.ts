@@ -2,7 +2,7 @@ import { Generator, ValueError, countCorrect, noGrad, tidy } from '@kwta/core';
 import type { DataLoader } from '@kwta/datasets';
 import { setSparsity, type Module } from '@kwta/nn';
 import { applySchedule, type IncrementalSparsity, type LRSchedule, type Optimizer } from '@kwta/optim';
-import type { CheckpointStore, EpochRecord } from './checkpoint.js';
+import type { CheckpointStore, EpochRecord, PartialEpoch } from './checkpoint.js';
 import { FreeState, resolveMethodOptions, trainStep, type Method, type MethodOptions } from './methods.js';
 
 export interface TrainProgress {
@@ -28,6 +28,14 @@ export interface TrainOptions extends MethodOptions {
   sparsity?: IncrementalSparsity;
   /** Save a checkpoint here after every epoch (`directoryCheckpoints(dir)` from @kwta/train/node). */
   checkpoints?: CheckpointStore;
+  /**
+   * Also checkpoint inside an epoch, after every this many batches (default: only at epoch ends),
+   * so a kill loses at most that many batches of a long epoch; the resumed run replays the rest
+   * of the epoch exactly.
+   */
+  checkpointEvery?: number;
+  /** The adversary's radius per epoch (an eps ramp for at / trades / free); default `eps` throughout. */
+  epsSchedule?: (epoch: number) => number;
   /** Continue from the store's checkpoint when there is one (default true). */
   resume?: boolean;
   /** Called as training advances. */
@@ -53,30 +61,44 @@ export interface TrainResult {
  */
 export function train(model: Module, optimizer: Optimizer, loader: DataLoader, opts: TrainOptions): TrainResult {
   if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new ValueError(`train: epochs must be a non-negative integer, got ${opts.epochs}`);
-  const mo = resolveMethodOptions(opts.method, opts);
+  const every = opts.checkpointEvery;
+  if (every !== undefined && (!Number.isInteger(every) || every < 1)) throw new ValueError(`train: checkpointEvery must be a positive integer (batches), got ${every}`);
+  const optionsAt = (epoch: number) => resolveMethodOptions(opts.method, opts.epsSchedule ? { ...opts, eps: opts.epsSchedule(epoch) } : opts);
+  optionsAt(0);
   const runGen = new Generator(opts.seed);
   const free = new FreeState();
   let history: EpochRecord[] = [];
   let start = 0;
+  let partial: PartialEpoch | null = null;
   const resumed = opts.checkpoints && (opts.resume ?? true) ? opts.checkpoints.load(model, optimizer) : null;
   if (resumed) {
     runGen.setState(resumed.meta.rng.run);
     history = resumed.meta.history;
     start = resumed.meta.epoch;
+    partial = resumed.meta.partial ?? null;
     free.delta = resumed.freeDelta ? resumed.freeDelta.keep() : null;
   }
   const begun = Date.now();
   const batchesPerEpoch = Math.max(1, loader.length);
-  const totalBatches = (opts.epochs - start) * batchesPerEpoch;
+  const totalBatches = (opts.epochs - start) * batchesPerEpoch - (partial?.batch ?? 0);
   let batchesDone = 0;
+  const save = (epochsDone: number, inEpoch?: PartialEpoch) => opts.checkpoints?.save(model, optimizer, {
+    epoch: epochsDone, rng: { run: runGen.getState(), modules: model.generatorStates() }, history, config: opts.config ?? {},
+    ...(inEpoch ? { partial: inEpoch } : {}),
+  }, free.delta);
   for (let epoch = start; epoch < opts.epochs; epoch++) {
     const epochStart = Date.now();
     const lr = opts.schedule ? applySchedule(optimizer, opts.schedule, epoch) : optimizer.lr;
     const gamma = opts.sparsity ? opts.sparsity.gammaAt(epoch) : null;
     if (gamma !== null) setSparsity(model, gamma);
-    const gen = runGen.fork();
-    let lossSum = 0, correct = 0, seen = 0, batch = 0;
-    for (const b of loader.batches(epoch)) {
+    const mo = optionsAt(epoch);
+    // A resumed partial epoch continues with its own generator; a fresh epoch forks the run's.
+    const gen = partial ? new Generator(0) : runGen.fork();
+    if (partial) gen.setState(partial.gen);
+    let lossSum = partial?.lossSum ?? 0, correct = partial?.correct ?? 0, seen = partial?.seen ?? 0, batch = partial?.batch ?? 0;
+    const earlier = partial?.seconds ?? 0;
+    partial = null;
+    for (const b of loader.batches(epoch, batch)) {
       const r = tidy(() => {
         try {
           return trainStep(opts.method, { model, optimizer, gen }, b.images, b.labels, mo, free);
@@ -91,6 +113,9 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
       seen += r.count;
       batch++;
       batchesDone++;
+      if (every !== undefined && batch % every === 0 && batch < batchesPerEpoch) {
+        save(epoch, { batch, gen: gen.getState(), lossSum, correct, seen, seconds: earlier + (Date.now() - epochStart) / 1000 });
+      }
       const elapsed = (Date.now() - begun) / 1000;
       opts.onProgress?.({
         epoch, epochs: opts.epochs, batch, batches: batchesPerEpoch,
@@ -100,14 +125,10 @@ export function train(model: Module, optimizer: Optimizer, loader: DataLoader, o
     }
     const record: EpochRecord = {
       epoch, lr, gamma, loss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : NaN,
-      seconds: (Date.now() - epochStart) / 1000,
+      seconds: earlier + (Date.now() - epochStart) / 1000,
     };
     history.push(record);
-    if (opts.checkpoints) {
-      opts.checkpoints.save(model, optimizer, {
-        epoch: epoch + 1, rng: { run: runGen.getState(), modules: model.generatorStates() }, history, config: opts.config ?? {},
-      }, free.delta);
-    }
+    save(epoch + 1);
     opts.onEpoch?.(record);
   }
   free.reset();
