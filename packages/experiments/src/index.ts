@@ -4,6 +4,7 @@
  * files (training runs, run directories, the jobs, writing results) is `@kwta/experiments/node`.
  */
 export * from './output.js';
+export * from './stats.js';
 export * from './plot.js';
 export * from './figure1.js';
 export * from './figure1-plot.js';

@@ -1,3 +1,5 @@
+import { wilson } from './stats.js';
+
 /**
  * What every report of the project prints, defined once: the CLI's tables and reports and the
  * experiments' READMEs and result files use these (writing them is `files.ts`, Node only).
@@ -5,6 +7,16 @@
 
 /** A fraction as a percentage with one decimal ('42.0%'); '-' for a missing or non-finite value. */
 export const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(1)}%`);
+
+/**
+ * A count of `successes` out of `n` as a percentage with its Wilson 95% interval:
+ * '97.0% [95.1, 98.2]'; '-' when n is 0 (nothing measured).
+ */
+export function pctCi(successes: number, n: number): string {
+  if (n === 0) return '-';
+  const { low, high } = wilson(successes, n);
+  return `${pct(successes / n)} [${(100 * low).toFixed(1)}, ${(100 * high).toFixed(1)}]`;
+}
 
 /** A markdown table from a header and rows of cells (first column left-aligned, the rest right). */
 export function markdownTable(header: string[], rows: string[][]): string {
