@@ -8,3 +8,4 @@ export { writeJson, writeSvg } from './files.js';
 export * from './runs/index.js';
 export * from './jobs/main-job.js';
 export { runExperiment, EXPERIMENTS, EPS, DATASET_NAMES, type ExperimentName, type ExperimentOptions, type Scale } from './jobs/index.js';
+export * from './paper-scale/index.js';

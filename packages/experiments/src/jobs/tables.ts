@@ -1,6 +1,6 @@
 import { naturalPerturbations, take } from '@kwta/datasets';
 import { pct } from '../output.js';
-import { SUITE_ATTACKS } from '../paper/attack-suite.js';
+import { CLASSIC_ATTACKS } from '../paper/attack-suite.js';
 import { runTransferMatrix, transferMarkdown, transferSpec } from '../paper/table3.js';
 import { kwtaVsRelu, robustnessMarkdown, robustnessSpec, robustnessVerdicts, runRobustnessTable, type RobustnessResult } from '../paper/table4.js';
 import { perturbationMarkdown, perturbationSpec, runPerturbationTable } from '../paper/table5.js';
@@ -27,7 +27,7 @@ export async function table4(ctx: Context): Promise<string> {
     const { images, labels } = ctx.testSlice(dataset, ctx.scale.examples);
     let last = '';
     results[dataset] = runRobustnessTable({
-      entries, images, labels, eps, budget: ctx.scale.budget(eps), attacks: SUITE_ATTACKS, seed: ctx.o.seed,
+      entries, images, labels, eps, budget: ctx.scale.budget(eps), attacks: CLASSIC_ATTACKS, seed: ctx.o.seed,
       onProgress: (label, p) => {
         const key = `${label} ${p.name}`;
         if (key !== last && p.done === 0) ctx.log(`table4 ${dataset}: ${key}`);

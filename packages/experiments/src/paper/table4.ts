@@ -89,8 +89,9 @@ export function runRobustnessTable(o: RobustnessOptions): RobustnessResult {
   return { eps: o.eps, examples: n, budget: o.budget, attacks: [...o.attacks], rows };
 }
 
-const ATTACK_TITLES: Record<SuiteAttack, string> = {
+export const ATTACK_TITLES: Record<SuiteAttack, string> = {
   pgd: 'PGD', mim: 'MIM', cw: 'C&W', deepfool: 'DeepFool', transfer: 'Transfer', eot: 'EOT (est. grad.)', bpda: 'BPDA', square: 'Square',
+  adaptive: 'k-WTA adaptive', autoattack: 'AutoAttack',
 };
 
 /** Table 4 as a Markdown table. */

@@ -27,13 +27,15 @@ export interface RunDefinition {
   seed: number;
   /** Incremental sparsity: gamma0,gamma1,delta,initialEpochs[,epochsPerStep] */
   sparsity?: number[];
+  /** at / trades / free: ramp the radius linearly, eps·(e+1)/n in epoch e < n, then eps (default: no ramp). */
+  epsRampEpochs?: number;
 }
 
 /** Every key of a definition, once: a key missing here (or one too many) fails the build. */
 const DEFINITION_KEYS: { readonly [K in keyof RunDefinition]-?: true } = {
   model: true, activation: true, method: true, dataset: true, epochs: true, batchSize: true, optimizer: true, lr: true,
   momentum: true, weightDecay: true, milestones: true, eps: true, attackSteps: true, tradesBeta: true, freeReplays: true,
-  hidden: true, trainLimit: true, seed: true, sparsity: true,
+  hidden: true, trainLimit: true, seed: true, sparsity: true, epsRampEpochs: true,
 };
 
 /** The names of a run's defining options, in the table's order. */

@@ -17,6 +17,10 @@ export interface TrainRunOptions extends RunDefinition {
   out: string;
   /** What to do with a run already in `out` (default 'auto': resume the same definition, refuse another). */
   mode?: RunMode;
+  /** Held-out examples the final accuracy is measured on (default: the whole test split). */
+  testLimit?: number;
+  /** Checkpoint inside an epoch too, after every this many batches (a kill then loses at most that many). */
+  checkpointEvery?: number;
   /** Shows the batches done (default: silent). */
   progress?: ProgressFactory;
 }
@@ -48,7 +52,7 @@ export function runTrain(o: TrainRunOptions): TrainSummary {
   const definition = definitionOf(o);
   openRun(o.out, definition, o.mode);
   const trainSet = loadDataset(o.dataset, 'train', o.trainLimit);
-  const testSet = loadDataset(o.dataset, 'test');
+  const testSet = loadDataset(o.dataset, 'test', o.testLimit);
   const [, c, h] = trainSet.shape;
   const config: RunConfig = { ...definition, inChannels: c, inputSize: h, numClasses: trainSet.numClasses };
   // Recorded before training, so a run killed midway is resumed, not mistaken for another.
@@ -70,7 +74,8 @@ export function runTrain(o: TrainRunOptions): TrainSummary {
     method: o.method, epochs: o.epochs, seed: o.seed + 2, eps: o.eps, attackSteps: o.attackSteps,
     tradesBeta: o.tradesBeta, freeReplays: o.freeReplays,
     schedule: o.milestones.length ? new MultiStepLR({ baseLr: o.lr, milestones: o.milestones, gamma: 0.1 }) : undefined,
-    sparsity, checkpoints: directoryCheckpoints(o.out), config,
+    sparsity, checkpoints: directoryCheckpoints(o.out), checkpointEvery: o.checkpointEvery, config,
+    epsSchedule: o.epsRampEpochs ? (e) => o.eps * Math.min(1, (e + 1) / o.epsRampEpochs!) : undefined,
     onProgress: (p) => bar.update(++done, formatProgress(p)),
   });
   bar.stop();

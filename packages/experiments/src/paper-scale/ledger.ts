@@ -1,0 +1,63 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ValueError } from '@kwta/core';
+
+/** What the study has done: per stage, whether it finished and the wall time it took over all sittings. */
+export interface Ledger {
+  format: 'kwta-paper-scale-ledger-1';
+  settings: unknown;
+  stages: Record<string, StageRecord>;
+}
+
+export interface StageRecord {
+  done: boolean;
+  /** Wall seconds spent on the stage, summed over sittings (a killed sitting counts up to its last tick). */
+  seconds: number;
+  sittings: number;
+  finishedAt?: string;
+  /** Machine load (1-minute average) when the stage started and the cores it had: the timings' context. */
+  load?: number[];
+  cores?: number;
+}
+
+export function readLedger(path: string, settings: unknown): Ledger {
+  if (!existsSync(path)) return { format: 'kwta-paper-scale-ledger-1', settings, stages: {} };
+  let ledger: Ledger;
+  try {
+    ledger = JSON.parse(readFileSync(path, 'utf8')) as Ledger;
+  } catch (e) {
+    throw new ValueError(`paper-scale: ${path} is not valid JSON (${(e as Error).message})`);
+  }
+  if (ledger.format !== 'kwta-paper-scale-ledger-1') throw new ValueError(`paper-scale: ${path} is not a study ledger`);
+  if (JSON.stringify(ledger.settings) !== JSON.stringify(settings)) {
+    throw new ValueError(`paper-scale: ${path} was written for other settings; continue with the same preset or use another --out (its settings: ${JSON.stringify(ledger.settings)})`);
+  }
+  return ledger;
+}
+
+/** Atomic, so a kill leaves the old ledger or the new one. */
+export function writeLedger(path: string, ledger: Ledger): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(ledger, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+/**
+ * A stage's wall clock: adds the seconds since the last tick to the stage's record and writes the
+ * ledger, at most every `every` seconds unless forced, so a killed sitting still counts.
+ */
+export class StageClock {
+  private last = Date.now();
+  private lastWrite = 0;
+
+  constructor(private readonly path: string, private readonly ledger: Ledger, private readonly record: StageRecord, private readonly every = 15) {}
+
+  tick(force = false): void {
+    const now = Date.now();
+    this.record.seconds += (now - this.last) / 1000;
+    this.last = now;
+    if (force || now - this.lastWrite >= this.every * 1000) {
+      writeLedger(this.path, this.ledger);
+      this.lastWrite = now;
+    }
+  }
+}

