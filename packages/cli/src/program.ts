@@ -11,6 +11,7 @@ import { evalOutput, isShard, runEval } from './commands/eval.js';
 import { formatEvalTable } from './commands/eval-table.js';
 import { runReport } from './commands/report.js';
 import { runReproduce } from './commands/reproduce.js';
+import { runPaperScale } from './commands/paper-scale.js';
 import { formatConvert, runConvert } from './commands/convert.js';
 import { progressBars } from './progress.js';
 import { CliError, parseNumber, parsePositiveInt, parseSeed } from './spec.js';
@@ -273,6 +274,22 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
         out: String(o.out), force: !!o.force, cache: String(o.cache), full: !!o.full, seed: parseSeed('seed', o.seed as string | undefined), quiet: !!o.quiet, progress: progressBars(!!o.quiet),
       });
       for (const d of dirs) print(`${d}/README.md`);
+    });
+
+  program.command('paper-scale')
+    .description('the paper\'s MNIST experiment at its scale (hidden 20000; AutoAttack, the adaptive attack, width sweep), resumable stage by stage; writes <out>/report/')
+    .option('--preset <name>', 'full (the paper\'s settings; days on 2 cores) or tiny (seconds; a test of the pipeline)', 'full')
+    .option('--out <dir>', 'where models, evaluation states and the ledger live (rerun with the same --out to continue)', 'out/paper-scale')
+    .option('--report-dir <dir>', 'where the report goes (default <out>/report)')
+    .option('--max-stages <n>', 'stop after this many stages in this sitting')
+    .option('--report-only', 'only regenerate the report from the saved state')
+    .option('--quiet', 'no progress output')
+    .action(async (o: Opts) => {
+      await runPaperScale({
+        preset: String(o.preset), out: String(o.out), reportDir: o.reportDir as string | undefined,
+        maxStages: o.maxStages === undefined ? undefined : parsePositiveInt('max-stages', o.maxStages as string, 1),
+        reportOnly: !!o.reportOnly, quiet: !!o.quiet,
+      });
     });
 
   program.command('reproduce', { isDefault: false })

@@ -120,3 +120,10 @@ export const epochsOf = (s: PaperScaleSettings, method: Method): number => (meth
 
 /** Its eps ramp: free AT's epochs are m times as long, so the ramp shrinks by m too. */
 export const rampOf = (s: PaperScaleSettings, method: Method): number => (method === 'free' ? Math.max(1, Math.round(s.epsRampEpochs / s.freeReplays)) : s.epsRampEpochs);
+
+/** The presets `kwta paper-scale --preset` takes. */
+export const STUDY_PRESETS: Record<'full' | 'tiny', () => PaperScaleSettings> = {
+  full: () => FULL_SETTINGS,
+  tiny: () => tinySettings(),
+};
+export type StudyPreset = keyof typeof STUDY_PRESETS;

@@ -1,0 +1,53 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = join(__dirname, '..', 'dist', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'kwta-cli-paper-scale-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run `kwta paper-scale --preset tiny`; SIGKILL it as soon as stderr shows `killOn`. */
+function study(out: string, killOn?: RegExp): Promise<{ killed: boolean; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'paper-scale', '--preset', 'tiny', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '', killed = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (killOn && !killed && killOn.test(stderr)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 || (killed && signal === 'SIGKILL') ? resolve({ killed, stderr }) : reject(new Error(`exit ${code ?? signal}:\n${stderr}`))));
+  });
+}
+
+/** The per-model numbers of results.json (wall times zeroed). */
+function numbers(out: string): unknown {
+  const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: { train: { seconds: number; history: { seconds: number }[] } | null }[] };
+  return r.models.map((m) => ({ ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history.map((h) => ({ ...h, seconds: 0 })) } }));
+}
+
+describe('kwta paper-scale', () => {
+  it('SIGKILLed mid-training and mid-evaluation, rerun with the same command, ends with the uninterrupted run\'s numbers', async () => {
+    const straight = join(dir, 'straight'), killed = join(dir, 'killed');
+    await study(straight);
+    // Killed while ReLU natural trains (the line of its progress), then while its strong evaluation attacks.
+    expect((await study(killed, /train mlp ReLU natural \d+\/\d+/)).killed).toBe(true);
+    expect((await study(killed, /eval relu-natural-h32 strong: AutoAttack.* \d+\/\d+/)).killed).toBe(true);
+    const last = await study(killed);
+    expect(last.stderr).toMatch(/sitting 2, resuming/);
+    expect(numbers(killed)).toEqual(numbers(straight));
+    const readme = readFileSync(join(killed, 'report', 'README.md'), 'utf8');
+    expect(readme).toMatch(/\*\*Status: (\d+) of \1 stages done\.\*\*/);
+  }, 180_000);
+
+  it('refuses an unknown preset', () => {
+    const bad = spawnSync(process.execPath, [BIN, 'paper-scale', '--preset', 'huge', '--out', join(dir, 'x')], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--preset must be one of full, tiny, got 'huge'");
+  });
+});
