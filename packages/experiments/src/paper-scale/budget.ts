@@ -1,8 +1,8 @@
 import { cpus, loadavg } from 'node:os';
-import { Generator, enableGrad, gradients, noGrad, tensor, tidy } from '@kwta/core';
+import { enableGrad, gradients, noGrad, tensor, tidy } from '@kwta/core';
 import { DataLoader } from '@kwta/datasets';
 import { buildModel, crossEntropy, parseActivation } from '@kwta/nn';
-import { SGD } from '@kwta/optim';
+import { Adam, SGD } from '@kwta/optim';
 import { METHODS, train, type Method } from '@kwta/train';
 import type { SuiteAttack } from '../paper/attack-suite.js';
 import { loadDataset } from '../runs/datasets.js';
@@ -41,7 +41,8 @@ export function measureTimings(s: PaperScaleSettings, hidden: number, steps = 3)
       const model = build(activation);
       const times: number[] = [];
       let last = Date.now();
-      train(model, new SGD(model.parameters(), { lr: s.lr, momentum: s.momentum }), new DataLoader(data, { batchSize: s.batchSize, shuffle: false }), {
+      const optimizer = s.optimizer === 'adam' ? new Adam(model.parameters(), { lr: s.lr }) : new SGD(model.parameters(), { lr: s.lr, momentum: s.momentum });
+      train(model, optimizer, new DataLoader(data, { batchSize: s.batchSize, shuffle: false }), {
         method, epochs: 1, seed: s.seed, eps: s.eps, attackSteps: s.attackSteps, tradesBeta: s.tradesBeta, freeReplays: s.freeReplays,
         onProgress: () => {
           const now = Date.now();

@@ -8,7 +8,7 @@ import { silentProgress, type ProgressFactory } from '../runs/progress.js';
 import { measureBudget } from './budget.js';
 import { studyPaths } from './paths.js';
 import { runEvalStage } from './eval-stage.js';
-import { StageClock, readLedger, writeLedger, type Ledger } from './ledger.js';
+import { StageClock, readLedger, type Ledger } from './ledger.js';
 import { writeStudyReport } from './report.js';
 import { epochsOf, rampOf, type PaperScaleSettings } from './settings.js';
 import { planStages, type Stage } from './stages.js';
@@ -80,7 +80,7 @@ function runStage(stage: Stage, s: PaperScaleSettings, paths: ReturnType<typeof 
       };
       runTrain({
         model: s.model, activation, method, dataset: s.dataset, epochs: epochsOf(s, method), batchSize: s.batchSize,
-        optimizer: 'sgd', lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: [], eps: s.eps, attackSteps: s.attackSteps,
+        optimizer: s.optimizer, lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: [], eps: s.eps, attackSteps: s.attackSteps,
         tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: s.seed,
         out: paths.model(stage.model), checkpointEvery: s.checkpointEvery, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
         progress: ticking,

