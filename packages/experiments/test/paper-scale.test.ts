@@ -47,6 +47,8 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(ids[0]).toBe('budget');
     expect(ids.slice(1, 4)).toEqual(['train kwta-0.1-natural-h32', 'eval kwta-0.1-natural-h32 pgd', 'eval kwta-0.1-natural-h32 strong']);
     expect(ids[4]).toBe('train relu-natural-h32');
+    // With one held-out set for everything, the strong evaluation's PGD serves as the PGD set's.
+    expect(planStages(tinySettings({ pgdExamples: 12 })).filter((s) => s.id.endsWith(' pgd'))).toEqual([]);
     const full = planStages(FULL_SETTINGS).map((s) => s.id);
     expect(full.slice(-6).every((id) => id.includes('relu-at') || id.includes('relu-trades'))).toBe(true);
     expect(full.filter((id) => id.startsWith('train')).length).toBe(8 + 6); // 8 models of Table 4, 3 narrower widths x 2

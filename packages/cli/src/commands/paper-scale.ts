@@ -20,7 +20,8 @@ export interface PaperScaleOptions {
 export async function runPaperScale(o: PaperScaleOptions): Promise<string> {
   if (!(o.preset in STUDY_PRESETS)) throw new CliError(`--preset must be one of ${Object.keys(STUDY_PRESETS).join(', ')}, got '${o.preset}'`);
   const settings = STUDY_PRESETS[o.preset as StudyPreset]();
-  const command = ['node packages/cli/dist/main.js paper-scale', `--preset ${o.preset}`, `--out ${o.out}`, o.reportDir ? `--report-dir ${o.reportDir}` : ''].filter(Boolean).join(' ');
+  // The command that continues the study (the state lives in --out; a report copy elsewhere is regenerated with --report-only).
+  const command = `node packages/cli/dist/main.js paper-scale --preset ${o.preset} --out ${o.out}`;
   const log = (line: string) => {
     if (!o.quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   };

