@@ -47,4 +47,17 @@ describe('a training run', () => {
     model.dispose();
     expect(() => loadRun(join(dir, 'nope'))).toThrow(/has no config.json/);
   });
+
+  it('records and applies the augmentation, the eps ramp, in-epoch checkpoints and the test limit', () => {
+    const base = {
+      model: 'mlp' as const, activation: 'relu', method: 'free' as const, dataset: 'mnist', epochs: 2, batchSize: 50, optimizer: 'sgd' as const, lr: 0.05,
+      momentum: 0.9, weightDecay: 0, milestones: [], eps: 0.1, attackSteps: 1, tradesBeta: 6, freeReplays: 2, hidden: 16, trainLimit: 200, seed: 3,
+    };
+    const plain = runTrain({ ...base, out: join(dir, 'plain') });
+    const extra = runTrain({ ...base, out: join(dir, 'extra'), cropPadding: 2, epsRampEpochs: 2, checkpointEvery: 2, testLimit: 40 });
+    expect(loadRun(join(dir, 'extra')).config).toMatchObject({ cropPadding: 2, epsRampEpochs: 2 });
+    expect(extra.history.map((h) => h.loss)).not.toEqual(plain.history.map((h) => h.loss));
+    // The held-out accuracy is over the first 40 test digits: a multiple of 1/40.
+    expect(Number.isInteger(Math.round(extra.testAccuracy * 40 * 1e6) / 1e6)).toBe(true);
+  });
 });

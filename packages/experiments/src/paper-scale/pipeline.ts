@@ -82,7 +82,7 @@ function runStage(stage: Stage, s: PaperScaleSettings, paths: ReturnType<typeof 
         model: s.model, activation, method, dataset: s.dataset, epochs: epochsOf(s, method), batchSize: s.batchSize,
         optimizer: s.optimizer, lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: s.milestones, eps: s.eps, attackSteps: s.attackSteps,
         tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: s.seed,
-        out: paths.model(stage.model), checkpointEvery: s.checkpointEvery, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
+        out: paths.model(stage.model), checkpointEvery: s.checkpointEvery, cropPadding: s.cropPadding || undefined, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
         progress: ticking,
       });
       return;

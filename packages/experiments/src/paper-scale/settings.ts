@@ -28,6 +28,8 @@ export interface PaperScaleSettings {
   lr: number;
   /** Epochs where the learning rate drops 10x (the paper: none). */
   milestones: number[];
+  /** Random shifts of up to this many pixels while training (random crops of the padded image; the paper: none). */
+  cropPadding: number;
   momentum: number;
   eps: number;
   /** Inner PGD of at / trades: steps of 2.5·eps/steps (Madry et al.'s rule). */
@@ -78,6 +80,7 @@ export const FULL_SETTINGS: PaperScaleSettings = {
   optimizer: 'sgd',
   lr: 0.01,
   milestones: [],
+  cropPadding: 0,
   momentum: 0.9,
   eps: 0.3,
   attackSteps: 8,

@@ -29,13 +29,15 @@ export interface RunDefinition {
   sparsity?: number[];
   /** at / trades / free: ramp the radius linearly, eps·(e+1)/n in epoch e < n, then eps (default: no ramp). */
   epsRampEpochs?: number;
+  /** Augment: random crops of the image padded by this many pixels (random shifts of up to that many; default none). */
+  cropPadding?: number;
 }
 
 /** Every key of a definition, once: a key missing here (or one too many) fails the build. */
 const DEFINITION_KEYS: { readonly [K in keyof RunDefinition]-?: true } = {
   model: true, activation: true, method: true, dataset: true, epochs: true, batchSize: true, optimizer: true, lr: true,
   momentum: true, weightDecay: true, milestones: true, eps: true, attackSteps: true, tradesBeta: true, freeReplays: true,
-  hidden: true, trainLimit: true, seed: true, sparsity: true, epsRampEpochs: true,
+  hidden: true, trainLimit: true, seed: true, sparsity: true, epsRampEpochs: true, cropPadding: true,
 };
 
 /** The names of a run's defining options, in the table's order. */

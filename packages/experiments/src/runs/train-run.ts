@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Generator, ValueError, type Tensor } from '@kwta/core';
-import { DataLoader } from '@kwta/datasets';
+import { DataLoader, randomCrop } from '@kwta/datasets';
 import { activationLabel, buildModel, parseActivation } from '@kwta/nn';
 import { Adam, IncrementalSparsity, MultiStepLR, SGD, type Optimizer } from '@kwta/optim';
 import { METHODS, evaluateAccuracy, formatProgress, train } from '@kwta/train';
@@ -59,7 +59,7 @@ export function runTrain(o: TrainRunOptions): TrainSummary {
   writeJson(join(o.out, CONFIG_FILE), config);
   const model = buildModel({ name: o.model, activation: act, hidden: o.hidden, seed: o.seed, inChannels: c, inputSize: h, numClasses: trainSet.numClasses });
   const optimizer = makeOptimizer(o, model.parameters());
-  const loader = new DataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, seed: new Generator(o.seed + 1) });
+  const loader = new DataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, seed: new Generator(o.seed + 1), ...(o.cropPadding ? { transform: randomCrop({ padding: o.cropPadding }) } : {}) });
   let sparsity: IncrementalSparsity | undefined;
   if (o.sparsity) {
     const [gamma0, gamma1, delta, initialEpochs, epochsPerStep] = o.sparsity;
