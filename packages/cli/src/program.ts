@@ -293,16 +293,15 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
     });
 
   program.command('reproduce', { isDefault: false })
-    .description('the main job: MNIST CNN with ReLU and k-WTA-0.1, the paper\'s PGD and the adaptive attacks, table + report')
-    .option('--full', 'the larger setting (paper hidden width 20000, 10 epochs, 1000 examples, full checks)')
-    .option('--out <dir>', 'output directory', 'out/reproduce')
-    .option('--overwrite', 'retrain runs in --out that were trained with another recipe')
+    .description('the main job: MNIST CNN, ReLU vs k-WTA-0.1 natural, PGD-20, AutoAttack and the adaptive attack with Wilson intervals (the paper-scale study\'s main preset); rerun to continue after a kill')
+    .option('--full', 'the whole paper-scale study instead (hidden 20000, eight models, the width sweep; days on 2 cores)')
+    .option('--out <dir>', 'output directory (rerun with the same --out to continue; a study recorded with other settings is refused)', 'out/reproduce')
     .option('--seed <n>', 'seed', '1')
     .option('--quiet', 'no progress output')
     .action(async (o: Opts) => {
-      const { table } = await runReproduce({ out: String(o.out), full: !!o.full, seed: parseSeed('seed', o.seed as string | undefined), quiet: !!o.quiet, mode: o.overwrite ? 'overwrite' : 'auto' });
+      const { table } = await runReproduce({ out: String(o.out), full: !!o.full, seed: parseSeed('seed', o.seed as string | undefined), quiet: !!o.quiet });
       print(table);
-      print(`report: ${String(o.out)}/report/report.md`);
+      print(`report: ${String(o.out)}/report/README.md`);
     });
 
   return program;

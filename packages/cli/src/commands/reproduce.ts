@@ -1,38 +1,28 @@
-import { join } from 'node:path';
-import { mainJob, runTrain, type MainJobOptions } from '@kwta/experiments/node';
-import { DEFAULT_ATTACK_SETTINGS } from '../attacks.js';
+import { mainJob, runStudy, type MainJobOptions } from '@kwta/experiments/node';
 import { progressBars } from '../progress.js';
-import { runEval, type EvalSummary } from './eval.js';
-import { formatEvalTable } from './eval-table.js';
-import { runReport } from './report.js';
 
-/** Options of `kwta reproduce`: the main job's options, and whether to print progress. */
-export interface ReproduceOptions extends Omit<MainJobOptions, 'progress'> {
+export interface ReproduceOptions extends MainJobOptions {
   quiet?: boolean;
 }
 
-/** `kwta reproduce`: the main job's recipe (@kwta/experiments' mainJob), trained, attacked and reported. */
-export async function runReproduce(o: ReproduceOptions): Promise<{ summaries: EvalSummary[]; table: string; report: string }> {
+/**
+ * `kwta reproduce`: the main job (@kwta/experiments' mainJob: the paper-scale study's main
+ * preset), trained, attacked and reported; rerun after a kill to continue where it stopped.
+ * Returns the report's main table and the report.
+ */
+export async function runReproduce(o: ReproduceOptions): Promise<{ table: string; readme: string; seconds: number }> {
   const started = Date.now();
-  const job = mainJob({ ...o, progress: progressBars(o.quiet) });
-  for (const r of job.runs) {
-    const t = runTrain({ ...job.train, activation: r.activation, out: r.dir });
-    log(o, `trained ${t.label}: test accuracy ${(100 * t.testAccuracy).toFixed(1)}% in ${t.seconds.toFixed(0)} s`);
-  }
-  const { eotSteps, queries, ...rest } = job.eval;
-  const d = DEFAULT_ATTACK_SETTINGS;
-  const settings = { ...d, queries, estimation: { ...d.estimation, steps: eotSteps ?? d.estimation?.steps } };
-  const summaries = job.runs.map((r) => {
-    const s = runEval({ ...rest, settings, run: r.dir, quiet: o.quiet }) as EvalSummary;
-    log(o, `evaluated ${s.label} in ${s.seconds.toFixed(0)} s`);
-    return s;
+  const job = mainJob(o);
+  const log = (line: string) => {
+    if (!o.quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const { readme } = await runStudy({
+    out: job.out, settings: job.settings, reportDir: job.reportDir, progress: progressBars(o.quiet), log,
+    command: `node packages/cli/dist/main.js reproduce${o.full ? ' --full' : ''} --out ${job.out}${o.seed !== 1 ? ` --seed ${o.seed}` : ''}`,
   });
-  const table = formatEvalTable(summaries);
-  const report = await runReport(job.runs.map((r) => join(r.dir, 'eval.json')), job.reportDir, job.reportTitle);
-  log(o, `total ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return { summaries, table, report };
-}
-
-function log(o: ReproduceOptions, line: string): void {
-  if (!o.quiet) process.stderr.write(`${line}\n`);
+  const seconds = (Date.now() - started) / 1000;
+  log(`total ${seconds.toFixed(0)} s`);
+  const from = readme.indexOf('## Table 4');
+  const table = readme.slice(from, readme.indexOf('\n### ', from)).trim();
+  return { table, readme, seconds };
 }

@@ -135,8 +135,9 @@ export const rampOf = (s: PaperScaleSettings, method: Method): number => (method
 
 /**
  * The main job (`npm run main`): ReLU against k-WTA-0.1 at the widest hidden width that fits 15
- * minutes on the 2-core machine, natural training to >= 97% held-out accuracy (Adam: SGD at the
- * paper's lr 0.01 needs its 20 epochs), the same 500 held-out digits for clean accuracy, PGD-20,
+ * minutes on the 2-core machine, natural training to >= 97% held-out accuracy (Adam with one rate
+ * cut and random shifts of 2 pixels: measured here, SGD at the paper's lr 0.01 is at 92% after 2
+ * epochs, Adam without shifts at 96-97% after 4), the same 500 held-out digits for clean accuracy, PGD-20,
  * AutoAttack and the published adaptive attack, their budgets cut to fit and said in the report.
  */
 export const MAIN_SETTINGS: PaperScaleSettings = {
@@ -145,10 +146,11 @@ export const MAIN_SETTINGS: PaperScaleSettings = {
   hidden: 2048,
   methods: ['natural'],
   widths: [],
-  epochs: 4,
+  epochs: 5,
   optimizer: 'adam',
   lr: 0.001,
-  milestones: [3],
+  milestones: [4],
+  cropPadding: 2,
   pgdExamples: 500,
   strongExamples: 500,
   strongAttacks: ['pgd', 'autoattack', 'adaptive'],
