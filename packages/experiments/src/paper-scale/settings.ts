@@ -155,7 +155,7 @@ export const MAIN_SETTINGS: PaperScaleSettings = {
   strongExamples: 500,
   strongAttacks: ['pgd', 'autoattack', 'adaptive'],
   sweepAttacks: [],
-  budget: { ...paperBudget(0.3), autoAttackSteps: 20, autoAttackQueries: 500, adaptiveBudget: 0.02, adaptiveSteps: 40 },
+  budget: { ...paperBudget(0.3), autoAttackSteps: 20, autoAttackQueries: 500, adaptiveBudget: 0.01, adaptiveSteps: 40 },
   checks: { epsValues: [1], stronger: false },
   budgetSteps: 0,
 };
