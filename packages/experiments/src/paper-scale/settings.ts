@@ -87,7 +87,7 @@ export const FULL_SETTINGS: PaperScaleSettings = {
   epsRampEpochs: 4,
   tradesBeta: 6,
   freeReplays: 8,
-  checkpointEvery: 20,
+  checkpointEvery: 50,
   pgdExamples: 2000,
   strongExamples: 500,
   strongAttacks: ['pgd', 'mim', 'cw', 'deepfool', 'bpda', 'autoattack', 'adaptive'],
