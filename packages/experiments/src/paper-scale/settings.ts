@@ -143,7 +143,7 @@ export const rampOf = (s: PaperScaleSettings, method: Method): number => (method
 export const MAIN_SETTINGS: PaperScaleSettings = {
   ...FULL_SETTINGS,
   preset: 'main',
-  hidden: 2048,
+  hidden: 4096,
   methods: ['natural'],
   widths: [],
   epochs: 5,
