@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Generator, tensor, type Tensor } from '@kwta/core';
 import { reportOf, type EvaluationReport, type EvaluationState } from '@kwta/attacks';
@@ -10,6 +9,7 @@ import { silentProgress, type Progress, type ProgressFactory } from '../runs/pro
 import { loadRun } from '../runs/run-dir.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
+import { makeDirectory } from '@kwta/nn/node';
 
 export type EvalStage = Extract<Stage, { kind: 'eval' }>;
 
@@ -26,7 +26,7 @@ export function heldOut(s: PaperScaleSettings, n: number): { images: Tensor; lab
  * batch (the stage clock ticks there).
  */
 export function runEvalStage(stage: EvalStage, s: PaperScaleSettings, runDir: string, statePath: string, reportPath: string, progress: ProgressFactory = silentProgress, onBatch: () => void = () => {}): EvaluationReport {
-  mkdirSync(dirname(statePath), { recursive: true });
+  makeDirectory(dirname(statePath));
   const { model } = loadRun(runDir);
   const { images, labels } = heldOut(s, stage.examples);
   const attacks = buildSuite(stage.attacks, model, s.eps, s.budget);

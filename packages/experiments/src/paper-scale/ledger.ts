@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ValueError } from '@kwta/core';
+import { writeJson } from '../files.js';
 
 /** What the study has done: per stage, whether it finished and the wall time it took over all sittings. */
 export interface Ledger {
@@ -34,11 +35,9 @@ export function readLedger(path: string, settings: unknown): Ledger {
   return ledger;
 }
 
-/** Atomic, so a kill leaves the old ledger or the new one. */
+/** Through the project's one atomic writer, so a kill leaves the old ledger or the new one. */
 export function writeLedger(path: string, ledger: Ledger): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(ledger, null, 2) + '\n');
-  renameSync(tmp, path);
+  writeJson(path, ledger);
 }
 
 /**

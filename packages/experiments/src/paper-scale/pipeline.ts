@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ValueError } from '@kwta/core';
@@ -12,6 +11,7 @@ import { StageClock, readLedger, type Ledger } from './ledger.js';
 import { writeStudyReport } from './report.js';
 import { epochsOf, rampOf, type PaperScaleSettings } from './settings.js';
 import { planStages, type Stage } from './stages.js';
+import { prepareOutputDir } from '@kwta/nn/node';
 
 export interface StudyOptions {
   out: string;
@@ -37,7 +37,7 @@ export interface StudyOptions {
 export async function runStudy(o: StudyOptions): Promise<{ ledger: Ledger; readme: string }> {
   const s = o.settings;
   const paths = studyPaths(o.out);
-  mkdirSync(o.out, { recursive: true });
+  prepareOutputDir(o.out); // created and proven writable before any work
   const ledger = readLedger(paths.ledger, s);
   const stages = planStages(s);
   const reportDir = o.reportDir ?? join(o.out, 'report');

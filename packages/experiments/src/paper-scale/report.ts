@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@kwta/nn/node';
 import { writeJson, writeSvg } from '../files.js';
 import { pctCi } from '../output.js';
 import { computePlan } from './budget.js';
@@ -47,7 +47,6 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const plan = budget ? computePlan(o.stages, s, budget) : [];
   const done = o.stages.filter((st) => o.ledger.stages[st.id]?.done);
   const remaining = o.stages.filter((st) => !o.ledger.stages[st.id]?.done);
-  mkdirSync(o.reportDir, { recursive: true });
 
   const barMeasures = ['clean', ...s.strongAttacks.map((a) => attackTitle(a, s)), 'worst case'];
   const bars: PlotPoint[] = main.filter((r) => r.strong).flatMap((r) => {
@@ -114,7 +113,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
   ];
   const readme = lines.join('\n');
-  writeFileSync(join(o.reportDir, 'README.md'), readme);
+  writeFileAtomic(join(o.reportDir, 'README.md'), readme);
   writeJson(join(o.reportDir, 'results.json'), {
     settings: s,
     stages: o.stages.map((st) => ({ id: st.id, ...(o.ledger.stages[st.id] ?? { done: false }) })),
