@@ -11,7 +11,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe('the main job memory script (smoke test on a tiny setting)', () => {
   it('runs the job with the settings given and records peak RSS against tensors and datasets', () => {
     const script = path.join(__dirname, '..', 'dist', 'memory', 'main-job.js');
-    const printed = execFileSync(process.execPath, [script, '--hidden', '16', '--epochs', '1', '--train-limit', '100', '--examples', '5', '--eot-steps', '1', '--queries', '10', '--backend', 'js', '--out', out], { encoding: 'utf8' });
+    const printed = execFileSync(process.execPath, [script, '--hidden', '16', '--epochs', '1', '--train-limit', '100', '--examples', '5', '--backend', 'js', '--out', out], { encoding: 'utf8' });
     expect(printed).toMatch(/peak RSS \/ \(tensors \+ datasets\) = \d+\.\d\d \(goal: at most 2\)/);
     const m = JSON.parse(readFileSync(path.join(out, 'main-job-memory.json'), 'utf8')) as JobMemory & { ratio: number };
     expect(m.settings).toMatchObject({ hidden: 16, epochs: 1, trainLimit: 100, examples: 5 });

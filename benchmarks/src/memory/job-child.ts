@@ -1,19 +1,27 @@
 // Runs the main job in this process (as `kwta reproduce` does) and prints one JSON line with what
 // it measured (JobMemory). argv: <settings JSON> <out dir> <backend>
-import { runReproduce, useBackend } from '@kwta/cli';
+import { useBackend } from '@kwta/cli';
 import { WasmBackend, peakMemory, resetPeakMemory } from '@kwta/core';
-import { loadDataset, mainJob } from '@kwta/experiments/node';
+import { loadDataset, mainJob, runStudy } from '@kwta/experiments/node';
 import type { JobMemory, JobSettings } from './job-settings.js';
 
 const [settingsJson, out, backendName] = process.argv.slice(2);
 const settings = JSON.parse(settingsJson) as JobSettings;
 const backend = await useBackend(backendName);
-const job = mainJob({ ...settings, out });
-const datasetBytes = [loadDataset(job.train.dataset, 'train', job.train.trainLimit), loadDataset(job.train.dataset, 'test')]
+const job = mainJob({ full: settings.full, seed: settings.seed, out });
+const { hidden, epochs, trainLimit, examples } = settings;
+const study = {
+  ...job.settings,
+  ...(hidden === undefined ? {} : { hidden, widths: job.settings.widths.length ? [hidden] : [] }),
+  ...(epochs === undefined ? {} : { epochs, milestones: job.settings.milestones.filter((m) => m < epochs) }),
+  ...(trainLimit === undefined ? {} : { trainLimit }),
+  ...(examples === undefined ? {} : { pgdExamples: examples, strongExamples: examples }),
+};
+const datasetBytes = [loadDataset(study.dataset, 'train', study.trainLimit), loadDataset(study.dataset, 'test')]
   .reduce((sum, d) => sum + d.images.byteLength + d.labels.byteLength, 0);
 resetPeakMemory();
 const started = Date.now();
-await runReproduce({ ...settings, out, quiet: true, mode: 'overwrite' });
+await runStudy({ out: job.out, settings: study, reportDir: job.reportDir, command: 'kwta reproduce (memory measurement)' });
 const result: JobMemory = {
   settings, backend: backend.name, seconds: (Date.now() - started) / 1000,
   peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -1,7 +1,11 @@
 import type { MainJobOptions } from '@kwta/experiments/node';
 
-/** The main job's settings this measurement takes (as `kwta reproduce` and mainJob() take them). */
-export type JobSettings = Pick<MainJobOptions, 'full' | 'seed' | 'hidden' | 'epochs' | 'trainLimit' | 'examples' | 'eotSteps' | 'queries'>;
+/**
+ * The main job's settings this measurement takes: `kwta reproduce`'s (full, seed) and, for
+ * smaller runs, overrides of the study preset it runs (examples: the held-out digits of every
+ * attack).
+ */
+export type JobSettings = Pick<MainJobOptions, 'full' | 'seed'> & { hidden?: number; epochs?: number; trainLimit?: number; examples?: number };
 
 /** What the child process measured while running the job. */
 export interface JobMemory {

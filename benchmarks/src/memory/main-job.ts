@@ -2,7 +2,7 @@
 // (issue 20's goal: within 2x). Runs the job in a child process so the RSS is the job's alone.
 // Takes the job's settings, so it can be rerun when the job changes:
 //   node dist/memory/main-job.js [--full] [--hidden N] [--epochs N] [--train-limit N] [--examples N]
-//                         [--eot-steps N] [--queries N] [--seed N] [--backend wasm|js] [--out DIR]
+//                         [--seed N] [--backend wasm|js] [--out DIR]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -18,14 +18,14 @@ const { values } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
     hidden: { type: 'string' }, epochs: { type: 'string' }, 'train-limit': { type: 'string' }, examples: { type: 'string' },
-    'eot-steps': { type: 'string' }, queries: { type: 'string' }, seed: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' }, out: { type: 'string' },
   },
 });
 const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const settings: JobSettings = {
   full: values.full ?? false, seed: Number(values.seed), hidden: int(values.hidden), epochs: int(values.epochs),
-  trainLimit: int(values['train-limit']), examples: int(values.examples), eotSteps: int(values['eot-steps']), queries: int(values.queries),
+  trainLimit: int(values['train-limit']), examples: int(values.examples),
 };
 
 /** Measure the job once; the result with the ratio the goal is about. */
