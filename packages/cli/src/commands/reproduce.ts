@@ -1,6 +1,7 @@
 import { mainJob, runStudy, type MainJobOptions } from '@kwta/experiments/node';
 import { progressBars } from '../progress.js';
 
+/** `kwta reproduce`'s options: the main job's, and whether to print progress. */
 export interface ReproduceOptions extends MainJobOptions {
   quiet?: boolean;
 }

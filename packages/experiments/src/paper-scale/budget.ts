@@ -19,6 +19,7 @@ export interface Timings {
   gradient: Record<StudyActivation, number>;
 }
 
+/** The budget stage's measurements: timed steps per width and kind, the basis of the compute plan. */
 export interface Budget {
   measuredAt: string;
   /** 1-, 5- and 15-minute load averages and the cores: timings on a shared machine read with these. */

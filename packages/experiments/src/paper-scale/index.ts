@@ -3,6 +3,6 @@ export { planStages, modelId, type Stage, type ModelKey } from './stages.js';
 export { runStudy, type StudyOptions } from './pipeline.js';
 export { studyPaths, readBudget } from './paths.js';
 export { measureBudget, measureTimings, computePlan, passesPerExample, type Budget, type Timings } from './budget.js';
-export { writeStudyReport } from './report.js';
+export { writeStudyReport, type StudyReportInput } from './report.js';
 export { collectResults, type ModelResult, type Count } from './results.js';
 export { readLedger, type Ledger, type StageRecord } from './ledger.js';

@@ -9,6 +9,7 @@ export interface Ledger {
   stages: Record<string, StageRecord>;
 }
 
+/** A stage's entry in the ledger: done or not, and its wall time over every sitting. */
 export interface StageRecord {
   done: boolean;
   /** Wall seconds spent on the stage, summed over sittings (a killed sitting counts up to its last tick). */
@@ -20,6 +21,7 @@ export interface StageRecord {
   cores?: number;
 }
 
+/** The study's ledger at `path` (a new one if absent); one written for other settings is a ValueError. */
 export function readLedger(path: string, settings: unknown): Ledger {
   if (!existsSync(path)) return { format: 'kwta-paper-scale-ledger-1', settings, stages: {} };
   let ledger: Ledger;

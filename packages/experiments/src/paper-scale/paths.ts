@@ -10,8 +10,11 @@ type EvalStageOf = Extract<Stage, { kind: 'eval' }>;
 export const studyPaths = (out: string) => ({
   ledger: join(out, 'ledger.json'),
   budget: join(out, 'budget.json'),
+  /** A model's run directory. */
   model: (m: ModelKey) => join(out, 'models', modelId(m)),
+  /** An evaluation stage's per-example state file. */
   state: (stage: EvalStageOf) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.state.json`),
+  /** An evaluation stage's finished report. */
   report: (stage: EvalStageOf) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.report.json`),
 });
 

@@ -13,6 +13,7 @@ import { epochsOf, rampOf, type PaperScaleSettings } from './settings.js';
 import { planStages, type Stage } from './stages.js';
 import { prepareOutputDir } from '@kwta/nn/node';
 
+/** What runStudy takes: where the study lives, its settings, and how to report. */
 export interface StudyOptions {
   out: string;
   settings: PaperScaleSettings;
@@ -25,6 +26,7 @@ export interface StudyOptions {
   maxStages?: number;
   /** Only regenerate the report from what is saved. */
   reportOnly?: boolean;
+  /** Receives one line per stage started or finished (default: silent). */
   log?: (line: string) => void;
 }
 

@@ -13,11 +13,17 @@ import {
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
 
+/** What writeStudyReport reads: the study's saved state and where the report goes. */
 export interface StudyReportInput {
+  /** The study's directory (models, evaluation states, the ledger). */
   out: string;
+  /** Where README.md, results.json and the figures go. */
   reportDir: string;
+  /** The study's settings. */
   settings: PaperScaleSettings;
+  /** Every stage of the study, done or not. */
   stages: readonly Stage[];
+  /** The ledger: which stages are done, and their wall time. */
   ledger: Ledger;
   /** The one command that continues the study. */
   command: string;

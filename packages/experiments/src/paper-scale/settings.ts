@@ -4,6 +4,7 @@ import { paperBudget, type AttackBudget, type SuiteAttack } from '../paper/attac
 
 /** The two activations of the study, as run-config specs. */
 export const ACTIVATIONS = ['kwta:0.1', 'relu'] as const;
+/** The two activations the study compares. */
 export type StudyActivation = (typeof ACTIVATIONS)[number];
 
 /** Everything the paper-scale study is made of; `FULL_SETTINGS` is the paper's, `tinySettings` runs in seconds. */
@@ -166,4 +167,5 @@ export const STUDY_PRESETS: Record<'full' | 'main' | 'tiny', () => PaperScaleSet
   main: () => MAIN_SETTINGS,
   tiny: () => tinySettings(),
 };
+/** A named study setting: full (the paper's), main (the main job's) or tiny (tests). */
 export type StudyPreset = keyof typeof STUDY_PRESETS;

@@ -12,6 +12,7 @@ export interface ModelKey {
 /** The run directory name of a model (under `<out>/models/`). */
 export const modelId = (m: ModelKey): string => `${m.activation.replace(':', '-')}-${m.method}-h${m.hidden}`;
 
+/** One resumable unit of the study: training a model, or evaluating one with a set of attacks (or the budget measurement). */
 export type Stage =
   | { id: string; kind: 'budget' }
   | { id: string; kind: 'train'; model: ModelKey }

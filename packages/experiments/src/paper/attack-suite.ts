@@ -12,6 +12,7 @@ export const CLASSIC_ATTACKS: readonly SuiteAttack[] = ['pgd', 'mim', 'cw', 'dee
 
 /** Which attacks are the standard white-box ones the paper reports, and which are adaptive (AutoAttack, an ensemble, is neither). */
 export const STANDARD_ATTACKS: readonly SuiteAttack[] = ['pgd', 'mim', 'cw', 'deepfool'];
+/** The attacks adapted to the defence (gradient estimation, BPDA, Square, the published k-WTA attack), as the suite names them. */
 export const ADAPTIVE_ATTACKS: readonly SuiteAttack[] = ['eot', 'bpda', 'square', 'adaptive'];
 
 /** Iteration and query budgets; `paperBudget` is App. D.1's, `quickBudget` fits a 2-core machine. */

@@ -89,6 +89,7 @@ export function runRobustnessTable(o: RobustnessOptions): RobustnessResult {
   return { eps: o.eps, examples: n, budget: o.budget, attacks: [...o.attacks], rows };
 }
 
+/** Each suite attack's column title in the reports. */
 export const ATTACK_TITLES: Record<SuiteAttack, string> = {
   pgd: 'PGD', mim: 'MIM', cw: 'C&W', deepfool: 'DeepFool', transfer: 'Transfer', eot: 'EOT (est. grad.)', bpda: 'BPDA', square: 'Square',
   adaptive: 'k-WTA adaptive', autoattack: 'AutoAttack',
