@@ -45,13 +45,18 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
   it('runs every stage in order (k-WTA and ReLU natural first, ReLU adversarial training last) and writes the report', async () => {
     const ids = planStages(settings).map((s) => s.id);
     expect(ids[0]).toBe('budget');
-    expect(ids.slice(1, 4)).toEqual(['train kwta-0.1-natural-h32', 'eval kwta-0.1-natural-h32 pgd', 'eval kwta-0.1-natural-h32 strong']);
-    expect(ids[4]).toBe('train relu-natural-h32');
+    // The transfer attack's source, an independently trained twin, is trained just before the strong evaluation, for k-WTA models only.
+    expect(ids.slice(1, 5)).toEqual(['train kwta-0.1-natural-h32', 'eval kwta-0.1-natural-h32 pgd', 'train kwta-0.1-natural-h32-twin', 'eval kwta-0.1-natural-h32 strong']);
+    expect(ids[5]).toBe('train relu-natural-h32');
+    const strongOf = (id: string) => planStages(settings).find((s) => s.id === id) as { attacks: string[] };
+    expect(strongOf('eval kwta-0.1-natural-h32 strong').attacks).toContain('transfer');
+    expect(strongOf('eval relu-natural-h32 strong').attacks).not.toContain('transfer');
+    expect(ids.filter((id) => id.endsWith('-twin'))).toEqual(['train kwta-0.1-natural-h32-twin', 'train kwta-0.1-free-h32-twin']);
     // With one held-out set for everything, the strong evaluation's PGD serves as the PGD set's.
     expect(planStages(tinySettings({ pgdExamples: 12 })).filter((s) => s.id.endsWith(' pgd'))).toEqual([]);
     const full = planStages(FULL_SETTINGS).map((s) => s.id);
     expect(full.slice(-6).every((id) => id.includes('relu-at') || id.includes('relu-trades'))).toBe(true);
-    expect(full.filter((id) => id.startsWith('train')).length).toBe(8 + 6); // 8 models of Table 4, 3 narrower widths x 2
+    expect(full.filter((id) => id.startsWith('train')).length).toBe(8 + 4 + 6); // 8 models of Table 4, the 4 k-WTA ones' twins, 3 narrower widths x 2
 
     const r = await runStudy({ out: straight, settings, command: COMMAND });
     readme = r.readme;
@@ -62,7 +67,14 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const table = readme.slice(readme.indexOf('## Table 4'), readme.indexOf('### AutoAttack'));
     const cells = table.split('\n').filter((l) => l.startsWith('| k-WTA') || l.startsWith('| ReLU')).flatMap((l) => l.split('|').slice(3, -2));
     expect(cells.length).toBeGreaterThan(0);
-    for (const c of cells) expect(c.trim()).toMatch(/^\**\d+\.\d% \[\d+\.\d, \d+\.\d\]\**$/);
+    for (const c of cells.filter((c) => c.trim() !== 'not run')) expect(c.trim()).toMatch(/^\**\d+\.\d% \[\d+\.\d, \d+\.\d\]\**$/);
+    // The transfer column: measured on the k-WTA rows (from their twins), 'not run' on ReLU's.
+    const rows = table.split('\n').filter((l) => l.startsWith('| k-WTA') || l.startsWith('| ReLU'));
+    const transferCol = table.split('\n').find((l) => l.startsWith('| model'))!.split('|').findIndex((h) => h.trim().startsWith('Transfer'));
+    expect(transferCol).toBeGreaterThan(0);
+    for (const row of rows) expect(row.split('|')[transferCol].trim()).toMatch(row.startsWith('| k-WTA') ? /^\d+\.\d% \[/ : /^not run$/);
+    expect(readme).toMatch(/k-WTA-0\.1 \(twin, seed \+ 1\)/);
+    expect(Buffer.compare(weights(straight, 'kwta-0.1-natural-h32'), weights(straight, 'kwta-0.1-natural-h32-twin'))).not.toBe(0);
     expect(readme).toContain('accuracy-falls-with-eps');
     expect(readme).toContain('## Compute plan');
     expect(readme).toMatch(/timings under load/);
@@ -72,7 +84,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
   it('killed mid-training and mid-evaluation, then resumed, gives the numbers and weights of the uninterrupted run', async () => {
     // Sitting 1: stop after three stages (budget, k-WTA natural training and its PGD evaluation).
     const first = await runStudy({ out: interrupted, settings, command: COMMAND, maxStages: 3 });
-    expect(first.readme).toMatch(/\*\*Status: 3 of \d+ stages done\.\*\* Remaining: `eval kwta-0\.1-natural-h32 strong`/);
+    expect(first.readme).toMatch(/\*\*Status: 3 of \d+ stages done\.\*\* Remaining: `train kwta-0\.1-natural-h32-twin`, `eval kwta-0\.1-natural-h32 strong`/);
     expect(first.readme).toContain(COMMAND);
     // Sitting 2: killed inside ReLU free training (5th batch of 8; checkpoints every 3).
     const killTrain = abortAt('train mlp ReLU free', 5);
@@ -92,7 +104,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(last.ledger.stages['train relu-free-h32'].sittings).toBe(2);
     expect(last.ledger.stages['eval relu-free-h32 strong'].sittings).toBe(2);
     expect(comparable(interrupted)).toEqual(comparable(straight));
-    for (const id of ['relu-free-h32', 'kwta-0.1-natural-h32', 'relu-natural-h16']) expect(Buffer.compare(weights(interrupted, id), weights(straight, id))).toBe(0);
+    for (const id of ['relu-free-h32', 'kwta-0.1-natural-h32', 'kwta-0.1-natural-h32-twin', 'relu-natural-h16']) expect(Buffer.compare(weights(interrupted, id), weights(straight, id))).toBe(0);
   }, 300_000);
 
   it('regenerates the same report from the saved state alone, and refuses a state made with other settings', async () => {

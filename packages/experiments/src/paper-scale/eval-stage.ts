@@ -23,13 +23,15 @@ export function heldOut(s: PaperScaleSettings, n: number): { images: Tensor; lab
  * Evaluate a trained model with the stage's attacks, its per-example state kept in `statePath`
  * (rewritten after every batch: a kill loses at most one batch of one attack, and the next call
  * continues from there). Writes the finished report beside it. `onBatch` is called after every
- * batch (the stage clock ticks there).
+ * batch (the stage clock ticks there). `twinDir`: the run directory of the model's independently
+ * trained twin, the transfer attack's source (needed when the stage runs it).
  */
-export function runEvalStage(stage: EvalStage, s: PaperScaleSettings, runDir: string, statePath: string, reportPath: string, progress: ProgressFactory = silentProgress, onBatch: () => void = () => {}): EvaluationReport {
+export function runEvalStage(stage: EvalStage, s: PaperScaleSettings, runDir: string, statePath: string, reportPath: string, progress: ProgressFactory = silentProgress, onBatch: () => void = () => {}, twinDir?: string): EvaluationReport {
   makeDirectory(dirname(statePath));
   const { model } = loadRun(runDir);
+  const twin = twinDir === undefined ? undefined : loadRun(twinDir).model;
   const { images, labels } = heldOut(s, stage.examples);
-  const attacks = buildSuite(stage.attacks, model, s.eps, s.budget);
+  const attacks = buildSuite(stage.attacks, model, s.eps, s.budget, twin);
   let bar: Progress | null = null, barName = '';
   try {
     const state: EvaluationState = evaluateWithStateFile(model, images, labels, statePath, {
@@ -52,5 +54,6 @@ export function runEvalStage(stage: EvalStage, s: PaperScaleSettings, runDir: st
     (bar as Progress | null)?.stop();
     images.dispose();
     model.dispose();
+    twin?.dispose();
   }
 }

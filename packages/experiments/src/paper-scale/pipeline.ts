@@ -10,7 +10,7 @@ import { runEvalStage } from './eval-stage.js';
 import { StageClock, readLedger, type Ledger } from './ledger.js';
 import { writeStudyReport } from './report.js';
 import { epochsOf, rampOf, type PaperScaleSettings } from './settings.js';
-import { planStages, type Stage } from './stages.js';
+import { planStages, twinOf, type Stage } from './stages.js';
 import { prepareOutputDir } from '@kwta/nn/node';
 
 /** What runStudy takes: where the study lives, its settings, and how to report. */
@@ -83,14 +83,14 @@ function runStage(stage: Stage, s: PaperScaleSettings, paths: ReturnType<typeof 
       runTrain({
         model: s.model, activation, method, dataset: s.dataset, epochs: epochsOf(s, method), batchSize: s.batchSize,
         optimizer: s.optimizer, lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: s.milestones, eps: s.eps, attackSteps: s.attackSteps,
-        tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: s.seed,
+        tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: stage.model.twin ? s.seed + 1 : s.seed,
         out: paths.model(stage.model), checkpointEvery: s.checkpointEvery, cropPadding: s.cropPadding || undefined, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
         progress: ticking,
       });
       return;
     }
     case 'eval':
-      runEvalStage(stage, s, paths.model(stage.model), paths.state(stage), paths.report(stage), progress, tick);
+      runEvalStage(stage, s, paths.model(stage.model), paths.state(stage), paths.report(stage), progress, tick, stage.attacks.includes('transfer') ? paths.model(twinOf(stage.model)) : undefined);
       return;
     default:
       throw new ValueError(`paper-scale: unknown stage ${JSON.stringify(stage)}`);

@@ -47,8 +47,8 @@ function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
 export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const s = o.settings;
   const results = collectResults(o.out, o.stages, o.ledger);
-  const main = results.filter((r) => r.model.hidden === s.hidden);
-  const sweep = s.widths.length ? results.filter((r) => r.model.method === 'natural' && s.widths.includes(r.model.hidden)).sort((a, b) => a.model.hidden - b.model.hidden || a.model.activation.localeCompare(b.model.activation)) : [];
+  const main = results.filter((r) => r.model.hidden === s.hidden && !r.model.twin);
+  const sweep = s.widths.length ? results.filter((r) => r.model.method === 'natural' && !r.model.twin && s.widths.includes(r.model.hidden)).sort((a, b) => a.model.hidden - b.model.hidden || a.model.activation.localeCompare(b.model.activation)) : [];
   const budget = readBudget(o.out);
   const plan = budget ? computePlan(o.stages, s, budget) : [];
   const done = o.stages.filter((st) => o.ledger.stages[st.id]?.done);

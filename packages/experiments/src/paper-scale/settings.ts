@@ -47,6 +47,11 @@ export interface PaperScaleSettings {
    */
   pgdExamples: number;
   strongExamples: number;
+  /**
+   * The activations whose models get an independently trained twin (seed + 1), from which the
+   * transfer attack (in `strongAttacks`) crafts its examples; the other models skip that attack.
+   */
+  transferTwins: StudyActivation[];
   /** Attacks on the `strongExamples` for the main table's models and for the sweep's. */
   strongAttacks: SuiteAttack[];
   sweepAttacks: SuiteAttack[];
@@ -66,7 +71,9 @@ export interface PaperScaleSettings {
  * Madry et al.'s step rule), eps ramps up over the first 4 epochs, free AT runs 20/8 -> 3 epochs
  * (Shafahi et al.: the same number of gradient steps as natural training). The published k-WTA
  * adaptive attack runs at 1% of its sample schedule (2.4 million forwards an example is weeks
- * here), AutoAttack at its published budget.
+ * here), AutoAttack at its published budget. The transfer attack crafts PGD examples on an
+ * independently trained twin of each k-WTA model (a ReLU model has no masking for a transfer to
+ * get around, and its twins would cost as much as the models: about 28 h more here).
  */
 export const FULL_SETTINGS: PaperScaleSettings = {
   preset: 'full',
@@ -91,7 +98,8 @@ export const FULL_SETTINGS: PaperScaleSettings = {
   checkpointEvery: 50,
   pgdExamples: 2000,
   strongExamples: 500,
-  strongAttacks: ['pgd', 'mim', 'cw', 'deepfool', 'bpda', 'autoattack', 'adaptive'],
+  transferTwins: ['kwta:0.1'],
+  strongAttacks: ['pgd', 'mim', 'cw', 'deepfool', 'transfer', 'bpda', 'autoattack', 'adaptive'],
   sweepAttacks: ['pgd', 'bpda', 'autoattack', 'adaptive'],
   budget: { ...paperBudget(0.3), adaptiveBudget: 0.01 },
   checks: { stronger: false },
@@ -118,7 +126,7 @@ export function tinySettings(over: Partial<PaperScaleSettings> = {}): PaperScale
     checkpointEvery: 3,
     pgdExamples: 40,
     strongExamples: 12,
-    strongAttacks: ['pgd', 'bpda', 'autoattack', 'adaptive'],
+    strongAttacks: ['pgd', 'transfer', 'bpda', 'autoattack', 'adaptive'],
     sweepAttacks: ['pgd', 'autoattack'],
     budget: { ...paperBudget(0.3), steps: 3, autoAttackSteps: 3, autoAttackQueries: 10, adaptiveBudget: 0.0005, adaptiveSteps: 3 },
     checks: { epsValues: [0.6, 1], stronger: false },
@@ -154,6 +162,7 @@ export const MAIN_SETTINGS: PaperScaleSettings = {
   cropPadding: 2,
   pgdExamples: 500,
   strongExamples: 500,
+  transferTwins: [],
   strongAttacks: ['pgd', 'autoattack', 'adaptive'],
   sweepAttacks: [],
   budget: { ...paperBudget(0.3), autoAttackSteps: 20, autoAttackQueries: 500, adaptiveBudget: 0.01, adaptiveSteps: 40 },

@@ -7,10 +7,12 @@ export interface ModelKey {
   activation: StudyActivation;
   method: Method;
   hidden: number;
+  /** An independently trained copy (the same recipe, seed + 1): the transfer attack's source model. */
+  twin?: true;
 }
 
 /** The run directory name of a model (under `<out>/models/`). */
-export const modelId = (m: ModelKey): string => `${m.activation.replace(':', '-')}-${m.method}-h${m.hidden}`;
+export const modelId = (m: ModelKey): string => `${m.activation.replace(':', '-')}-${m.method}-h${m.hidden}${m.twin ? '-twin' : ''}`;
 
 /** One resumable unit of the study: training a model, or evaluating one with a set of attacks (or the budget measurement). */
 export type Stage =
@@ -18,15 +20,25 @@ export type Stage =
   | { id: string; kind: 'train'; model: ModelKey }
   | { id: string; kind: 'eval'; model: ModelKey; set: 'pgd' | 'strong'; examples: number; attacks: SuiteAttack[] };
 
+/** A model's twin: the transfer attack's source. */
+export const twinOf = (m: ModelKey): ModelKey => ({ ...m, twin: true });
+
 const train = (model: ModelKey): Stage => ({ id: `train ${modelId(model)}`, kind: 'train', model });
 
-/** Training then evaluation of one model: clean + PGD on the PGD set (when it is larger), then the expensive attacks on the first `strongExamples`. */
-function modelStages(s: PaperScaleSettings, model: ModelKey, strong: SuiteAttack[]): Stage[] {
+/**
+ * Training then evaluation of one model: clean + PGD on the PGD set (when it is larger), then the
+ * expensive attacks on the first `strongExamples`. The transfer attack needs the model's twin
+ * (trained just before the strong evaluation), and runs only for the activations in
+ * `transferTwins`; the other models' strong set leaves it out.
+ */
+function modelStages(s: PaperScaleSettings, model: ModelKey, strong: readonly SuiteAttack[]): Stage[] {
   const pgdSet: Stage[] = s.pgdExamples > s.strongExamples ? [{ id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] }] : [];
+  const transfer = strong.includes('transfer') && s.transferTwins.includes(model.activation);
   return [
     train(model),
     ...pgdSet,
-    { id: `eval ${modelId(model)} strong`, kind: 'eval', model, set: 'strong', examples: s.strongExamples, attacks: strong },
+    ...(transfer ? [train(twinOf(model))] : []),
+    { id: `eval ${modelId(model)} strong`, kind: 'eval', model, set: 'strong', examples: s.strongExamples, attacks: strong.filter((a) => a !== 'transfer' || transfer) },
   ];
 }
 
