@@ -45,9 +45,13 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
   it('runs every stage in order (k-WTA and ReLU natural first, ReLU adversarial training last) and writes the report', async () => {
     const ids = planStages(settings).map((s) => s.id);
     expect(ids[0]).toBe('budget');
-    // The transfer attack's source, an independently trained twin, is trained just before the strong evaluation, for k-WTA models only.
-    expect(ids.slice(1, 5)).toEqual(['train kwta-0.1-natural-h32', 'eval kwta-0.1-natural-h32 pgd', 'train kwta-0.1-natural-h32-twin', 'eval kwta-0.1-natural-h32 strong']);
-    expect(ids[5]).toBe('train relu-natural-h32');
+    // k-WTA natural at every width first (the sweep's PGD curve); the transfer attack's source, an
+    // independently trained twin, is trained just before the strong evaluation, for k-WTA models only.
+    expect(ids.slice(1, 7)).toEqual(['train kwta-0.1-natural-h32', 'eval kwta-0.1-natural-h32 pgd', 'train kwta-0.1-natural-h16', 'eval kwta-0.1-natural-h16 pgd',
+      'train kwta-0.1-natural-h32-twin', 'eval kwta-0.1-natural-h32 strong']);
+    expect(ids.slice(7, 12)).toEqual(['train relu-natural-h32', 'eval relu-natural-h32 pgd', 'eval relu-natural-h32 strong', 'train relu-natural-h16', 'eval relu-natural-h16 pgd']);
+    expect(ids.slice(12, 14)).toEqual(['eval kwta-0.1-natural-h16 strong', 'eval relu-natural-h16 strong']);
+    expect(new Set(ids).size).toBe(ids.length);
     const strongOf = (id: string) => planStages(settings).find((s) => s.id === id) as { attacks: string[] };
     expect(strongOf('eval kwta-0.1-natural-h32 strong').attacks).toContain('transfer');
     expect(strongOf('eval relu-natural-h32 strong').attacks).not.toContain('transfer');
@@ -84,7 +88,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
   it('killed mid-training and mid-evaluation, then resumed, gives the numbers and weights of the uninterrupted run', async () => {
     // Sitting 1: stop after three stages (budget, k-WTA natural training and its PGD evaluation).
     const first = await runStudy({ out: interrupted, settings, command: COMMAND, maxStages: 3 });
-    expect(first.readme).toMatch(/\*\*Status: 3 of \d+ stages done\.\*\* Remaining: `train kwta-0\.1-natural-h32-twin`, `eval kwta-0\.1-natural-h32 strong`/);
+    expect(first.readme).toMatch(/\*\*Status: 3 of \d+ stages done\.\*\* Remaining: `train kwta-0\.1-natural-h16`, `eval kwta-0\.1-natural-h16 pgd`, `train kwta-0\.1-natural-h32-twin`/);
     expect(first.readme).toContain(COMMAND);
     // Sitting 2: killed inside ReLU free training (5th batch of 8; checkpoints every 3).
     const killTrain = abortAt('train mlp ReLU free', 5);

@@ -25,39 +25,47 @@ export const twinOf = (m: ModelKey): ModelKey => ({ ...m, twin: true });
 
 const train = (model: ModelKey): Stage => ({ id: `train ${modelId(model)}`, kind: 'train', model });
 
+/** A model's cheap stages: its training, then clean + PGD on the PGD set (when that set is larger than the strong one). */
+function firstStages(s: PaperScaleSettings, model: ModelKey): Stage[] {
+  const pgdSet: Stage[] = s.pgdExamples > s.strongExamples ? [{ id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] }] : [];
+  return [train(model), ...pgdSet];
+}
+
 /**
- * Training then evaluation of one model: clean + PGD on the PGD set (when it is larger), then the
- * expensive attacks on the first `strongExamples`. The transfer attack needs the model's twin
- * (trained just before the strong evaluation), and runs only for the activations in
+ * A model's expensive stage: the `strong` attacks on the first `strongExamples`. The transfer
+ * attack needs the model's twin (trained just before), and runs only for the activations in
  * `transferTwins`; the other models' strong set leaves it out.
  */
-function modelStages(s: PaperScaleSettings, model: ModelKey, strong: readonly SuiteAttack[]): Stage[] {
-  const pgdSet: Stage[] = s.pgdExamples > s.strongExamples ? [{ id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] }] : [];
+function strongStages(s: PaperScaleSettings, model: ModelKey, strong: readonly SuiteAttack[]): Stage[] {
   const transfer = strong.includes('transfer') && s.transferTwins.includes(model.activation);
   return [
-    train(model),
-    ...pgdSet,
     ...(transfer ? [train(twinOf(model))] : []),
     { id: `eval ${modelId(model)} strong`, kind: 'eval', model, set: 'strong', examples: s.strongExamples, attacks: strong.filter((a) => a !== 'transfer' || transfer) },
   ];
 }
 
 /**
- * Every stage of the study in run order. The cheap, telling rows first: k-WTA and ReLU natural,
- * the width sweep's narrower networks, free AT (one pass of the data per m replays) for both,
- * k-WTA's AT and TRADES, and last ReLU's AT and TRADES (dense at the full width, about ten
- * forward-backward passes a step: the expensive part).
+ * Every stage of the study in run order, the cheap and telling first: k-WTA natural at every
+ * width trained and PGD-evaluated (the sweep's PGD curve, the Theorem 1 prediction, in about an
+ * hour), then k-WTA's strong evaluation at the main width (the headline row), ReLU natural, the
+ * sweep's ReLU models and the sweep's strong evaluations; then free AT (one pass of the data per
+ * m replays) for both activations, k-WTA's AT and TRADES, and last ReLU's AT and TRADES (dense at
+ * the full width, about ten forward-backward passes a step: the expensive part).
  */
 export function planStages(s: PaperScaleSettings): Stage[] {
-  const at = (activation: StudyActivation, method: Method): ModelKey => ({ activation, method, hidden: s.hidden });
-  const main = (activation: StudyActivation, method: Method) => (s.methods.includes(method) ? modelStages(s, at(activation, method), s.strongAttacks) : []);
-  const sweep = s.widths.filter((w) => w !== s.hidden || !s.methods.includes('natural'))
-    .flatMap((hidden) => ACTIVATIONS.flatMap((activation) => modelStages(s, { activation, method: 'natural', hidden }, s.sweepAttacks)));
+  const model = (activation: StudyActivation, method: Method, hidden = s.hidden): ModelKey => ({ activation, method, hidden });
+  const main = (activation: StudyActivation, method: Method) =>
+    (s.methods.includes(method) ? [...firstStages(s, model(activation, method)), ...strongStages(s, model(activation, method), s.strongAttacks)] : []);
+  const kwtaNatural = s.methods.includes('natural') ? [model('kwta:0.1', 'natural')] : [];
+  // The sweep's own models: its widths other than the main table's natural models.
+  const sweep = (activation: StudyActivation) => s.widths.filter((w) => w !== s.hidden || !s.methods.includes('natural')).map((w) => model(activation, 'natural', w));
   return [
     ...(s.budgetSteps > 0 ? [{ id: 'budget', kind: 'budget' } as const] : []),
-    ...main('kwta:0.1', 'natural'),
+    ...[...kwtaNatural, ...sweep('kwta:0.1')].flatMap((m) => firstStages(s, m)),
+    ...kwtaNatural.flatMap((m) => strongStages(s, m, s.strongAttacks)),
     ...main('relu', 'natural'),
-    ...sweep,
+    ...sweep('relu').flatMap((m) => firstStages(s, m)),
+    ...ACTIVATIONS.flatMap((a) => sweep(a).flatMap((m) => strongStages(s, m, s.sweepAttacks))),
     ...main('kwta:0.1', 'free'),
     ...main('relu', 'free'),
     ...main('kwta:0.1', 'at'),
