@@ -51,6 +51,12 @@ export interface LoopConfig {
   startAt?: (i: number, cur: Row) => void;
   /** Record successes and stop broken rows early (default true); false for warm-up stages at a larger radius. */
   judge?: boolean;
+  /**
+   * Freeze a row at its first iterate that fools the model (default true). False: every row takes
+   * all its steps and keeps its last iterate, success judged at the end (a transfer attack's
+   * source examples: the loss keeps climbing past the first fooling point, which transfers better).
+   */
+  earlyStop?: boolean;
 }
 
 export function checkIterative(op: string, c: { steps: number; stepSize?: number; restarts: number }): void {
@@ -62,13 +68,14 @@ export function checkIterative(op: string, c: { steps: number; stepSize?: number
 /**
  * The one iterative loop (PGD, MIM, BPDA, APGD, gradient estimation): for each restart, the rows
  * not yet broken start afresh; at every iteration the oracle evaluates them, rows whose iterate
- * already fools the model are frozen there and drop out (per-example early stopping), and the
- * step rule moves the others. After the last step the final iterate is judged by a forward.
+ * already fools the model are frozen there and drop out (per-example early stopping, unless
+ * `earlyStop` is false), and the step rule moves the others. After the last step the final iterate is judged by a forward.
  * Rows never broken keep the last iterate of the last restart.
  */
 export function runIterative(state: AttackState, forward: ForwardFn, oracle: Oracle, rule: StepRule, cfg: LoopConfig): void {
   const len = state.rowLen;
   const judge = cfg.judge ?? true;
+  const stopEarly = judge && (cfg.earlyStop ?? true);
   const cur = state.adv.slice();
   for (let restart = 0; restart < cfg.restarts; restart++) {
     let active = state.active();
@@ -82,7 +89,7 @@ export function runIterative(state: AttackState, forward: ForwardFn, oracle: Ora
       const ev = oracle(active, cur, t);
       const still: number[] = [];
       active.forEach((i, r) => {
-        if (judge && state.isSuccess(i, ev.preds[r])) {
+        if (stopEarly && state.isSuccess(i, ev.preds[r])) {
           state.success[i] = true;
           state.setAdvRow(i, cur, i);
           return;

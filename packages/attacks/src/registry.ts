@@ -132,9 +132,9 @@ export const ATTACKS = {
     make: (o) => new DeepFool(o), quick: (eps, norm) => ({ eps, norm, steps: 8 }),
   }),
   transfer: entry<TransferConfig>({
-    describe: 'transfer: PGD examples crafted on another model', kind: 'transfer', norms: NORMS,
+    describe: 'transfer: PGD examples crafted on another model (every step taken, no early stop on the source)', kind: 'transfer', norms: NORMS,
     settings: (s) => ({ eps: s.eps, norm: s.norm, steps: s.steps, stepSize: s.stepSize, restarts: s.restarts, source: needs('transfer', s, 'source') }),
-    make: ({ source, ...o }) => new TransferAttack(source, new PGD(o)), quick: (eps, norm, m) => ({ eps, norm, steps: 5, source: m.source }),
+    make: ({ source, ...o }) => new TransferAttack(source, new PGD({ ...o, earlyStop: false })), quick: (eps, norm, m) => ({ eps, norm, steps: 5, source: m.source }),
   }),
   eot: entry<EstimatedGradientConfig>({
     describe: 'PGD on a Gaussian-smoothed margin, gradient estimated by sampling (Tramèr et al.)', kind: 'adaptive', norms: NORMS,

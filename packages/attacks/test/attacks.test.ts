@@ -1,6 +1,6 @@
 import { Generator } from '@kwta/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CarliniWagnerL2, DeepFool, EstimatedGradientPGD, FGSM, MIM, PGD, SquareAttack, TransferAttack, paperAttacks, paperPGD } from '../src/index.js';
+import { CarliniWagnerL2, DeepFool, EstimatedGradientPGD, FGSM, MIM, PGD, SquareAttack, TransferAttack, buildAttack, paperAttacks, paperPGD } from '../src/index.js';
 import { blobProblem } from './fixtures/models.js';
 import { Mlp } from './fixtures/mlp.js';
 import { blobs, type Blobs } from './fixtures/synthetic.js';
@@ -81,6 +81,27 @@ describe('white-box attacks on a trained ReLU network (4 blobs in [0,1]^20)', ()
     expect(accuracy(transfer.success)).toBeGreaterThanOrEqual(white);
     expect(accuracy(transfer.success)).toBeLessThan(net.accuracy(data.x, data.y));
     expect(transfer.gradCount.every((c) => c >= 1)).toBe(true);
+  });
+
+  it('the registry\'s transfer attack crafts with every PGD step on the source (no early stop), and transfers at least as well', () => {
+    const train = blobs(1, 2000, 20, 4, 0.05);
+    const copy = new Mlp([20, 100, 100, 4], { kind: 'relu' }, 77);
+    copy.train(train.x, train.y, { steps: 200, batch: 64, lr: 0.05, seed: 78 });
+    const eps = 0.1;
+    // On the source: without early stop every row takes all 20 steps and ends at a higher loss.
+    const stop = new PGD({ eps, steps: 20 }).run(copy.forward, data.x, data.y, { gen: new Generator(9) });
+    const all = new PGD({ eps, steps: 20, earlyStop: false }).run(copy.forward, data.x, data.y, { gen: new Generator(9) });
+    expect(Math.min(...stop.gradCount)).toBeLessThan(20);
+    expect(all.gradCount.every((c) => c === 20)).toBe(true);
+    expect(rate(all.success)).toBeGreaterThanOrEqual(rate(stop.success));
+    expect(copy.meanLoss(all.xAdv, data.y)).toBeGreaterThan(copy.meanLoss(stop.xAdv, data.y));
+    // On the attacked model.
+    const registry = buildAttack('transfer', { eps, steps: 20, stepSize: eps / 8, source: copy.forward });
+    expect(registry.name).toContain('every step');
+    const frozen = new TransferAttack(copy.forward, new PGD({ eps, steps: 20, stepSize: eps / 8 }));
+    const strong = rate(registry.run(net.forward, data.x, data.y, { gen: new Generator(10) }).success);
+    const weak = rate(frozen.run(net.forward, data.x, data.y, { gen: new Generator(10) }).success);
+    expect(strong).toBeGreaterThanOrEqual(weak);
   });
 
   it('paper presets carry the paper settings', () => {

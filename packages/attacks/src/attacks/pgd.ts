@@ -27,6 +27,11 @@ export interface PgdConfig extends ThreatOptions {
    * forward, smooth backward). Success is always judged on the attacked model.
    */
   surrogate?: Classifier;
+  /**
+   * Default true: a row stops at its first fooling iterate. False: every row takes all `steps`
+   * and keeps its last iterate (the transfer attack crafts its source examples so).
+   */
+  earlyStop?: boolean;
   name?: string;
 }
 
@@ -41,6 +46,7 @@ export interface ResolvedPgd {
   l1Sparsity: number;
   bounds: readonly [number, number];
   surrogate?: Classifier;
+  earlyStop: boolean;
   name?: string;
 }
 
@@ -57,6 +63,7 @@ export function resolvePgd(c: PgdConfig): ResolvedPgd {
     l1Sparsity: c.l1Sparsity ?? L1_SPARSITY,
     bounds: c.bounds ?? [0, 1],
     surrogate: c.surrogate,
+    earlyStop: c.earlyStop ?? true,
     name: c.name,
   };
 }
@@ -80,7 +87,7 @@ export class PGD extends BaseAttack<PgdConfig> {
     checkSparsity(op, this.config.l1Sparsity);
     this.kind = this.config.surrogate ? 'adaptive' : 'white-box';
     const c = this.config;
-    this.name = config.name ?? `${op}(${c.norm}, eps=${c.eps}, ${c.steps}x${c.restarts}, ${c.loss})`;
+    this.name = config.name ?? `${op}(${c.norm}, eps=${c.eps}, ${c.steps}x${c.restarts}, ${c.loss}${c.earlyStop ? '' : ', every step'})`;
   }
 
   protected make(c: PgdConfig): Attack {
@@ -107,7 +114,7 @@ export class PGD extends BaseAttack<PgdConfig> {
     const surrogate = c.surrogate ? forwardOf(c.surrogate, 'surrogate') : undefined;
     const oracle = gradientOracle(state, forward, state.objective(c.loss), { surrogate });
     const rule = fixedStep(state, this.threat, { stepSize: c.stepSize, momentum: this.momentum, l1Sparsity: c.l1Sparsity });
-    runIterative(state, forward, oracle, rule, { threat: this.threat, steps: c.steps, restarts: c.restarts, start: c.randomStart ? 'uniform' : 'none' });
+    runIterative(state, forward, oracle, rule, { threat: this.threat, steps: c.steps, restarts: c.restarts, start: c.randomStart ? 'uniform' : 'none', earlyStop: c.earlyStop });
   }
 }
 

@@ -7,7 +7,9 @@ import type { ThreatModel } from '../threat.js';
 /**
  * Transfer (black-box) attack: craft adversarial examples with `inner` on a `source` model (an
  * independently trained copy, say) and judge them on the attacked model. Counts are the total
- * spent: the source attack's plus the attacked model's forwards.
+ * spent: the source attack's plus the attacked model's forwards. Give `inner` no early stop
+ * (`new PGD({ ..., earlyStop: false })`, as the registry's 'transfer' does): an example frozen
+ * at the first iterate that fools the source sits on its decision boundary and rarely transfers.
  */
 export class TransferAttack extends BaseAttack<{ eps: number }> {
   readonly kind = 'transfer' as const;
