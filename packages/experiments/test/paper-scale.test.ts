@@ -82,6 +82,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(readme).toContain('accuracy-falls-with-eps');
     expect(readme).toContain('## Compute plan');
     expect(readme).toMatch(/timings under load/);
+    expect(readme).toMatch(/So far the \d+ finished training stages took \d+% of their planned time and the \d+ finished evaluations \d+% of their bound; at those rates the rest takes about \*\*0\.0 min\*\*/);
     expect(readme).toContain(COMMAND);
   }, 300_000);
 

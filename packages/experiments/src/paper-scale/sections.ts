@@ -91,6 +91,22 @@ export function budgetSection(budget: Budget | null, plan: { id: string; seconds
     ...(['natural', 'free', 'at', 'trades'] as const).map((m) => (t.trainStep[a][m] === undefined ? '-' : `${t.trainStep[a][m]!.toFixed(2)} s`)),
     `${(1000 * t.forward[a]).toFixed(2)} ms`, `${(1000 * t.gradient[a]).toFixed(2)} ms`,
   ]));
+  // What the finished stages took against their plan, per kind, scales the rest: a rough projection.
+  const pace = (kind: string) => {
+    const done = plan.filter((p) => p.id.startsWith(kind) && p.seconds && ledger.stages[p.id]?.done);
+    const planned = done.reduce((a, p) => a + p.seconds!, 0), took = done.reduce((a, p) => a + ledger.stages[p.id].seconds, 0);
+    const left = sum((p) => p.id.startsWith(kind) && !ledger.stages[p.id]?.done);
+    return { n: done.length, ratio: planned > 0 ? took / planned : null, left };
+  };
+  const train = pace('train '), evals = pace('eval ');
+  const projection = train.ratio !== null && evals.ratio !== null
+    ? [
+      '',
+      `So far the ${train.n} finished training stages took ${(100 * train.ratio).toFixed(0)}% of their planned time and the ${evals.n} finished evaluations ${(100 * evals.ratio).toFixed(0)}% of their bound; ` +
+        `at those rates the rest takes about **${hours(train.ratio * train.left + evals.ratio * evals.left)}** (training ${hours(train.ratio * train.left)}, evaluation ${hours(evals.ratio * evals.left)}). ` +
+        'A rough guide: robust models keep their digits alive through every attack step, so their evaluations come nearer their bound.',
+    ]
+    : [];
   return [
     `Measured ${budget.measuredAt} on ${budget.cores} cores with load averages ${budget.load.map((v) => v.toFixed(1)).join(' / ')} (1 / 5 / 15 min): ` +
       'the machine was shared with other engineers\' jobs, so these are timings under load; a quiet machine is faster.',
@@ -100,6 +116,7 @@ export function budgetSection(budget: Budget | null, plan: { id: string; seconds
     `The plan (per stage above): **${hours(total)} in all, ${hours(remaining)} still to run** on this machine: training ${hours(training)} (measured step times x steps), ` +
       `evaluation at most ${hours(evaluation)}. The evaluation figures are upper bounds (every example survives every step of every attack); attacks stop early on the examples they break, ` +
       'so a model without robustness (ReLU natural: PGD breaks nearly every digit in a few steps) costs a small fraction of its bound.',
+    ...projection,
   ];
 }
 
