@@ -99,7 +99,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
     '## Training',
     '',
-    trainingTable(results),
+    trainingTable(results, o.ledger),
     '',
     '## Settings',
     '',

@@ -7,7 +7,7 @@ import type { Budget } from './budget.js';
 import type { Ledger } from './ledger.js';
 import type { Count, ModelResult } from './results.js';
 import type { PaperScaleSettings } from './settings.js';
-import type { Stage } from './stages.js';
+import { modelId, type Stage } from './stages.js';
 
 /** The paper's Table 4 (MNIST, eps 0.3): clean and PGD-20 accuracy. */
 export const PAPER_TABLE4: Record<string, Record<Method, [number, number]>> = {
@@ -60,11 +60,12 @@ export function sweepTable(rows: ModelResult[], s: PaperScaleSettings): string {
   ]));
 }
 
-/** Training per model: epochs, final loss and accuracy, held-out accuracy, time. */
-export function trainingTable(rows: ModelResult[]): string {
-  return markdownTable(['model', 'training', 'hidden', 'epochs', 'last train loss', 'last train acc.', 'held-out acc.', 'seconds'], rows.filter((r) => r.train).map((r) => {
+/** Training per model: epochs, final loss and accuracy, held-out accuracy, and the stage's wall time over all its sittings. */
+export function trainingTable(rows: ModelResult[], ledger: Ledger): string {
+  return markdownTable(['model', 'training', 'hidden', 'epochs', 'last train loss', 'last train acc.', 'held-out acc.', 'wall time'], rows.filter((r) => r.train).map((r) => {
     const t = r.train!, last = t.history[t.history.length - 1];
-    return [`${modelLabel(r.model)}${r.model.twin ? ' (twin, seed + 1)' : ''}`, METHOD_TITLES[r.model.method], String(r.model.hidden), String(t.history.length), last ? last.loss.toFixed(4) : '-', pct(last?.trainAccuracy), pct(t.testAccuracy), t.seconds.toFixed(0)];
+    const wall = ledger.stages[`train ${modelId(r.model)}`]?.seconds ?? t.seconds;
+    return [`${modelLabel(r.model)}${r.model.twin ? ' (twin, seed + 1)' : ''}`, METHOD_TITLES[r.model.method], String(r.model.hidden), String(t.history.length), last ? last.loss.toFixed(4) : '-', pct(last?.trainAccuracy), pct(t.testAccuracy), hours(wall)];
   }));
 }
 
