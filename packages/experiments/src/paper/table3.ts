@@ -46,7 +46,7 @@ export function runTransferMatrix(o: TransferMatrixOptions): TransferMatrix {
   if (o.twins && o.twins.length !== o.targets.length) throw new ValueError(`runTransferMatrix: ${o.twins.length} twins for ${o.targets.length} targets`);
   const labels = o.labels.dataSync() as Int32Array;
   const craft = (m: LabelledModel, i: number): Tensor => {
-    const pgd = new PGD({ eps: o.eps, steps: o.steps, stepSize: o.stepSize, randomStart: true });
+    const pgd = new PGD({ eps: o.eps, steps: o.steps, stepSize: o.stepSize, randomStart: true, earlyStop: false });
     return pgd.run(m.model, o.images, labels, { gen: new Generator(o.seed + 17 * i) }).xAdv.keep();
   };
   const crafted = o.sources.map(craft);
