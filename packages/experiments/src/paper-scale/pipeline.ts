@@ -9,7 +9,7 @@ import { studyPaths } from './paths.js';
 import { runEvalStage } from './eval-stage.js';
 import { StageClock, readLedger, type Ledger } from './ledger.js';
 import { writeStudyReport } from './report.js';
-import { epochsOf, rampOf, type PaperScaleSettings } from './settings.js';
+import { epochsOf, rampOf, twinSeed, type PaperScaleSettings } from './settings.js';
 import { planStages, twinOf, type Stage } from './stages.js';
 import { prepareOutputDir } from '@kwta/nn/node';
 
@@ -83,7 +83,7 @@ function runStage(stage: Stage, s: PaperScaleSettings, paths: ReturnType<typeof 
       runTrain({
         model: s.model, activation, method, dataset: s.dataset, epochs: epochsOf(s, method), batchSize: s.batchSize,
         optimizer: s.optimizer, lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: s.milestones, eps: s.eps, attackSteps: s.attackSteps,
-        tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: stage.model.twin ? s.seed + 1 : s.seed,
+        tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: stage.model.twin ? twinSeed(s) : s.seed,
         out: paths.model(stage.model), checkpointEvery: s.checkpointEvery, cropPadding: s.cropPadding || undefined, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
         progress: ticking,
       });

@@ -6,7 +6,7 @@ import type { SuiteAttack } from '../paper/attack-suite.js';
 import type { Budget } from './budget.js';
 import type { Ledger } from './ledger.js';
 import type { Count, ModelResult } from './results.js';
-import type { PaperScaleSettings } from './settings.js';
+import { twinSeed, type PaperScaleSettings } from './settings.js';
 import { modelId, type Stage } from './stages.js';
 
 /** The paper's Table 4 (MNIST, eps 0.3): clean and PGD-20 accuracy. */
@@ -139,7 +139,7 @@ export function deviations(s: PaperScaleSettings): string[] {
     `- **AutoAttack** standard with ${b.autoAttackSteps ?? 100} APGD/FAB iterations and ${b.autoAttackQueries ?? 5000} Square queries${b.autoAttackSteps !== undefined || b.autoAttackQueries !== undefined ? ' (the published budget is 100 and 5000)' : ' (the published budget)'}.`,
     `- **Other attacks**: PGD-${b.steps} of ${b.stepSize} with a random start (the paper's: 20 of 0.03)${s.strongAttacks.includes('mim') ? `; MIM ${b.steps} steps` : ''}${s.strongAttacks.includes('cw') ? `; C&W ${b.cwSearch}x${b.cwSteps} clipped to the L-inf ball` : ''}${s.strongAttacks.includes('deepfool') ? `; DeepFool ${b.deepfoolSteps} steps` : ''}${s.strongAttacks.includes('bpda') ? `; BPDA ${b.steps} steps through the sigmoid-gated k-WTA surrogate (plain PGD on ReLU)` : ''}.`,
     ...(s.strongAttacks.includes('cw') ? [`- **C&W at the paper's budget** (${b.cwSearch} binary-search steps x ${b.cwSteps} Adam steps of lr 0.01 from constant 0.01, in C&W's tanh space, as App. D.1 via Foolbox) barely moves MNIST's saturated pixels (0 and 1 sit where tanh is flat): it leaves even natural ReLU near its clean accuracy. It is reported as the paper ran it; its column says nothing about robustness.`] : []),
-    ...(s.strongAttacks.includes('transfer') && s.transferTwins.length ? [`- **Transfer attack**: PGD-${b.steps} examples crafted on an independently trained twin of the model (the same recipe, seed ${s.seed + 1}; the paper's Table 3 diagonal, "the strongest black-box attack"), for the ${s.transferTwins.map((a) => modelLabel({ activation: a, method: 'natural', hidden: s.hidden })).join(' and ')} models${s.transferTwins.length < 2 ? '; not run on the others (a model without gradient masking is broken harder by white-box PGD on itself, and twins of the dense models would cost as much as the models)' : ''}.`] : []),
+    ...(s.strongAttacks.includes('transfer') && s.transferTwins.length ? [`- **Transfer attack**: PGD-${b.steps} examples crafted on an independently trained twin of the model (the same recipe, seed ${twinSeed(s)}; the paper's Table 3 diagonal, "the strongest black-box attack"), for the ${s.transferTwins.map((a) => modelLabel({ activation: a, method: 'natural', hidden: s.hidden })).join(' and ')} models${s.transferTwins.length < 2 ? '; not run on the others (a model without gradient masking is broken harder by white-box PGD on itself, and twins of the dense models would cost as much as the models)' : ''}.`] : []),
     '- **Not run**: Fashion-MNIST (the same models again on 60,000 images: several times this plan\'s training hours); left for when the MNIST study is done.',
     `- **Masking checks**: PGD's radius swept to ${s.checks.epsValues ? s.checks.epsValues.join(', ') : '2, 4, 8 x eps and 1'}${s.checks.stronger ? ', every attack\'s stronger variant' : '; the stronger-variant check is off (it doubles the cost)'}; AutoAttack's Square check.`,
   ];

@@ -136,6 +136,9 @@ export function tinySettings(over: Partial<PaperScaleSettings> = {}): PaperScale
   };
 }
 
+/** The seed of a model's independently trained twin (the transfer attack's source). */
+export const twinSeed = (s: PaperScaleSettings): number => s.seed + 1;
+
 /** Free AT's epochs: the natural epochs divided by the replays (Shafahi et al. 2019), at least one. */
 export const epochsOf = (s: PaperScaleSettings, method: Method): number => (method === 'free' ? Math.max(1, Math.ceil(s.epochs / s.freeReplays)) : s.epochs);
 

@@ -46,9 +46,8 @@ export interface HeapStats {
  * goes on its size's free list. A request takes, in order: a free block of exactly its class (a
  * training loop freeing and reallocating the same shapes reuses the same blocks), the smallest
  * larger free block (split, the rest stays free), or fresh memory carved from the top, growing
- * the memory. Without the
- * merging and splitting, every batch size would keep its own blocks: an attack whose active set
- * shrinks row by row left the heap 4.5x its live bytes (issue 20). When growing is impossible
+ * the memory. Without the merging and splitting, every batch size would keep its own blocks: an
+ * attack whose active set shrinks row by row left the heap 4.5x its live bytes (issue 20). When growing is impossible
  * (the 4 GiB wasm32 limit, `limit` in tests, or the engine refusing) `alloc` returns null and the
  * caller falls back to host memory. Blocks never move: storage is views at fixed addresses.
  */
@@ -102,8 +101,7 @@ export class Heap {
       size += this.unlist(left);
       addr = left;
     }
-    const rightSize = this.freeAt.get(addr + size);
-    if (rightSize !== undefined) size += this.unlist(addr + size);
+    if (this.freeAt.has(addr + size)) size += this.unlist(addr + size);
     if (addr + size === this.top) this.top = addr; // back to the unreserved top
     else this.list(addr, size);
   }
