@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,15 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(killEval.fired).toBe(true);
     const state = JSON.parse(readFileSync(join(interrupted, 'evals', 'relu-free-h32-strong.state.json'), 'utf8')) as { units: { name: string; done: number }[] };
     expect(state.units.find((u) => u.name.startsWith('AutoAttack'))!.done).toBe(settings.evalBatchSize);
+    // The report shows what the finished attacks of the evaluation under way found: PGD's number,
+    // AutoAttack and the adaptive attack pending, the worst case so far as an upper bound.
+    const underWay = (await runStudy({ out: interrupted, settings, command: COMMAND, reportOnly: true })).readme;
+    const row = underWay.split('\n').find((l) => l.startsWith('| ReLU | free AT |'))!.split('|').map((c) => c.trim());
+    expect(row[4]).toMatch(/^\d+\.\d% \[/);
+    expect(row.slice(-5, -3)).toEqual(['pending', 'pending']);
+    expect(row[row.length - 3]).toMatch(/^\*\*≤ \d+\.\d% \[/);
+    expect(underWay).toContain('evaluation under way');
+    expect(underWay).toContain('≤: the model\'s strong evaluation is under way');
     // Sitting 4: to the end.
     const last = await runStudy({ out: interrupted, settings, command: COMMAND });
     expect(last.ledger.stages['train relu-free-h32'].sittings).toBe(2);
@@ -115,6 +124,13 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
   it('regenerates the same report from the saved state alone, and refuses a state made with other settings', async () => {
     const again = await runStudy({ out: straight, settings, command: COMMAND, reportOnly: true });
     expect(again.readme).toBe(readme);
+    expect(readme).not.toContain('crosscheck-pytorch.md');
+    // A hand-written cross-check note beside the report gets a link; the rest is unchanged.
+    writeFileSync(join(straight, 'report', 'crosscheck-pytorch.md'), '# PGD in PyTorch\n');
+    const linked = (await runStudy({ out: straight, settings, command: COMMAND, reportOnly: true })).readme;
+    expect(linked).toContain('[crosscheck-pytorch.md](crosscheck-pytorch.md)');
+    expect(linked.replace(/\nOutside the engine: .*\n\n/, '\n')).toBe(readme);
+    rmSync(join(straight, 'report', 'crosscheck-pytorch.md'));
     await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(ValueError);
     await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(/other settings/);
   });

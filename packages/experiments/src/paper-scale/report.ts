@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@kwta/nn/node';
 import { writeJson, writeSvg } from '../files.js';
@@ -8,7 +9,7 @@ import { readBudget } from './paths.js';
 import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, attackTitle, autoAttackLogs, budgetSection, checksTable, deviations, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable,
+  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, autoAttackLogs, budgetSection, checksTable, deviations, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -29,13 +30,22 @@ export interface StudyReportInput {
   command: string;
 }
 
+/**
+ * A hand-written note kept beside the committed report (not generated: it needs PyTorch, which the
+ * study does not): the PGD numbers recomputed outside the engine on the same weights and digits.
+ * The report links it when it is there.
+ */
+const CROSSCHECK_NOTE = 'crosscheck-pytorch.md';
+
 /** One sentence per model whose strong evaluation finished: PGD's number against the worst case. */
 function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
   return rows.filter((r) => r.strong).map((r) => {
     const st = r.strong!, pgd = st.attacks.pgd;
-    const ci = (c: { correct: number; n: number } | undefined) => (c ? pctCi(c.correct, c.n) : '-');
-    return `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}): ${attackTitle('pgd', s)} leaves ${ci(pgd)}, AutoAttack ${ci(st.attacks.autoattack)}, ` +
-      `the adaptive attack ${ci(st.attacks.adaptive)}; per-example worst case ${ci(st.worstCase)} of ${s.strongExamples} digits.`;
+    const ci = (c: { correct: number; n: number } | undefined) => (c ? pctCi(c.correct, c.n) : 'pending');
+    const found = `${attackTitle('pgd', s)} leaves ${ci(pgd)}, AutoAttack ${ci(st.attacks.autoattack)}, the adaptive attack ${ci(st.attacks.adaptive)}`;
+    return st.pending.length
+      ? `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}), evaluation under way: ${found}; the worst case so far is at most ${ci(st.worstCase)} of ${s.strongExamples} digits, with ${st.pending.map((a) => attackTitle(a, s)).join(', ')} still to finish.`
+      : `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}): ${found}; per-example worst case ${ci(st.worstCase)} of ${s.strongExamples} digits.`;
   });
 }
 
@@ -55,7 +65,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const remaining = o.stages.filter((st) => !o.ledger.stages[st.id]?.done);
 
   const barMeasures = ['clean', ...s.strongAttacks.map((a) => attackTitle(a, s)), 'worst case'];
-  const bars: PlotPoint[] = main.filter((r) => r.strong).flatMap((r) => {
+  const bars: PlotPoint[] = main.filter((r) => r.strong && !r.strong.pending.length).flatMap((r) => {
     const group = `${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]})`;
     return [
       { group, measure: 'clean', count: r.strong!.clean },
@@ -66,7 +76,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `MNIST CNN, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out digits, L-inf eps ${s.eps}; worst case = robust to every attack`));
   const widthPoints: PlotPoint[] = sweep.flatMap((r) => [
     ...(r.pgdSet ? [{ group: modelLabel(r.model), measure: attackTitle('pgd', s), x: r.model.hidden, count: r.pgdSet.pgd }] : []),
-    ...(r.strong ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.worstOver(s.sweepAttacks) }] : []),
+    ...(r.strong && !upTo(r.strong, s.sweepAttacks) ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.worstOver(s.sweepAttacks) }] : []),
   ]);
   if (widthPoints.length) await writeSvg(join(o.reportDir, 'width.svg'), widthSpec(widthPoints, 'Robust accuracy against hidden width (natural training)', `${attackTitle('pgd', s)} on ${s.pgdExamples} digits; worst case over ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')} on ${s.strongExamples}; Wilson 95% bars`));
 
@@ -83,11 +93,13 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     mainTable(main, s),
     '',
+    ...(main.some((r) => upTo(r.strong)) ? [UNDER_WAY_NOTE, ''] : []),
     ...(bars.length ? ['![accuracy under attack](accuracy.svg)', ''] : []),
     ...verdicts(main, s),
     '',
     'The worst case counts a digit as robust only if it is classified correctly and no attack of the strong set (nor a check\'s stronger variant) broke it.',
     '',
+    ...(existsSync(join(o.reportDir, CROSSCHECK_NOTE)) ? [`Outside the engine: [${CROSSCHECK_NOTE}](${CROSSCHECK_NOTE}) recomputes PGD-20 in PyTorch on the same weights and digits.`, ''] : []),
     '### AutoAttack, member by member',
     '',
     ...(autoAttackLogs(main).length ? autoAttackLogs(main) : ['_pending_']),
@@ -96,7 +108,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     checksTable(main),
     '',
-    ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
+    ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => upTo(r.strong, s.sweepAttacks)) ? [UNDER_WAY_NOTE, ''] : []), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
     '## Training',
     '',
     trainingTable(results, o.ledger),
@@ -127,7 +139,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     budget,
     models: results.map((r) => ({
       model: r.model, train: r.train && { testAccuracy: r.train.testAccuracy, seconds: r.train.seconds, history: r.train.history },
-      pgdSet: r.pgdSet, strong: r.strong && { clean: r.strong.clean, attacks: r.strong.attacks, attackNames: r.strong.attackNames, worstCase: r.strong.worstCase, sweepWorstCase: r.strong.worstOver(s.sweepAttacks), checks: r.strong.report.checks, flags: r.strong.report.flags },
+      pgdSet: r.pgdSet, strong: r.strong && { clean: r.strong.clean, attacks: r.strong.attacks, attackNames: r.strong.attackNames, worstCase: r.strong.worstCase, sweepWorstCase: r.strong.worstOver(s.sweepAttacks), checks: r.strong.report.checks, flags: r.strong.report.flags, pending: r.strong.pending },
     })),
   });
   return readme;

@@ -21,6 +21,12 @@ export const METHOD_TITLES: Record<Method, string> = { natural: 'natural', at: '
 export const attackTitle = (a: SuiteAttack, s: PaperScaleSettings): string => (a === 'pgd' ? `PGD-${s.budget.steps}` : ATTACK_TITLES[a]);
 
 const ci = (c: Count | undefined | null): string => (c ? pctCi(c.correct, c.n) : 'pending');
+/** '≤ ' before a worst case (over `over`, default all) that attacks still to finish may lower. */
+export const upTo = (strong: NonNullable<ModelResult['strong']> | null | undefined, over?: readonly SuiteAttack[]): string =>
+  (strong?.pending.some((a) => !over || over.includes(a)) ? '≤ ' : '');
+
+/** The note under a table with a worst case still under way. */
+export const UNDER_WAY_NOTE = '≤: the model\'s strong evaluation is under way; the worst case so far, over the attacks that have finished, is an upper bound.';
 export const modelLabel = (m: ModelResult['model']): string => activationLabel(parseActivation(m.activation));
 
 /** The main table: clean and PGD-20 on the PGD set, every strong attack and the per-example worst case on the strong set, and the paper's numbers. */
@@ -30,7 +36,7 @@ export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
     const paper = PAPER_TABLE4[r.model.activation]?.[r.model.method];
     return [
       modelLabel(r.model), METHOD_TITLES[r.model.method], ci(r.pgdSet?.clean ?? (r.train ? { correct: Math.round(r.train.testAccuracy * s.pgdExamples), n: s.pgdExamples } : null)), ci(r.pgdSet?.pgd),
-      ...s.strongAttacks.map((a) => (r.strong && !r.strong.attackNames[a] ? 'not run' : ci(r.strong?.attacks[a]))), r.strong ? `**${ci(r.strong.worstCase)}**` : 'pending',
+      ...s.strongAttacks.map((a) => (r.strong && !r.strong.attackNames[a] ? 'not run' : ci(r.strong?.attacks[a]))), r.strong ? `**${upTo(r.strong)}${ci(r.strong.worstCase)}**` : 'pending',
       paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-',
     ];
   }));
@@ -56,7 +62,7 @@ export function checksTable(rows: ModelResult[]): string {
 export function sweepTable(rows: ModelResult[], s: PaperScaleSettings): string {
   const titles = s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ');
   return markdownTable(['hidden', 'activation', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, `worst case over ${titles} (${s.strongExamples})`], rows.map((r) => [
-    String(r.model.hidden), modelLabel(r.model), ci(r.pgdSet?.clean), ci(r.pgdSet?.pgd), ci(r.strong?.worstOver(s.sweepAttacks)),
+    String(r.model.hidden), modelLabel(r.model), ci(r.pgdSet?.clean), ci(r.pgdSet?.pgd), r.strong ? `${upTo(r.strong, s.sweepAttacks)}${ci(r.strong.worstOver(s.sweepAttacks))}` : 'pending',
   ]));
 }
 
