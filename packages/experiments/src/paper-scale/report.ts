@@ -37,7 +37,7 @@ export interface StudyReportInput {
  */
 const CROSSCHECK_NOTE = 'crosscheck-pytorch.md';
 
-/** One sentence per model whose strong evaluation finished: PGD's number against the worst case. */
+/** One sentence per model with strong results (finished, or under way and saying so): PGD's number against the worst case. */
 function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
   return rows.filter((r) => r.strong).map((r) => {
     const st = r.strong!, pgd = st.attacks.pgd;
