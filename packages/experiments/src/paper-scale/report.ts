@@ -2,14 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@kwta/nn/node';
 import { writeJson, writeSvg } from '../files.js';
-import { pctCi } from '../output.js';
 import { computePlan } from './budget.js';
 import type { Ledger } from './ledger.js';
 import { readBudget } from './paths.js';
 import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, autoAttackLogs, budgetSection, checksTable, deviations, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -41,7 +40,6 @@ const CROSSCHECK_NOTE = 'crosscheck-pytorch.md';
 function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
   return rows.filter((r) => r.strong).map((r) => {
     const st = r.strong!, pgd = st.attacks.pgd;
-    const ci = (c: { correct: number; n: number } | undefined) => (c ? pctCi(c.correct, c.n) : 'pending');
     const found = `${attackTitle('pgd', s)} leaves ${ci(pgd)}, AutoAttack ${ci(st.attacks.autoattack)}, the adaptive attack ${ci(st.attacks.adaptive)}`;
     return st.pending.length
       ? `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}), evaluation under way: ${found}; the worst case so far is at most ${ci(st.worstCase)} of ${s.strongExamples} digits, with ${st.pending.map((a) => attackTitle(a, s)).join(', ')} still to finish.`

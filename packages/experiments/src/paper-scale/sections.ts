@@ -20,7 +20,8 @@ export const METHOD_TITLES: Record<Method, string> = { natural: 'natural', at: '
 /** An attack's column title; PGD says its step count. */
 export const attackTitle = (a: SuiteAttack, s: PaperScaleSettings): string => (a === 'pgd' ? `PGD-${s.budget.steps}` : ATTACK_TITLES[a]);
 
-const ci = (c: Count | undefined | null): string => (c ? pctCi(c.correct, c.n) : 'pending');
+/** A count as a percentage with its Wilson interval, or 'pending' before it is measured. */
+export const ci = (c: Count | undefined | null): string => (c ? pctCi(c.correct, c.n) : 'pending');
 /** '≤ ' before a worst case (over `over`, default all) that attacks still to finish may lower. */
 export const upTo = (strong: NonNullable<ModelResult['strong']> | null | undefined, over?: readonly SuiteAttack[]): string =>
   (strong?.pending.some((a) => !over || over.includes(a)) ? '≤ ' : '');
