@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValueError } from '@kwta/core';
 import { FULL_SETTINGS, planStages, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
+import { projection } from '../src/paper-scale/sections.js';
+import type { Ledger } from '../src/paper-scale/ledger.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kwta-paper-scale-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -82,7 +84,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(readme).toContain('accuracy-falls-with-eps');
     expect(readme).toContain('## Compute plan');
     expect(readme).toMatch(/timings under load/);
-    expect(readme).toMatch(/So far the \d+ finished training stages took \d+% of their planned time and the \d+ finished evaluations \d+% of their bound; at those rates the rest takes about \*\*0\.0 min\*\*/);
+    expect(readme).toMatch(/So far the \d+ finished training stages took [\d.]+% of their planned time; the \d+ finished evaluations of naturally trained models [\d.]+% of their bound, the \d+ of adversarially trained ones [\d.]+%\. At those rates the rest takes about \*\*0\.0 min\*\*/);
     expect(readme).toContain(COMMAND);
   }, 300_000);
 
@@ -135,3 +137,34 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(/other settings/);
   });
 });
+
+describe('the compute projection', () => {
+  const plan = [
+    { id: 'train a', seconds: 100, adversarial: false }, { id: 'train b', seconds: 400, adversarial: true },
+    { id: 'eval a strong', seconds: 1000, adversarial: false }, { id: 'eval c strong', seconds: 3000, adversarial: false },
+    { id: 'eval b strong', seconds: 1000, adversarial: true }, { id: 'eval d strong', seconds: 2000, adversarial: true },
+  ];
+  const ledger = (done: Record<string, number>): Ledger => ({
+    format: 'kwta-paper-scale-ledger-1', settings: {},
+    stages: Object.fromEntries(Object.entries(done).map(([id, seconds]) => [id, { done: true, seconds, sittings: 1 }])),
+  });
+
+  it('scales each group\'s rest by its own finished stages: training, natural and adversarial evaluations', () => {
+    // Training took half its plan (400 s left -> 200 s); natural evaluations 2% (3000 -> 60 s); adversarial 10% (2000 -> 200 s).
+    const text = projection(plan, ledger({ 'train a': 50, 'eval a strong': 20, 'eval b strong': 100 })).join('\n');
+    expect(text).toContain('the 1 finished training stages took 50% of their planned time; the 1 finished evaluations of naturally trained models 2.0% of their bound, the 1 of adversarially trained ones 10%.');
+    expect(text).toContain('the rest takes about **7.7 min** (training 3.3 min, evaluation 4.3 min)');
+  });
+
+  it('before an adversarially trained model is evaluated, says their rest is projected at the natural pace', () => {
+    const text = projection(plan, ledger({ 'train a': 50, 'eval a strong': 20 })).join('\n');
+    expect(text).toContain('no adversarially trained model is evaluated yet');
+    // 3000 + 1000 + 2000 s at 2% = 120 s, training 200 s.
+    expect(text).toContain('about **5.3 min** (training 3.3 min, evaluation 2.0 min)');
+  });
+
+  it('says nothing before a training stage and a natural evaluation have finished', () => {
+    expect(projection(plan, ledger({ 'train a': 50 }))).toEqual([]);
+  });
+});
+

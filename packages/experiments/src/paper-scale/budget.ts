@@ -113,24 +113,32 @@ export function passesPerExample(attack: SuiteAttack, s: PaperScaleSettings): { 
   return table[attack]();
 }
 
+/** A stage of the plan: its estimated seconds, and whether its model is adversarially trained (its evaluations run nearer their bound). */
+export interface PlannedStage {
+  id: string;
+  seconds: number | null;
+  adversarial: boolean;
+}
+
 /** The planned stages with estimated seconds (training: measured step times; evaluation: the upper bound of passesPerExample). */
-export function computePlan(stages: readonly Stage[], s: PaperScaleSettings, budget: Budget): { id: string; seconds: number | null }[] {
+export function computePlan(stages: readonly Stage[], s: PaperScaleSettings, budget: Budget): PlannedStage[] {
   const at = (hidden: number) => budget.timings.find((t) => t.hidden === hidden);
   const batches = Math.ceil((s.trainLimit ?? 8000) / s.batchSize);
-  return stages.map((stage) => {
-    if (stage.kind === 'budget') return { id: stage.id, seconds: null };
+  return stages.map((stage): PlannedStage => {
+    if (stage.kind === 'budget') return { id: stage.id, seconds: null, adversarial: false };
+    const adversarial = stage.model.method !== 'natural';
     const t = at(stage.model.hidden);
-    if (!t) return { id: stage.id, seconds: null };
+    if (!t) return { id: stage.id, seconds: null, adversarial };
     const a = stage.model.activation;
     if (stage.kind === 'train') {
       const step = t.trainStep[a][stage.model.method];
-      return { id: stage.id, seconds: step === undefined ? null : step * batches * epochsOf(s, stage.model.method) };
+      return { id: stage.id, seconds: step === undefined ? null : step * batches * epochsOf(s, stage.model.method), adversarial };
     }
     const sweep = stage.set === 'strong' ? (s.checks.epsValues?.length ?? 4) * passesPerExample('pgd', s).gradients : 0;
     const perExample = stage.attacks.reduce((sum, name) => {
       const p = passesPerExample(name, s);
       return sum + p.gradients * t.gradient[a] + p.forwards * t.forward[a];
     }, t.forward[a] + sweep * t.gradient[a]);
-    return { id: stage.id, seconds: perExample * stage.examples };
+    return { id: stage.id, seconds: perExample * stage.examples, adversarial };
   });
 }

@@ -3,7 +3,7 @@ import type { Method } from '@kwta/train';
 import { markdownTable, pct, pctCi } from '../output.js';
 import { ATTACK_TITLES } from '../paper/table4.js';
 import type { SuiteAttack } from '../paper/attack-suite.js';
-import type { Budget } from './budget.js';
+import type { Budget, PlannedStage } from './budget.js';
 import type { Ledger } from './ledger.js';
 import type { Count, ModelResult } from './results.js';
 import { twinSeed, type PaperScaleSettings } from './settings.js';
@@ -79,7 +79,7 @@ export function trainingTable(rows: ModelResult[], ledger: Ledger): string {
 const hours = (sec: number | null | undefined): string => (sec === null || sec === undefined ? '-' : sec < 3600 ? `${(sec / 60).toFixed(1)} min` : `${(sec / 3600).toFixed(1)} h`);
 
 /** Every stage: done or not, wall time over its sittings, the load when it started, and the plan's estimate. */
-export function stagesTable(stages: readonly Stage[], ledger: Ledger, plan: { id: string; seconds: number | null }[]): string {
+export function stagesTable(stages: readonly Stage[], ledger: Ledger, plan: readonly PlannedStage[]): string {
   return markdownTable(['stage', 'status', 'wall time', 'sittings', 'load at start (1/5/15 min)', 'planned (upper bound)'], stages.map((st) => {
     const r = ledger.stages[st.id];
     const est = plan.find((p) => p.id === st.id)?.seconds ?? null;
@@ -87,10 +87,39 @@ export function stagesTable(stages: readonly Stage[], ledger: Ledger, plan: { id
   }));
 }
 
+/**
+ * A rough projection of the stages still to run: each group's finished stages, measured against
+ * their plan, scale the group's rest. Training is one group; evaluations split by how the model
+ * was trained, since an adversarially trained model keeps its digits alive through more attack
+ * steps (its evaluations run nearer their bound) than a naturally trained one.
+ */
+export function projection(plan: readonly PlannedStage[], ledger: Ledger): string[] {
+  const done = (p: PlannedStage) => ledger.stages[p.id]?.done === true;
+  const pace = (member: (p: PlannedStage) => boolean) => {
+    const group = plan.filter((p) => member(p) && p.seconds !== null);
+    const finished = group.filter(done);
+    const planned = finished.reduce((a, p) => a + p.seconds!, 0), took = finished.reduce((a, p) => a + ledger.stages[p.id].seconds, 0);
+    return { n: finished.length, ratio: planned > 0 ? took / planned : null, left: group.filter((p) => !done(p)).reduce((a, p) => a + p.seconds!, 0) };
+  };
+  const train = pace((p) => p.id.startsWith('train ')), natural = pace((p) => p.id.startsWith('eval ') && !p.adversarial), robust = pace((p) => p.id.startsWith('eval ') && p.adversarial);
+  if (train.ratio === null || natural.ratio === null) return [];
+  // Before any adversarially trained model is evaluated, the natural models' pace stands in for theirs (and says so).
+  const robustRatio = robust.ratio ?? natural.ratio;
+  const training = train.ratio * train.left, evaluation = natural.ratio * natural.left + robustRatio * robust.left;
+  const pct = (r: number) => `${(100 * r).toFixed(r < 0.1 ? 1 : 0)}%`;
+  return [
+    '',
+    `So far the ${train.n} finished training stages took ${pct(train.ratio)} of their planned time; the ${natural.n} finished evaluations of naturally trained models ${pct(natural.ratio)} of their bound, ` +
+      (robust.ratio !== null ? `the ${robust.n} of adversarially trained ones ${pct(robust.ratio)}` : 'and no adversarially trained model is evaluated yet (their rest is projected at the natural pace, far too low)') +
+      `. At those rates the rest takes about **${hours(training + evaluation)}** (training ${hours(training)}, evaluation ${hours(evaluation)}). ` +
+      'A rough guide: a model that resists the attacks keeps its digits alive through every step, so ReLU\'s adversarially trained models, if they hold up better than k-WTA\'s, will come nearer their bound than this projects.',
+  ];
+}
+
 /** The measured step and pass times behind the plan. */
-export function budgetSection(budget: Budget | null, plan: { id: string; seconds: number | null }[], ledger: Ledger): string[] {
+export function budgetSection(budget: Budget | null, plan: readonly PlannedStage[], ledger: Ledger): string[] {
   if (!budget) return ['_The budget stage has not run yet._'];
-  const sum = (keep: (p: { id: string }) => boolean) => plan.filter(keep).reduce((a, p) => a + (p.seconds ?? 0), 0);
+  const sum = (keep: (p: PlannedStage) => boolean) => plan.filter(keep).reduce((a, p) => a + (p.seconds ?? 0), 0);
   const remaining = sum((p) => !ledger.stages[p.id]?.done);
   const total = sum(() => true);
   const training = sum((p) => p.id.startsWith('train ')), evaluation = sum((p) => p.id.startsWith('eval '));
@@ -99,22 +128,6 @@ export function budgetSection(budget: Budget | null, plan: { id: string; seconds
     ...(['natural', 'free', 'at', 'trades'] as const).map((m) => (t.trainStep[a][m] === undefined ? '-' : `${t.trainStep[a][m]!.toFixed(2)} s`)),
     `${(1000 * t.forward[a]).toFixed(2)} ms`, `${(1000 * t.gradient[a]).toFixed(2)} ms`,
   ]));
-  // What the finished stages took against their plan, per kind, scales the rest: a rough projection.
-  const pace = (kind: string) => {
-    const done = plan.filter((p) => p.id.startsWith(kind) && p.seconds && ledger.stages[p.id]?.done);
-    const planned = done.reduce((a, p) => a + p.seconds!, 0), took = done.reduce((a, p) => a + ledger.stages[p.id].seconds, 0);
-    const left = sum((p) => p.id.startsWith(kind) && !ledger.stages[p.id]?.done);
-    return { n: done.length, ratio: planned > 0 ? took / planned : null, left };
-  };
-  const train = pace('train '), evals = pace('eval ');
-  const projection = train.ratio !== null && evals.ratio !== null
-    ? [
-      '',
-      `So far the ${train.n} finished training stages took ${(100 * train.ratio).toFixed(0)}% of their planned time and the ${evals.n} finished evaluations ${(100 * evals.ratio).toFixed(0)}% of their bound; ` +
-        `at those rates the rest takes about **${hours(train.ratio * train.left + evals.ratio * evals.left)}** (training ${hours(train.ratio * train.left)}, evaluation ${hours(evals.ratio * evals.left)}). ` +
-        'A rough guide: robust models keep their digits alive through every attack step, so their evaluations come nearer their bound.',
-    ]
-    : [];
   return [
     `Measured ${budget.measuredAt} on ${budget.cores} cores with load averages ${budget.load.map((v) => v.toFixed(1)).join(' / ')} (1 / 5 / 15 min): ` +
       'the machine was shared with other engineers\' jobs, so these are timings under load; a quiet machine is faster.',
@@ -124,7 +137,7 @@ export function budgetSection(budget: Budget | null, plan: { id: string; seconds
     `The plan (per stage above): **${hours(total)} in all, ${hours(remaining)} still to run** on this machine: training ${hours(training)} (measured step times x steps), ` +
       `evaluation at most ${hours(evaluation)}. The evaluation figures are upper bounds (every example survives every step of every attack); attacks stop early on the examples they break, ` +
       'so a model without robustness (ReLU natural: PGD breaks nearly every digit in a few steps) costs a small fraction of its bound.',
-    ...projection,
+    ...projection(plan, ledger),
   ];
 }
 
