@@ -2,7 +2,7 @@ export { FULL_SETTINGS, MAIN_SETTINGS, STUDY_PRESETS, tinySettings, type StudyPr
 export { planStages, modelId, type Stage, type ModelKey } from './stages.js';
 export { runStudy, type StudyOptions } from './pipeline.js';
 export { studyPaths, readBudget } from './paths.js';
-export { measureBudget, measureTimings, computePlan, passesPerExample, type Budget, type Timings } from './budget.js';
+export { measureBudget, measureTimings, computePlan, passesPerExample, type Budget, type PlannedStage, type Timings } from './budget.js';
 export { writeStudyReport, type StudyReportInput } from './report.js';
 export { collectResults, type ModelResult, type Count } from './results.js';
 export { readLedger, type Ledger, type StageRecord } from './ledger.js';
