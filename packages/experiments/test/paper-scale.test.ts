@@ -152,7 +152,7 @@ describe('the compute projection', () => {
   it('scales each group\'s rest by its own finished stages: training, natural and adversarial evaluations', () => {
     // Training took half its plan (400 s left -> 200 s); natural evaluations 2% (3000 -> 60 s); adversarial 10% (2000 -> 200 s).
     const text = projection(plan, ledger({ 'train a': 50, 'eval a strong': 20, 'eval b strong': 100 })).join('\n');
-    expect(text).toContain('the 1 finished training stages took 50% of their planned time; the 1 finished evaluations of naturally trained models 2.0% of their bound, the 1 of adversarially trained ones 10%.');
+    expect(text).toContain('the 1 finished training stages took 50.0% of their planned time; the 1 finished evaluations of naturally trained models 2.0% of their bound, the 1 of adversarially trained ones 10.0%.');
     expect(text).toContain('the rest takes about **7.7 min** (training 3.3 min, evaluation 4.3 min)');
   });
 

@@ -106,7 +106,6 @@ export function projection(plan: readonly PlannedStage[], ledger: Ledger): strin
   // Before any adversarially trained model is evaluated, the natural models' pace stands in for theirs (and says so).
   const robustRatio = robust.ratio ?? natural.ratio;
   const training = train.ratio * train.left, evaluation = natural.ratio * natural.left + robustRatio * robust.left;
-  const pct = (r: number) => `${(100 * r).toFixed(r < 0.1 ? 1 : 0)}%`;
   return [
     '',
     `So far the ${train.n} finished training stages took ${pct(train.ratio)} of their planned time; the ${natural.n} finished evaluations of naturally trained models ${pct(natural.ratio)} of their bound, ` +
