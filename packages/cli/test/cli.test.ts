@@ -66,5 +66,7 @@ describe('kwta binary', () => {
     const bad = spawnSync(process.execPath, [BIN, 'experiment', 'table9'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("unknown experiment 'table9'");
-  }, 120_000);
+    // The whole figure1 experiment runs in a child process: 104-110 s in fresh-clone CI runs beside
+    // the paper-scale study (and once past 120 s), so the limit leaves room for a loaded machine.
+  }, 300_000);
 });
