@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildModel } from '@kwta/nn';
+import { modelSpecOf, saveRun, type RunConfig } from '@kwta/experiments/node';
 import { describe, expect, it } from 'vitest';
 import { findTorch } from '../src/contenders/pytorch.js';
 import { resolveSuites, runSuite, type SuiteResult } from '../src/index.js';
@@ -60,5 +65,36 @@ describe('sparse group (issue 14), quick mode', () => {
     expect(targets(step)).toEqual(torch ? [['pytorch-kwta / kwta-wasm', { min: 1 }]] : []);
     expect(targets(pgd)).toEqual(torch ? [['pytorch-kwta / kwta-wasm', { min: 2 }]] : []);
     if (torch) expect(r.notes[0]).toMatch(/^PyTorch \S+ .*k-WTA as the kWTA repository writes it/);
+  });
+
+  it('relu-zeros: PGD and SGD steps, ReLU zeros read vs dense, at init and on a trained run directory, with each ReLU\'s density', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kwta-relu-zeros-'));
+    const env = process.env.KWTA_BENCH_RELU_RUN;
+    try {
+      // A small run directory in the paper-scale study's format: its config, its weights.
+      const config: RunConfig = {
+        model: 'mnist-cnn', activation: 'relu', method: 'free', dataset: 'mnist', epochs: 3, batchSize: 64, optimizer: 'sgd', lr: 0.01,
+        momentum: 0.9, weightDecay: 0, milestones: [], eps: 0.3, attackSteps: 8, tradesBeta: 6, freeReplays: 8, hidden: 16,
+        trainLimit: 8000, seed: 1, epsRampEpochs: 1, inChannels: 1, inputSize: 28, numClasses: 10,
+      };
+      const model = buildModel(modelSpecOf(config));
+      saveRun(dir, config, model);
+      model.dispose();
+      process.env.KWTA_BENCH_RELU_RUN = dir;
+      const r = await quick('relu-zeros');
+      expectSane(r);
+      expect(r.cases.map((c) => c.id)).toEqual(['PGD step, hidden 12, seeded init', 'SGD step, hidden 12, seeded init', `PGD step, trained (${dir})`, `SGD step, trained (${dir})`]);
+      for (const c of r.cases) {
+        expect(Object.keys(c.contenders)).toEqual(['relu-wasm-dense', 'relu-wasm']);
+        expect(c.ratios[0].label).toBe('relu-wasm-dense / relu-wasm');
+      }
+      // five ReLUs (four convolutions, the hidden layer), each a fraction
+      expect(r.notes).toHaveLength(2);
+      for (const n of r.notes) expect(n).toMatch(/^PGD step, .+: ReLU densities \(non-zero fraction, input to output\) (0|1)\.\d{3}(, (0|1)\.\d{3}){4}$/);
+    } finally {
+      if (env === undefined) delete process.env.KWTA_BENCH_RELU_RUN;
+      else process.env.KWTA_BENCH_RELU_RUN = env;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import { matmulSuite } from './matmul.js';
 import { overheadActivationsSuite } from './overhead-activations.js';
 import { overheadTrainSuite } from './overhead-train.js';
 import { pthLoadSuite } from './pth-load.js';
+import { reluZerosSuite } from './relu-zeros.js';
 import { sparseCrossoverSuite } from './sparse-crossover.js';
 import { sparseKernelsSuite } from './sparse-kernels.js';
 import { sparseTrainSuite } from './sparse-train.js';
@@ -28,6 +29,7 @@ export const SUITES: Record<string, Suite> = {
   [sparseCrossoverSuite.name]: sparseCrossoverSuite,
   [apgdSuite.name]: apgdSuite,
   [sparseTrainSuite.name]: sparseTrainSuite,
+  [reluZerosSuite.name]: reluZerosSuite,
 };
 
 /**
@@ -40,7 +42,7 @@ export const GROUPS: Record<string, string[]> = {
   core: ['matmul', 'conv2d'],
   wasm: ['wasm-matmul', 'wasm-mnist-train', 'wasm-kwta-relu', 'wasm-elementwise'],
   overhead: ['overhead-activations', 'overhead-train'],
-  sparse: ['sparse-train', 'sparse-kernels', 'sparse-crossover'],
+  sparse: ['sparse-train', 'relu-zeros', 'sparse-kernels', 'sparse-crossover'],
 };
 
 /** Expand suite and group names into suites, in order, without duplicates. */

@@ -30,12 +30,14 @@ const net: fc.Arbitrary<Net> = fc.record({
   kinds: fc.array(fc.constantFrom<RowKind>(...ROW_KINDS), { minLength: 1, maxLength: 4 }), seed: fc.nat(),
 }).filter((n) => n.H + 2 * n.pad >= n.dil * (n.K - 1) + 1 && n.W + 2 * n.pad >= n.dil * (n.K - 1) + 1);
 
-/** kWTA → conv → kWTA → flatten → linear → kWTA → linear, and sum(R ⊙ out): value and gradients for x and the three weights. */
-function runNet(n: Net, mode: SparsePathMode): { outputs: Float32Array[]; kernels: Set<string> } {
-  return tidy(() => runNetIn(n, mode));
+type Activation = 'kwta' | 'relu';
+
+/** act → conv → act → flatten → linear → act → linear, and sum(R ⊙ out): value and gradients for x and the three weights. */
+function runNet(n: Net, mode: SparsePathMode, act: Activation = 'kwta'): { outputs: Float32Array[]; kernels: Set<string> } {
+  return tidy(() => runNetIn(n, mode, act));
 }
 
-function runNetIn(n: Net, mode: SparsePathMode) {
+function runNetIn(n: Net, mode: SparsePathMode, act: Activation) {
   const gen = new Generator(n.seed);
   const D = n.C * n.H * n.W;
   const x = tensor(rows(gen, n.N, D, n.kinds, 'float32'), [n.N, n.C, n.H, n.W]);
@@ -45,10 +47,11 @@ function runNetIn(n: Net, mode: SparsePathMode) {
   const w2 = tensor(rows(gen, n.hidden, flat, ['random'], 'float32'), [n.hidden, flat]);
   const w3 = tensor(rows(gen, 3, n.hidden, ['random'], 'float32'), [3, n.hidden]);
   const r = tensor(rows(gen, n.N, 3, ['random'], 'float32'), [n.N, 3]);
-  const f = (a: Tensor, c1: Tensor, l1: Tensor, l2: Tensor) => {
-    const h1 = kWinners(a, kOf(n.g1, D));
-    const h2 = kWinners(conv(h1, c1), kOf(n.g2, flat));
-    const h3 = kWinners(ops.matmul(ops.flatten(h2), l1, { transposeB: true }), kOf(n.g3, n.hidden));
+  const a = (t: Tensor, gamma: number) => (act === 'relu' ? ops.relu(t) : kWinners(t, kOf(gamma, t.size / t.shape[0])));
+  const f = (x0: Tensor, c1: Tensor, l1: Tensor, l2: Tensor) => {
+    const h1 = a(x0, n.g1);
+    const h2 = a(conv(h1, c1), n.g2);
+    const h3 = a(ops.matmul(ops.flatten(h2), l1, { transposeB: true }), n.g3);
     return ops.sum(ops.mul(ops.matmul(h3, l2, { transposeB: true }), r));
   };
   return withSparsePath(mode, () => {
@@ -73,22 +76,13 @@ describe.each(BACKENDS)('sparse path vs dense path: %s', (_label, make) => {
     }), { ...FC, numRuns: 30 });
   }));
 
-  it('a ReLU CNN: the forward reads each ReLU\'s non-zeros (rows of different lengths), the same value and gradients', () => withBackend(backend, () => {
-    const reluNet = (n: Net, mode: SparsePathMode) => tidy(() => withSparsePath(mode, () => {
-      const gen = new Generator(n.seed);
-      const x = tensor(rows(gen, n.N, n.C * n.H * n.W, n.kinds, 'float32'), [n.N, n.C, n.H, n.W]);
-      const w1 = tensor(rows(gen, n.F, n.C * n.K * n.K, ['random'], 'float32'), [n.F, n.C, n.K, n.K]);
-      const conv = (t: Tensor, w: Tensor) => ops.conv2d(t, w, { stride: n.stride, padding: n.pad, dilation: n.dil });
-      const flat = ops.flatten(conv(ops.zeros([1, n.C, n.H, n.W]), w1)).shape[1];
-      const w2 = tensor(rows(gen, 3, flat, ['random'], 'float32'), [3, flat]);
-      const f = (a: Tensor, c1: Tensor, l1: Tensor) => ops.sum(ops.matmul(ops.relu(ops.flatten(conv(ops.relu(a), c1))), l1, { transposeB: true }));
-      const p = profileKernels(() => valueAndGrad(f)(x, w1, w2));
-      return { outputs: [p.result.value, ...p.result.grads].map((t) => Float32Array.from(t.dataSync())), kernels: new Set(p.kernels.map((k) => k.kernel as string)) };
-    }));
+  it('a ReLU CNN: every pass reads the ReLUs\' non-zeros (rows of different lengths, counted), the same value and gradients', () => withBackend(backend, () => {
     fc.assert(fc.property(net, (n) => {
-      const dense = reluNet(n, 'off'), sparse = reluNet(n, 'always');
-      expect(['nonzeros', 'sparseConv2d', 'sparseLinear'].filter((k) => !sparse.kernels.has(k))).toEqual([]);
-      expect(SPARSE_KERNELS.filter((k) => dense.kernels.has(k) || (sparse.kernels.has(k) && k !== 'sparseConv2d' && k !== 'sparseLinear'))).toEqual([]);
+      const dense = runNet(n, 'off', 'relu'), sparse = runNet(n, 'always', 'relu');
+      const sparseKernels = [...SPARSE_KERNELS.filter((k) => k !== 'winners'), 'nonzeros'];
+      expect([...sparseKernels, 'winners'].filter((k) => dense.kernels.has(k))).toEqual([]);
+      expect(sparseKernels.filter((k) => !sparse.kernels.has(k))).toEqual([]);
+      expect(sparse.kernels.has('winners')).toBe(false);
       dense.outputs.forEach((want, i) => expect(relError(sparse.outputs[i], want), `output ${i}`).toBeLessThanOrEqual(F32_TOL));
     }), { ...FC, numRuns: 20 });
   }));
@@ -143,14 +137,103 @@ describe('the input gradient at the winners only is used only where it is exact'
   });
 });
 
+describe('a ReLU\'s zeros stand in for the input gradient only where they are exact', () => {
+  // L = sum(relu(h · wᵀ) ⊙ s): dy reaches the linear layer through a ReLU's backward (its zeros).
+  const setup = () => {
+    const gen = new Generator(11);
+    const x = tensor(rows(gen, 4, 20, ['random'], 'float32'), [4, 20]);
+    const w = tensor(rows(gen, 6, 20, ['random'], 'float32'), [6, 20]);
+    const s = tensor(rows(gen, 4, 6, ['random'], 'float32'), [4, 6]);
+    return { x, w, s, layer: (h: Tensor) => ops.sum(ops.mul(ops.relu(ops.matmul(h, w, { transposeB: true })), s)) };
+  };
+  const run = (mode: SparsePathMode, f: () => Tensor[]) => withSparsePath(mode, () => tidy(() => {
+    const p = profileKernels(f);
+    return { g: p.result.map((t) => Array.from(t.dataSync())), kernels: p.kernels.map((k) => k.kernel as string) };
+  }));
+
+  it('relu(x) feeding a linear layer: both backward products read the zeros, with the dense gradients', () => {
+    const { x, layer } = setup();
+    const grad = (mode: SparsePathMode) => run(mode, () => {
+      const xr = x.detach().requireGrad();
+      return gradients(layer(ops.relu(xr)), [xr]);
+    });
+    const dense = grad('off'), sparse = grad('always');
+    expect(sparse.kernels).toEqual(expect.arrayContaining(['nonzeros', 'sparseLinear', 'sparseLinearInputGrad']));
+    expect(dense.kernels.filter((k) => SPARSE_KERNELS.includes(k) || k === 'nonzeros')).toEqual([]);
+    expect(relError(sparse.g[0], dense.g[0])).toBeLessThanOrEqual(1e-6);
+    // and the weight gradient, from both sides' zeros
+    const { w } = setup();
+    const wGrad = (mode: SparsePathMode) => run(mode, () => {
+      const wr = w.detach().requireGrad();
+      return gradients(ops.sum(ops.mul(ops.relu(ops.matmul(ops.relu(x), wr, { transposeB: true })), setup().s)), [wr]);
+    });
+    const dw = wGrad('always');
+    expect(dw.kernels).toContain('sparseLinearWeightGrad');
+    expect(relError(dw.g[0], wGrad('off').g[0])).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a ReLU output requested as a gradient target gets its full gradient', () => {
+    const { x, layer } = setup();
+    const grad = (mode: SparsePathMode) => run(mode, () => {
+      const xr = x.detach().requireGrad();
+      const h = ops.relu(xr);
+      return gradients(layer(h), [h, xr]);
+    });
+    const dense = grad('off'), sparse = grad('always');
+    expect(sparse.kernels).not.toContain('sparseLinearInputGrad');
+    // dL/dh is non-zero where h is zero too; dL/dx is it masked.
+    const zerosOfH = Array.from(x.dataSync()).filter((v) => v <= 0).length;
+    expect(dense.g[0].filter((v) => v !== 0).length).toBeGreaterThan(4 * 20 - zerosOfH);
+    dense.g.forEach((want, i) => expect(relError(sparse.g[i], want)).toBeLessThanOrEqual(1e-6));
+  });
+
+  it('zeros that a where(·, ·, 0) kept (not a ReLU\'s) still get their gradient', () => {
+    const { layer } = setup();
+    // x has exact zeros where the mask keeps it: where's backward passes their gradient on.
+    const x0 = tensor(Float32Array.from({ length: 80 }, (_, i) => (i % 3 === 0 ? 0 : Math.sin(i))), [4, 20]);
+    const keep = tensor(Uint8Array.from({ length: 80 }, (_, i) => (i % 5 === 0 ? 0 : 1)), [4, 20], 'bool');
+    const grad = (mode: SparsePathMode) => run(mode, () => {
+      const xr = x0.detach().requireGrad();
+      return gradients(layer(ops.where(keep, xr, 0)), [xr]);
+    });
+    const dense = grad('off'), sparse = grad('always');
+    expect(sparse.kernels).toContain('sparseLinear');
+    expect(sparse.kernels).not.toContain('sparseLinearInputGrad');
+    expect(dense.g[0].filter((v, i) => v !== 0 && i % 3 === 0 && i % 5 !== 0).length).toBeGreaterThan(0);
+    expect(relError(sparse.g[0], dense.g[0])).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a ReLU output used twice, and a detached one used as a leaf, get their dense gradients', () => {
+    const { x, layer } = setup();
+    const twice = (mode: SparsePathMode) => run(mode, () => {
+      const xr = x.detach().requireGrad();
+      const h = ops.relu(xr);
+      return gradients(ops.add(layer(h), ops.sum(ops.mul(h, h))), [xr]);
+    });
+    expect(twice('always').kernels).toContain('sparseLinearInputGrad');
+    expect(relError(twice('always').g[0], twice('off').g[0])).toBeLessThanOrEqual(1e-6);
+    const leaf = (mode: SparsePathMode) => withSparsePath(mode, () => tidy(() => {
+      const h = ops.relu(x).detach().requireGrad();
+      layer(h).backward();
+      const g = Array.from(h.grad!.dataSync());
+      h.zeroGrad();
+      return g;
+    }));
+    expect(relError(leaf('always'), leaf('off'))).toBeLessThanOrEqual(1e-6);
+    expect(leaf('off').filter((v) => v !== 0).length).toBeGreaterThan(Array.from(x.dataSync()).filter((v) => v > 0).length);
+  });
+});
+
 describe('structure on storage', () => {
   it('survives reshape, flatten and detach; other ops drop it (relu marks its own zeros); assign does not leave stale winners', () => withSparsePath('always', () => tidy(() => {
     const x = ops.randn([2, 3, 4, 4], new Generator(1));
     const h = kWinners(x, 7);
     for (const view of [h, ops.flatten(h), ops.reshape(h, [2, 48]), h.detach()]) expect(view.storage.structure?.kind).toBe('winners');
     for (const other of [ops.mul(h, 1), ops.add(h, 0), ops.maxPool2d(h, { kernelSize: 2 })]) expect(other.storage.structure).toBeUndefined();
-    // relu marks its own output: its zeros, counted when a layer reads them.
+    // relu marks its own output, and where(non-k-WTA mask, ·, 0) its: zeros, counted when a layer reads them.
     expect(ops.relu(h).storage.structure?.kind).toBe('nonzeros');
+    expect(ops.where(ops.greater(x, 0), x, 0).storage.structure?.kind).toBe('nonzeros');
+    expect(ops.where(ops.greater(x, 0), x, ops.zeros([])).storage.structure).toBeUndefined();
     const p = ops.zeros([2, 3, 4, 4]);
     p.assign(ops.mul(h, 2));
     expect(p.storage.structure).toBeUndefined();

@@ -4,7 +4,7 @@ import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { runOp } from '../autodiff/op.js';
 import { asTensor, checkAlive, checkFloat, checkNumeric, checkSameDType } from './util.js';
-import { markNonzeros, markWinners } from './sparse/structure.js';
+import { markNonzeros, markWhereZeros } from './sparse/structure.js';
 import { derivedDef, unaryDef, type BinaryOp, type CompareOp, type DerivedOp, type UnaryOp } from './definitions/index.js';
 
 // The public elementwise ops: one line each over their definitions (ops/definitions), which the
@@ -107,8 +107,8 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const [ta, tb] = binaryOperands('where', a, b);
   broadcastShapes('where', cond.shape, broadcastShapes('where', ta.shape, tb.shape));
   const y = runOp('where', [cond, ta, tb], {})[0];
-  // where(k-WTA mask, a, 0) is a k-WTA: y keeps the mask's winners (ops/sparse/structure.ts).
-  markWinners(y, cond, ta, b === 0);
+  // where(k-WTA mask, a, 0) is a k-WTA: y keeps the mask's winners; with any other mask, its zeros (ops/sparse/structure.ts).
+  markWhereZeros(y, cond, ta, b === 0);
   return y;
 }
 

@@ -1,5 +1,4 @@
 import { div, greater, mul, neg, sign, sub, where } from '../elementwise.js';
-import { zeroScalar } from '../util.js';
 import { keysWith, type KeysWith, type UnaryDef } from './types.js';
 
 /**
@@ -77,7 +76,8 @@ export const unaryOps = {
       scalar: (f, s) => f.set(s).f32const(0).get(s).f32const(0).get(s).f32ge().select(),
     },
     domain: [-2, 2],
-    grad: { rule: (dy, [x]) => [where(greater(x, 0), dy, zeroScalar(dy))], inputs: { magnitude: [0.1, 2] } },
+    // b is the number 0 so where marks the result's zeros: the next layer's backward may read them.
+    grad: { rule: (dy, [x]) => [where(greater(x, 0), dy, 0)], inputs: { magnitude: [0.1, 2] } },
   },
   sigmoid: {
     fn: (x) => 1 / (1 + Math.exp(-x)),

@@ -3,7 +3,7 @@ import type { Backend } from '../../backend.js';
 import { sparsePays, type SparseLayer, type SparsePass } from '../../backends/sparse-cost.js';
 import { engine } from '../../engine.js';
 import type { Tensor } from '../../tensor.js';
-import { nonzerosOf, winnersOf, type SparseTensors, type Winners } from './structure.js';
+import { Nonzeros, nonzerosOf, winnersOf, Winners, type SparseTensors } from './structure.js';
 
 /**
  * Per pass, sparse or dense: `setSparsePath` decides ('off' never, 'always' whenever the
@@ -18,12 +18,16 @@ export function sparseWins(backend: Backend, layer: SparseLayer, pass: SparsePas
 }
 
 /**
- * May x's input gradient be computed at its winners only? Only when every use of that gradient
- * goes through the where(mask, ·, 0) that made x (the k-WTA's backward, which zeroes the rest
- * anyway): x, and any reshape between x and that where, is not a tensor the backward pass hands
- * back (a requested `wrt`, a leaf's `.grad`; a detached copy of a k-WTA output is a leaf).
+ * May x's input gradient be computed at x's sparse entries only (zero elsewhere)? Only when every
+ * use of that gradient goes through an op that zeroes it everywhere else anyway, and x, or any
+ * reshape between x and that op, is not a tensor the backward pass hands back (a requested `wrt`,
+ * a leaf's `.grad`; a detached copy is a leaf):
+ *  - a k-WTA's winners: the where(mask, ·, 0) that made x, with the winners' own mask;
+ *  - a ReLU's non-zeros: the relu that made x, whose backward passes the gradient only where its
+ *    input was positive, i.e. where x is non-zero. (Other where(·, ·, 0) zeros do not qualify: a
+ *    kept entry that happens to be 0 still takes its gradient.)
  */
-export function gradientMaskedAt(x: Tensor, winners: Winners, ctx: GradContext): boolean {
+export function gradientMaskedAt(x: Tensor, structure: Winners | Nonzeros, ctx: GradContext): boolean {
   for (let t: Tensor = x; ;) {
     const node = t.node;
     if (ctx.isTarget(t) || !node) return false;
@@ -31,8 +35,33 @@ export function gradientMaskedAt(x: Tensor, winners: Winners, ctx: GradContext):
       t = node.inputs[0];
       continue;
     }
-    return node.op === 'where' && (node.attrs as { cond: Tensor }).cond.storage === winners.maskStorage;
+    if (structure instanceof Nonzeros) return node.op === 'relu';
+    return node.op === 'where' && (node.attrs as { cond: Tensor }).cond.storage === structure.maskStorage;
   }
+}
+
+/** The structure x carries (viewed as [x.shape[0], the rest]): a k-WTA's winners, a ReLU's or a where(·, ·, 0)'s zeros, or null. */
+export function structureOf(x: Tensor): Winners | Nonzeros | null {
+  return winnersOf(x) ?? nonzerosOf(x);
+}
+
+/**
+ * The sparse rows of a backward pass's operands (each a k-WTA's winners or counted non-zeros),
+ * when the pass's sparse kernel pays at their entries per row (`wins(ks)`); null: run the dense
+ * one. A count costs one pass over the operand, so the non-zeros are counted only when the pass
+ * would pay were they as few as possible (one per row), then it decides on the counts.
+ */
+export function backwardRows(xs: Tensor[], wins: (ks: number[]) => boolean): SparseTensors[] | null {
+  const structures = xs.map(structureOf);
+  if (structures.some((s) => !s) || !wins(structures.map((s) => (s instanceof Winners ? s.k : 1)))) return null;
+  const entries = xs.map((x, i) => {
+    const s = structures[i]!;
+    if (s instanceof Winners) return { k: s.k, rows: s.entries(x.storage, x.dtype) };
+    const rows = x.shape[0], e = s.entries(x.storage, x.dtype, rows, x.size / rows);
+    return { k: e.nnz / rows, rows: e.rows };
+  });
+  if (structures.some((s) => s instanceof Nonzeros) && !wins(entries.map((e) => e.k))) return null;
+  return entries.map((e) => e.rows);
 }
 
 /**

@@ -11,8 +11,9 @@ import type { Storage, StorageStructure, Tensor } from '../../tensor.js';
  *  - where(mask, a, 0) with such a mask (the k-WTA itself, and the k-WTA's backward rule on the
  *    gradient) is Winners: zero outside the mask. Its sparse rows, the winners' indices and
  *    values, are extracted on first use (the `winners` kernel) and kept with the storage.
- *  - relu's output is Nonzeros: its non-zeros, extracted on first use (the forward of the layer
- *    after it may read them; its backward stays dense, docs/sparse.md).
+ *  - relu's output, and any other where(cond, a, 0) (a ReLU's backward among them), is Nonzeros:
+ *    its non-zeros, counted and extracted on first use (the layer after it may read them forward,
+ *    and backward read a ReLU's as the positions its input gradient is needed at, docs/sparse.md).
  * A layer reads a k-WTA's through `winnersOf(x)` when its view of x has one row per mask row.
  */
 
@@ -132,12 +133,17 @@ export function markExactK(mask: Tensor, k: number): void {
 }
 
 /**
- * `out` = where(cond, a, 0): when cond is an exact-k mask of out's own size, out is zero outside
- * its winners. (`bIsZero`: the caller passed the number 0 as b.)
+ * `out` = where(cond, a, 0) (`bIsZero`: the caller passed the number 0 as b) is zero wherever
+ * cond is false: with an exact-k mask of out's own size, out is zero outside its winners; with any
+ * other mask (a ReLU's backward is such a where), its non-zeros may be read.
  */
-export function markWinners(out: Tensor, cond: Tensor, a: Tensor, bIsZero: boolean): void {
+export function markWhereZeros(out: Tensor, cond: Tensor, a: Tensor, bIsZero: boolean): void {
   const mask = cond.storage.structure;
-  if (!bIsZero || !(mask instanceof ExactKMask) || out.storage.structure) return;
+  if (!bIsZero || out.storage.structure) return;
+  if (!(mask instanceof ExactKMask)) {
+    markNonzeros(out);
+    return;
+  }
   if (a.size !== cond.size || out.size !== cond.size || sizeOf(cond.shape) !== mask.rows * mask.cols) return;
   out.storage.structure = new Winners(mask.k, mask.rows, mask.cols, held(cond.storage, [mask.rows, mask.cols], 'bool'));
 }
