@@ -67,7 +67,7 @@ describe('sparse group (issue 14), quick mode', () => {
     if (torch) expect(r.notes[0]).toMatch(/^PyTorch \S+ .*k-WTA as the kWTA repository writes it/);
   });
 
-  it('relu-zeros: PGD and SGD steps, ReLU zeros read vs dense, at init and on a trained run directory, with each ReLU\'s density', async () => {
+  it('relu-zeros: PGD and SGD steps and a forward pass, ReLU zeros read vs dense, at init and on a trained run directory, with each ReLU\'s density', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kwta-relu-zeros-'));
     const env = process.env.KWTA_BENCH_RELU_RUN;
     try {
@@ -83,7 +83,8 @@ describe('sparse group (issue 14), quick mode', () => {
       process.env.KWTA_BENCH_RELU_RUN = dir;
       const r = await quick('relu-zeros');
       expectSane(r);
-      expect(r.cases.map((c) => c.id)).toEqual(['PGD step, hidden 12, seeded init', 'SGD step, hidden 12, seeded init', `PGD step, trained (${dir})`, `SGD step, trained (${dir})`]);
+      const ids = (label: string) => ['PGD step', 'SGD step', 'forward'].map((c) => `${c}, ${label}`);
+      expect(r.cases.map((c) => c.id)).toEqual([...ids('hidden 12, seeded init'), ...ids(`trained (${dir})`)]);
       for (const c of r.cases) {
         expect(Object.keys(c.contenders)).toEqual(['relu-wasm-dense', 'relu-wasm']);
         expect(c.ratios[0].label).toBe('relu-wasm-dense / relu-wasm');

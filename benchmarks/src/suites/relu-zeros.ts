@@ -10,8 +10,8 @@ import { PGD_STEP } from './mnist/kwta-step.js';
 
 /**
  * A ReLU network's own zeros on the backward pass (docs/sparse.md): the paper's MNIST CNN with
- * ReLU, one PGD step (forward and input gradient, what an attack and adversarial training repeat)
- * and one SGD step, on the wasm backend with the sparse path on ('relu-wasm': the layers read the
+ * ReLU, one PGD step (forward and input gradient, what an attack and adversarial training repeat),
+ * one SGD step and one forward pass (what gradient-free attacks repeat), on the wasm backend with the sparse path on ('relu-wasm': the layers read the
  * ReLUs' non-zeros forward and backward, where the cost model says it pays) and forced off
  * ('relu-wasm-dense', as every framework runs ReLU). Densities decide, so the case runs at the
  * seeded init and, when KWTA_BENCH_RELU_RUN names a trained run directory (the paper-scale
@@ -64,6 +64,14 @@ function pgdStep(src: Source, id: string): KwtaWorkload {
   };
 }
 
+/** A forward pass alone, as gradient-free attacks (Square, the estimated-gradient attack) repeat it. */
+function forwardPass(src: Source): KwtaWorkload {
+  const model = src.model();
+  const b = src.batch();
+  const x = tensor(b.x, [BATCH, 1, b.size, b.size]);
+  return { inputs: [x], run: () => noGrad(() => model.call(x)), dispose: () => model.dispose() };
+}
+
 function sgdStep(src: Source): KwtaWorkload {
   const model = src.model();
   const b = src.batch();
@@ -107,6 +115,7 @@ function cases(src: Source, params: BenchCase['params']): BenchCase[] {
   return [
     both(pgdId, () => pgdStep(src, pgdId), `one PGD step (forward, input gradient, x + ${PGD_STEP} sign(grad) clamped), ${src.label}`),
     both(`SGD step, ${src.label}`, () => sgdStep(src), `one SGD step (momentum ${MOMENTUM}), ${src.label}`),
+    both(`forward, ${src.label}`, () => forwardPass(src), `one forward pass (logits, no gradient), ${src.label}`),
   ];
 }
 
@@ -138,7 +147,7 @@ function runSource(dir: string): Source {
 
 export const reluZerosSuite: Suite = {
   name: 'relu-zeros',
-  description: `MNIST CNN with ReLU: one PGD step and one SGD step (batch ${BATCH}), the layers reading the ReLUs' zeros forward and backward ('relu-wasm') against the dense path ('relu-wasm-dense'), kwta's wasm backend (${WASM_THREADS} threads); set ${RUN_ENV} to a trained run directory to add its weights`,
+  description: `MNIST CNN with ReLU: one PGD step, one SGD step and one forward pass (batch ${BATCH}), the layers reading the ReLUs' zeros forward and backward ('relu-wasm') against the dense path ('relu-wasm-dense'), kwta's wasm backend (${WASM_THREADS} threads); set ${RUN_ENV} to a trained run directory to add its weights`,
   cases(mode: Mode) {
     const quick = mode === 'quick';
     const list = cases(initSource(20000, quick), { hidden: quick ? QUICK_MNIST.hidden : 20000, weights: 'init' });

@@ -46,12 +46,13 @@ export function structureOf(x: Tensor): Winners | Nonzeros | null {
 }
 
 /**
- * The sparse rows of a backward pass's operands (each a k-WTA's winners or counted non-zeros),
- * when the pass's sparse kernel pays at their entries per row (`wins(ks)`); null: run the dense
- * one. A count costs one pass over the operand, so the non-zeros are counted only when the pass
- * would pay were they as few as possible (one per row), then it decides on the counts.
+ * The sparse rows of a pass's operands (each a k-WTA's winners or counted non-zeros), when the
+ * pass's sparse kernel pays at their entries per row (`wins(ks)`); null: run the dense one. A
+ * count costs one pass over the operand (for the paper's layers 1/50-1/6000 of the dense product,
+ * and shared by the forward and both backward products), so the non-zeros are counted whenever
+ * the pass would pay were they as few as possible (one per row), then it decides on the counts.
  */
-export function backwardRows(xs: Tensor[], wins: (ks: number[]) => boolean): SparseTensors[] | null {
+export function sparseRows(xs: Tensor[], wins: (ks: number[]) => boolean): SparseTensors[] | null {
   const structures = xs.map(structureOf);
   if (structures.some((s) => !s) || !wins(structures.map((s) => (s instanceof Winners ? s.k : 1)))) return null;
   const entries = xs.map((x, i) => {
@@ -65,25 +66,10 @@ export function backwardRows(xs: Tensor[], wins: (ks: number[]) => boolean): Spa
 }
 
 /**
- * The density assumed for a ReLU output before its non-zeros are counted: only a layer whose
- * sparse forward would pay at this density pays for the count, then decides on the count. A
- * briefly trained MNIST CNN measured 0.26-0.71 (docs/sparse.md): its convolutions (crossovers
- * 0.4-0.6) stay dense without counting, its linear layers (0.87) count.
- */
-export const RELU_PRIOR_DENSITY = 0.5;
-
-/**
  * The sparse rows of a layer's input x for its forward pass, when it carries a k-WTA's winners
  * or a ReLU's zeros and the sparse kernel pays; null: run the dense one. `layerAt(k)` is the
  * layer for the cost model with k entries per row of x.
  */
 export function forwardRows(x: Tensor, layerAt: (k: number) => SparseLayer): SparseTensors | null {
-  const backend = x.storage.backend;
-  const winners = winnersOf(x);
-  if (winners) return sparseWins(backend, layerAt(winners.k), 'forward') ? winners.entries(x.storage, x.dtype) : null;
-  const zeros = nonzerosOf(x);
-  const rows = x.shape[0], cols = x.size / Math.max(1, rows);
-  if (!zeros || !sparseWins(backend, layerAt(RELU_PRIOR_DENSITY * cols), 'forward')) return null;
-  const e = zeros.entries(x.storage, x.dtype, rows, cols);
-  return sparseWins(backend, layerAt(e.nnz / rows), 'forward') ? e.rows : null;
+  return sparseRows([x], ([k]) => sparseWins(x.storage.backend, layerAt(k), 'forward'))?.[0] ?? null;
 }

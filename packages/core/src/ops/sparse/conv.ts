@@ -4,7 +4,7 @@ import type { Conv2dAttrs } from '../../backend.js';
 import type { ConvLayer, SparsePass } from '../../backends/sparse-cost.js';
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { backwardRows, forwardRows, gradientMaskedAt, sparseWins, structureOf } from './choose.js';
+import { sparseRows, forwardRows, gradientMaskedAt, sparseWins, structureOf } from './choose.js';
 import type { SparseTensors } from './structure.js';
 
 /**
@@ -22,7 +22,7 @@ function layerAt(x: Tensor, wShape: Shape, attrs: Conv2dAttrs, k: number): ConvL
 /** x's sparse rows for a backward pass, when x is a float image batch like `other` and the pass pays. */
 function backwardImageRows(x: Tensor, other: Tensor, wShape: Shape, attrs: Conv2dAttrs, pass: SparsePass): SparseTensors | null {
   if (x.rank !== 4 || x.dtype !== other.dtype) return null;
-  return backwardRows([x], ([k]) => sparseWins(x.storage.backend, layerAt(x, wShape, attrs, k), pass))?.[0] ?? null;
+  return sparseRows([x], ([k]) => sparseWins(x.storage.backend, layerAt(x, wShape, attrs, k), pass))?.[0] ?? null;
 }
 
 /** conv2d(x, w) from x's winners or a ReLU's non-zeros (the tape records the conv2d, so its rule runs backward). */

@@ -2,7 +2,7 @@ import type { GradContext } from '../../autodiff/rules.js';
 import { runOp } from '../../autodiff/op.js';
 import type { LinearLayer } from '../../backends/sparse-cost.js';
 import type { Tensor } from '../../tensor.js';
-import { backwardRows, forwardRows, gradientMaskedAt, sparseWins, structureOf } from './choose.js';
+import { sparseRows, forwardRows, gradientMaskedAt, sparseWins, structureOf } from './choose.js';
 
 /**
  * A linear layer y = a · wᵀ (w [out, in], PyTorch's layout: what `Linear` runs as matmul(a, w,
@@ -30,7 +30,7 @@ export function linearForward(a: Tensor, w: Tensor, tA: boolean, tB: boolean): T
 /** dW = dyᵀ · a from both operands' sparse rows. */
 export function linearWeightGrad(dy: Tensor, a: Tensor, w: Tensor, tA: boolean, tB: boolean): Tensor | null {
   if (!isLinear(a, w, tA, tB, dy)) return null;
-  const rows = backwardRows([dy, a], ([kOut, k]) => sparseWins(a.storage.backend, layerAt(a, w, k, kOut), 'weightGrad'));
+  const rows = sparseRows([dy, a], ([kOut, k]) => sparseWins(a.storage.backend, layerAt(a, w, k, kOut), 'weightGrad'));
   if (!rows) return null;
   const [ds, xs] = rows;
   return runOp('sparseLinearWeightGrad', [ds.rowPtr, ds.indices, ds.values, xs.rowPtr, xs.indices, xs.values], {
@@ -46,7 +46,7 @@ export function linearWeightGrad(dy: Tensor, a: Tensor, w: Tensor, tA: boolean, 
 export function linearInputGrad(dy: Tensor, a: Tensor, w: Tensor, tA: boolean, tB: boolean, ctx: GradContext): Tensor | null {
   const s = isLinear(a, w, tA, tB, dy) ? structureOf(a) : null;
   if (!s || !gradientMaskedAt(a, s, ctx)) return null;
-  const rows = backwardRows([dy, a], ([kOut, k]) => sparseWins(a.storage.backend, layerAt(a, w, k, kOut), 'inputGrad'));
+  const rows = sparseRows([dy, a], ([kOut, k]) => sparseWins(a.storage.backend, layerAt(a, w, k, kOut), 'inputGrad'));
   if (!rows) return null;
   const [ds, xs] = rows;
   return runOp('sparseLinearInputGrad', [ds.rowPtr, ds.indices, ds.values, w, xs.rowPtr, xs.indices], {})[0];
