@@ -6,6 +6,7 @@ import {
 } from '../src/index.js';
 import * as ops from '../src/ops/index.js';
 import { withBackend } from '../src/testing/index.js';
+import { WasmBackend } from '../src/backends/wasm/index.js';
 import { BACKENDS } from './backends.js';
 import { F32_TOL, FC, ROW_KINDS, kOf, relError, rows, type RowKind } from './sparse-cases.js';
 
@@ -221,6 +222,40 @@ describe('a ReLU\'s zeros stand in for the input gradient only where they are ex
     }));
     expect(relError(leaf('always'), leaf('off'))).toBeLessThanOrEqual(1e-6);
     expect(leaf('off').filter((v) => v !== 0).length).toBeGreaterThan(Array.from(x.dataSync()).filter((v) => v > 0).length);
+  });
+});
+
+describe('auto on the wasm backend: a ReLU\'s zeros are counted where they could pay, then the density decides', () => {
+  const backend = new WasmBackend({ threads: 1 });
+  afterAll(() => backend.dispose());
+
+  // conv 32→64 3x3 s1 on 14x14 (the paper's conv3): the cost model's forward crossover is 0.46.
+  const layer = (negativeShare: number) => withBackend(backend, () => withSparsePath('auto', () => tidy(() => {
+    const gen = new Generator(5);
+    const x = tensor(Float32Array.from({ length: 4 * 32 * 14 * 14 }, () => (gen.uniform() < negativeShare ? -1 : 1) * (0.1 + gen.uniform())), [4, 32, 14, 14]);
+    const w = ops.randn([64, 32, 3, 3], gen);
+    const p = profileKernels(() => tidy(() => {
+      const xr = x.detach().requireGrad();
+      const { value, grads } = valueAndGrad((a: Tensor, f: Tensor) => ops.sum(ops.relu(ops.conv2d(ops.relu(a), f, { padding: 1 }))))(xr, w);
+      return [value, ...grads].map((t) => Array.from(t.dataSync()));
+    }));
+    const dense = withSparsePath('off', () => tidy(() => {
+      const { value, grads } = valueAndGrad((a: Tensor, f: Tensor) => ops.sum(ops.relu(ops.conv2d(ops.relu(a), f, { padding: 1 }))))(x, w);
+      return [value, ...grads].map((t) => Array.from(t.dataSync()));
+    }));
+    p.result.forEach((got, i) => expect(relError(Float32Array.from(got), Float32Array.from(dense[i]))).toBeLessThanOrEqual(F32_TOL));
+    return new Set(p.kernels.map((k) => k.kernel as string));
+  })));
+
+  it('density 0.15 (an adversarially trained ReLU model\'s conv3 input): every pass sparse', () => {
+    const kernels = layer(0.85);
+    expect(['nonzeros', 'sparseConv2d', 'sparseConv2dBackwardFilter', 'sparseConv2dBackwardInput'].filter((k) => !kernels.has(k))).toEqual([]);
+  });
+
+  it('density 0.8 (above every crossover, as a naturally trained model\'s first ones): counted, then every pass dense', () => {
+    const kernels = layer(0.2);
+    expect(kernels.has('nonzeros')).toBe(true);
+    expect(['sparseConv2d', 'sparseConv2dBackwardFilter', 'sparseConv2dBackwardInput'].filter((k) => kernels.has(k))).toEqual([]);
   });
 });
 
