@@ -51,7 +51,7 @@ describe('evaluate', () => {
     const report = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5, onProgress: (p) => seen.push(p) });
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     expect(seen[0]).toEqual({ stage: 'clean', name: 'clean', done: 0, total: 12 });
-    expect(seen.filter((p) => p.stage === 'attack').map((p) => p.done)).toEqual([5, 10, 12, 5, 10, 12, 5, 10, 12]);
+    expect(seen.filter((p) => p.stage === 'attack').map((p) => p.done)).toEqual([0, 5, 10, 12, 0, 5, 10, 12, 0, 5, 10, 12]);
     expect(seen.some((p) => p.stage === 'check')).toBe(true);
     const before = memory().numTensors;
     const again = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5 });

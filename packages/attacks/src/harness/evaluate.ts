@@ -103,6 +103,8 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
   plan.forEach((unit, k) => {
     const record = state.units[k];
     const stage = unit.role === 'attack' ? 'attack' : 'check';
+    // Say which run starts before its first batch: one batch of a strong attack on a robust model can take an hour.
+    if (record.done < count && !record.error) progress({ stage, name: record.name, done: record.done, total: count });
     runUnit(unit, record, {
       ...context,
       onBatch: (done) => {
