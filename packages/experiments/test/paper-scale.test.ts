@@ -100,8 +100,9 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const ledger = JSON.parse(readFileSync(studyPaths(interrupted).ledger, 'utf8')) as { stages: Record<string, { done: boolean; sittings: number }> };
     expect(ledger.stages['train relu-free-h32']).toMatchObject({ done: false, sittings: 1 });
     expect(existsSync(join(interrupted, 'models', 'relu-free-h32', 'checkpoint.safetensors'))).toBe(true);
-    // Sitting 3: killed inside its strong evaluation, after AutoAttack's first batch.
-    const killEval = abortAt('eval relu-free-h32 strong: AutoAttack', 1);
+    // Sitting 3: killed inside its strong evaluation, after AutoAttack's first batch (its second
+    // progress report: the first says it starts).
+    const killEval = abortAt('eval relu-free-h32 strong: AutoAttack', 2);
     await expect(runStudy({ out: interrupted, settings, command: COMMAND, progress: killEval })).rejects.toThrow(/injected abort/);
     expect(killEval.fired).toBe(true);
     const state = JSON.parse(readFileSync(join(interrupted, 'evals', 'relu-free-h32-strong.state.json'), 'utf8')) as { units: { name: string; done: number }[] };
