@@ -1,12 +1,11 @@
-import { Generator, abs, add, cast, clamp, greater, mul, noGrad, sign, sum, tensor, tidy, valueAndGrad, type Tensor } from '@kwta/core';
+import { Generator, cast, greater, noGrad, sum, tensor, tidy, type Tensor } from '@kwta/core';
 import { loadDataset, loadRun } from '@kwta/experiments/node';
-import { ReLU, crossEntropy, mnistCnn, type Module } from '@kwta/nn';
-import { SGD } from '@kwta/optim';
+import { ReLU, mnistCnn, type Module } from '@kwta/nn';
 import { kwtaBackendInfo, WASM_THREADS } from '../contenders/backends.js';
 import { kwtaContender, type KwtaWorkload } from '../contenders/kwta.js';
 import type { BenchCase, Mode, Suite } from '../harness/types.js';
 import { mnistConfig, mnistInit, QUICK_MNIST } from './mnist/config.js';
-import { PGD_STEP } from './mnist/kwta-step.js';
+import { PGD_STEP, pgdStepOf, sgdStepOf } from './mnist/kwta-step.js';
 
 /**
  * A ReLU network's own zeros on the backward pass (docs/sparse.md): the paper's MNIST CNN with
@@ -42,59 +41,28 @@ function reluDensities(model: Module, x: Tensor): number[] {
   return out;
 }
 
-function pgdStep(src: Source, id: string): KwtaWorkload {
-  const model = src.model();
+/** The source's model and batch as tensors (the workload built from them owns the model). */
+function loaded(src: Source): { model: Module; x: Tensor; labels: Tensor } {
   const b = src.batch();
-  const x = tensor(b.x, [BATCH, 1, b.size, b.size]);
-  const labels = tensor(b.labels, [BATCH], 'int32');
+  return { model: src.model(), x: tensor(b.x, [BATCH, 1, b.size, b.size]), labels: tensor(b.labels, [BATCH], 'int32') };
+}
+
+function pgdStep(src: Source, id: string): KwtaWorkload {
+  const { model, x, labels } = loaded(src);
   if (!densities.has(id)) densities.set(id, reluDensities(model, x));
-  const lossAndGrad = valueAndGrad((adv: Tensor) => crossEntropy(model.call(adv), labels));
-  const step = () => {
-    const { value, grads } = lossAndGrad(x);
-    return { value, grad: grads[0], next: clamp(add(x, mul(sign(grads[0]), PGD_STEP)), 0, 1) };
-  };
-  return {
-    inputs: [x, labels],
-    run: () => step().next,
-    outputs: () => tidy(() => {
-      const { value, grad } = step();
-      return [Float32Array.of(value.item(), sum(abs(grad)).item())];
-    }),
-    dispose: () => model.dispose(),
-  };
+  return pgdStepOf(model, x, labels);
+}
+
+function sgdStep(src: Source): KwtaWorkload {
+  const { model, x, labels } = loaded(src);
+  return sgdStepOf(model, x, labels, 0.01, MOMENTUM);
 }
 
 /** A forward pass alone, as gradient-free attacks (Square, the estimated-gradient attack) repeat it. */
 function forwardPass(src: Source): KwtaWorkload {
-  const model = src.model();
-  const b = src.batch();
-  const x = tensor(b.x, [BATCH, 1, b.size, b.size]);
-  return { inputs: [x], run: () => noGrad(() => model.call(x)), dispose: () => model.dispose() };
-}
-
-function sgdStep(src: Source): KwtaWorkload {
-  const model = src.model();
-  const b = src.batch();
-  const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: MOMENTUM });
-  const x = tensor(b.x, [BATCH, 1, b.size, b.size]);
-  const labels = tensor(b.labels, [BATCH], 'int32');
-  const loss = () => crossEntropy(model.call(x), labels);
-  const step = () => {
-    optimizer.zeroGrad();
-    const l = loss();
-    l.backward();
-    optimizer.step();
-    return l;
-  };
-  return {
-    inputs: [x, labels],
-    run: step,
-    outputs: () => tidy(() => [Float32Array.of(step().item(), noGrad(loss).item())]),
-    dispose: () => {
-      optimizer.zeroGrad();
-      model.dispose();
-    },
-  };
+  const { model, x, labels } = loaded(src);
+  labels.dispose();
+  return { inputs: [x], run: () => noGrad(() => model.forward(x)), dispose: () => model.dispose() };
 }
 
 function cases(src: Source, params: BenchCase['params']): BenchCase[] {

@@ -1,5 +1,5 @@
 import { Generator, abs, add, clamp, mul, noGrad, sign, sum, tensor, tidy, valueAndGrad, type Tensor } from '@kwta/core';
-import { KWTA, ReLU, crossEntropy, mnistCnn, type MnistCnn } from '@kwta/nn';
+import { KWTA, ReLU, crossEntropy, mnistCnn, type MnistCnn, type Module } from '@kwta/nn';
 import { SGD } from '@kwta/optim';
 import type { KwtaWorkload } from '../../contenders/kwta.js';
 import { GAMMA } from '../activation.js';
@@ -18,10 +18,13 @@ function buildModel(cfg: MnistStepConfig, activation: 'relu' | 'kwta'): MnistCnn
  * backward, SGD (momentum cfg.momentum). The weights are mnistCnn's seeded init either way.
  */
 export function kwtaMnistStep(cfg: MnistStepConfig, init: MnistInit, activation: 'relu' | 'kwta'): KwtaWorkload {
-  const model = buildModel(cfg, activation);
-  const optimizer = new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const x = tensor(init.x, [cfg.batch, 1, cfg.size, cfg.size]);
-  const labels = tensor(init.labels, [cfg.batch], 'int32');
+  return sgdStepOf(buildModel(cfg, activation), x, tensor(init.labels, [cfg.batch], 'int32'), cfg.lr, cfg.momentum);
+}
+
+/** One SGD step of `model` on the batch (x, labels), as `kwtaMnistStep` times it; the workload owns the model. */
+export function sgdStepOf(model: Module, x: Tensor, labels: Tensor, lr: number, momentum: number): KwtaWorkload {
+  const optimizer = new SGD(model.parameters(), { lr, momentum });
   const loss = () => crossEntropy(model.forward(x), labels);
   const step = () => {
     optimizer.zeroGrad();
@@ -51,9 +54,12 @@ export const PGD_STEP = 0.01;
  * loss and the gradient's L1 norm.
  */
 export function kwtaPgdStep(cfg: MnistStepConfig, init: MnistInit, activation: 'relu' | 'kwta'): KwtaWorkload {
-  const model = buildModel(cfg, activation);
   const x = tensor(init.x, [cfg.batch, 1, cfg.size, cfg.size]);
-  const labels = tensor(init.labels, [cfg.batch], 'int32');
+  return pgdStepOf(buildModel(cfg, activation), x, tensor(init.labels, [cfg.batch], 'int32'));
+}
+
+/** One PGD step on `model` from the batch (x, labels), as `kwtaPgdStep` times it; the workload owns the model. */
+export function pgdStepOf(model: Module, x: Tensor, labels: Tensor): KwtaWorkload {
   const lossAndGrad = valueAndGrad((adv: Tensor) => crossEntropy(model.forward(adv), labels));
   const step = () => {
     const { value, grads } = lossAndGrad(x);
