@@ -97,12 +97,19 @@ describe.each(BACKENDS)('sparse path vs dense path: %s', (_label, make) => {
   }));
 });
 
+/** A linear layer's input x [4, 20], weight w [6, 20] and output weighting s [4, 6], drawn from `seed`. */
+function layerOperands(seed: number): { x: Tensor; w: Tensor; s: Tensor } {
+  const gen = new Generator(seed);
+  return {
+    x: tensor(rows(gen, 4, 20, ['random'], 'float32'), [4, 20]),
+    w: tensor(rows(gen, 6, 20, ['random'], 'float32'), [6, 20]),
+    s: tensor(rows(gen, 4, 6, ['random'], 'float32'), [4, 6]),
+  };
+}
+
 describe('the input gradient at the winners only is used only where it is exact', () => {
   const setup = () => {
-    const gen = new Generator(9);
-    const x = tensor(rows(gen, 4, 20, ['random'], 'float32'), [4, 20]);
-    const w = tensor(rows(gen, 6, 20, ['random'], 'float32'), [6, 20]);
-    const s = tensor(rows(gen, 4, 6, ['random'], 'float32'), [4, 6]);
+    const { x, w, s } = layerOperands(9);
     return { x, w, s, layer: (h: Tensor) => ops.sum(ops.where(ops.topkMask(s, 3), ops.matmul(h, w, { transposeB: true }), 0)) };
   };
 
@@ -141,10 +148,7 @@ describe('the input gradient at the winners only is used only where it is exact'
 describe('a ReLU\'s zeros stand in for the input gradient only where they are exact', () => {
   // L = sum(relu(h · wᵀ) ⊙ s): dy reaches the linear layer through a ReLU's backward (its zeros).
   const setup = () => {
-    const gen = new Generator(11);
-    const x = tensor(rows(gen, 4, 20, ['random'], 'float32'), [4, 20]);
-    const w = tensor(rows(gen, 6, 20, ['random'], 'float32'), [6, 20]);
-    const s = tensor(rows(gen, 4, 6, ['random'], 'float32'), [4, 6]);
+    const { x, w, s } = layerOperands(11);
     return { x, w, s, layer: (h: Tensor) => ops.sum(ops.mul(ops.relu(ops.matmul(h, w, { transposeB: true })), s)) };
   };
   const run = (mode: SparsePathMode, f: () => Tensor[]) => withSparsePath(mode, () => tidy(() => {
@@ -153,7 +157,7 @@ describe('a ReLU\'s zeros stand in for the input gradient only where they are ex
   }));
 
   it('relu(x) feeding a linear layer: both backward products read the zeros, with the dense gradients', () => {
-    const { x, layer } = setup();
+    const { x, w, s: weighting, layer } = setup();
     const grad = (mode: SparsePathMode) => run(mode, () => {
       const xr = x.detach().requireGrad();
       return gradients(layer(ops.relu(xr)), [xr]);
@@ -163,10 +167,9 @@ describe('a ReLU\'s zeros stand in for the input gradient only where they are ex
     expect(dense.kernels.filter((k) => SPARSE_KERNELS.includes(k) || k === 'nonzeros')).toEqual([]);
     expect(relError(sparse.g[0], dense.g[0])).toBeLessThanOrEqual(1e-6);
     // and the weight gradient, from both sides' zeros
-    const { w } = setup();
     const wGrad = (mode: SparsePathMode) => run(mode, () => {
       const wr = w.detach().requireGrad();
-      return gradients(ops.sum(ops.mul(ops.relu(ops.matmul(ops.relu(x), wr, { transposeB: true })), setup().s)), [wr]);
+      return gradients(ops.sum(ops.mul(ops.relu(ops.matmul(ops.relu(x), wr, { transposeB: true })), weighting)), [wr]);
     });
     const dw = wGrad('always');
     expect(dw.kernels).toContain('sparseLinearWeightGrad');
