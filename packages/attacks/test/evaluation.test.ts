@@ -73,6 +73,27 @@ describe('resumable evaluation', () => {
     }
   });
 
+  it("batchSizeOf gives one attack its own batches: same per-example results, finer saves, and a state that only resumes with the same sizes", () => {
+    const square = (a: Attack) => (a instanceof SquareAttack ? 2 : undefined);
+    const done: number[] = [];
+    const uniform = runEvaluation(net.forward, data.x, data.y, options());
+    const own = runEvaluation(net.forward, data.x, data.y, options({ batchSizeOf: square, onProgress: (p) => { if (p.name === attacks()[2].name) done.push(p.done); } }));
+    expect(done).toEqual([0, 2, 4, 6, 8, 10, 12]);
+    expect(own.units.map((u) => u.success)).toEqual(uniform.units.map((u) => u.success));
+    expect(uniform.fingerprint.unitBatchSizes).toBeUndefined();
+    expect(own.fingerprint.unitBatchSizes).toEqual(own.units.map((u) => (u.key.includes(':Square(') ? 2 : 5)));
+    // Killed inside the Square run (after its second batch of 2): resumes to the same state, and only with the same sizes.
+    let saved: string | null = null;
+    let saves = 0;
+    expect(() => runEvaluation(net.forward, data.x, data.y, options({ batchSizeOf: square, onState: (s) => { saved = JSON.stringify(s); if (++saves === 9) throw new Error('killed'); } }))).toThrow('killed');
+    const state = JSON.parse(saved!) as EvaluationState;
+    expect(state.units[2].done).toBe(4);
+    expect(() => runEvaluation(net.forward, data.x, data.y, options({ resume: JSON.parse(saved!) as EvaluationState }))).toThrow(/made for another evaluation/);
+    const resumed = runEvaluation(net.forward, data.x, data.y, options({ batchSizeOf: square, resume: state }));
+    expect(withoutTimes(reportOf(resumed))).toBe(withoutTimes(reportOf(own)));
+    expect(() => runEvaluation(net.forward, data.x, data.y, options({ batchSizeOf: () => 0 }))).toThrow(/evaluate: batchSizeOf\(FGSM.*\) must be an integer >= 1, got 0/);
+  });
+
   it('keeps its state in a file (node entry): resume after a kill, merge shard files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kwta-eval-'));
     try {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValueError } from '@kwta/core';
+import type { EvaluationState } from '@kwta/attacks';
 import { FULL_SETTINGS, planStages, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
 import { projection } from '../src/paper-scale/sections.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
@@ -81,6 +82,10 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     for (const row of rows) expect(row.split('|')[transferCol].trim()).toMatch(row.startsWith('| k-WTA') ? /^\d+\.\d% \[/ : /^not run$/);
     expect(readme).toMatch(/k-WTA-0\.1 \(twin, seed \+ 1\)/);
     expect(Buffer.compare(weights(straight, 'kwta-0.1-natural-h32'), weights(straight, 'kwta-0.1-natural-h32-twin'))).not.toBe(0);
+    // The adaptive attack runs (and saves) in its own smaller batches.
+    const strong = JSON.parse(readFileSync(join(straight, 'evals', 'relu-free-h32-strong.state.json'), 'utf8')) as EvaluationState;
+    expect(strong.fingerprint.unitBatchSizes).toEqual(strong.units.map((u) => (u.name.startsWith('kWTA-adaptive') ? 4 : settings.evalBatchSize)));
+    expect(readme).toContain(`evaluation state saved after every batch of ${settings.evalBatchSize} examples (k-WTA adaptive: 4)`);
     expect(readme).toContain('accuracy-falls-with-eps');
     expect(readme).toContain('## Compute plan');
     expect(readme).toMatch(/timings under load/);

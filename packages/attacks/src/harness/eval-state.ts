@@ -65,6 +65,8 @@ export interface EvaluationState {
     units: string[];
     /** The check settings (false: no checks). */
     checks: { tolerance: number | null; maxAccuracyAtLargeEps: number; stronger: boolean; sanity: boolean } | false;
+    /** Examples per call of each unit, present only where some differ from `batchSize`. */
+    unitBatchSizes?: number[];
   };
   /** The examples this state covers: [start, end) of the full set (the whole set after a merge). */
   slice: { start: number; end: number };

@@ -17,6 +17,12 @@ export interface EvaluateOptions {
   gen: Generator;
   /** Examples per attack call (default 100). */
   batchSize?: number;
+  /**
+   * Examples per call of one attack where it should differ from `batchSize` (undefined: the
+   * default). A sample-based attack fills every forward with one example's noise samples, so it
+   * loses no speed in small batches, and a kill loses less of it; the state records each run's size.
+   */
+  batchSizeOf?: (attack: Attack) => number | undefined;
   /** Called as the evaluation advances (attack by attack, batch by batch). */
   onProgress?: (p: Progress) => void;
   /** Gradient-masking and sanity checks; false to skip them. */
@@ -77,6 +83,11 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
   const count = end - start;
   const checks = opts.checks ?? {};
   const plan = planUnits(opts.attacks, targets, checks, x.size / n);
+  const unitBatchSizes = plan.map((u) => {
+    const size = opts.batchSizeOf?.(u.attack) ?? batchSize;
+    if (!Number.isInteger(size) || size < 1) throw new ValueError(`evaluate: batchSizeOf(${u.attack.name}) must be an integer >= 1, got ${size}`);
+    return size;
+  });
   const seed = opts.gen.nextUint32();
   const fingerprint: EvaluationState['fingerprint'] = {
     examples: n,
@@ -86,6 +97,8 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
     batchSize,
     units: plan.map((u) => u.key),
     checks: checks === false ? false : { tolerance: checks.tolerance ?? null, maxAccuracyAtLargeEps: checks.maxAccuracyAtLargeEps ?? 0.1, stronger: checks.stronger ?? true, sanity: checks.sanity ?? false },
+    // Only where some run's batches differ from batchSize: states made before this field resume unchanged.
+    ...(unitBatchSizes.some((b) => b !== batchSize) ? { unitBatchSizes } : {}),
   };
   const state: EvaluationState = opts.resume ?? { format: 'kwta-evaluation-state', version: 1, fingerprint, slice: { start, end }, clean: null, units: plan.map(newRecord) };
   if (opts.resume) checkResumable(opts.resume, fingerprint, { start, end });
@@ -107,6 +120,7 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
     if (record.done < count && !record.error) progress({ stage, name: record.name, done: record.done, total: count });
     runUnit(unit, record, {
       ...context,
+      batchSize: unitBatchSizes[k],
       onBatch: (done) => {
         save();
         progress({ stage, name: record.name, done, total: count });

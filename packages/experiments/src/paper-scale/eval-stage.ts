@@ -32,10 +32,11 @@ export function runEvalStage(stage: EvalStage, s: PaperScaleSettings, runDir: st
   const twin = twinDir === undefined ? undefined : loadRun(twinDir).model;
   const { images, labels } = heldOut(s, stage.examples);
   const attacks = buildSuite(stage.attacks, model, s.eps, s.budget, twin);
+  const ownBatch = new Map(attacks.map((a, k) => [a, s.attackBatchSizes[stage.attacks[k]]]));
   let bar: Progress | null = null, barName = '';
   try {
     const state: EvaluationState = evaluateWithStateFile(model, images, labels, statePath, {
-      attacks, gen: new Generator(s.seed), batchSize: s.evalBatchSize,
+      attacks, gen: new Generator(s.seed), batchSize: s.evalBatchSize, batchSizeOf: (a) => ownBatch.get(a),
       checks: stage.set === 'strong' ? { stronger: s.checks.stronger, ...(s.checks.epsValues ? { epsValues: s.checks.epsValues } : {}) } : false,
       onProgress: (p) => {
         if (p.name !== barName) {

@@ -171,7 +171,7 @@ export function settingsList(s: PaperScaleSettings): string[] {
       ? `- MNIST CNN 32-32-64-64 (3x3, strides 1-2-1-2), hidden width ${s.hidden}, activation after every layer; k-WTA gamma 0.1.`
       : `- Model \`${s.model}\`, hidden width ${s.hidden}; k-WTA gamma 0.1.`,
     `- ${s.optimizer === 'sgd' ? `SGD lr ${s.lr}, momentum ${s.momentum}` : `Adam lr ${s.lr}`}${s.milestones.length ? ` (cut 10x at epoch ${s.milestones.join(', ')})` : ''}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}; TRADES 1/lambda = ${s.tradesBeta}; free AT m = ${s.freeReplays}.`,
-    `- L-inf eps ${s.eps}; seed ${s.seed}; checkpoints every ${s.checkpointEvery} batches and at every epoch end.`,
+    `- L-inf eps ${s.eps}; seed ${s.seed}; checkpoints every ${s.checkpointEvery} batches and at every epoch end; evaluation state saved after every batch of ${s.evalBatchSize} examples${Object.keys(s.attackBatchSizes).length ? ` (${Object.entries(s.attackBatchSizes).map(([a, n]) => `${attackTitle(a as SuiteAttack, s)}: ${n}`).join(', ')})` : ''}.`,
     `- Width sweep: ${s.widths.join(', ')} (natural training, both activations; attacks ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')}).`,
     `- Preset \`${s.preset}\`.`,
   ];
