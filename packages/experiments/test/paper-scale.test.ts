@@ -86,6 +86,14 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const strong = JSON.parse(readFileSync(join(straight, 'evals', 'relu-free-h32-strong.state.json'), 'utf8')) as EvaluationState;
     expect(strong.fingerprint.unitBatchSizes).toEqual(strong.units.map((u) => (u.name.startsWith('kWTA-adaptive') ? 4 : settings.evalBatchSize)));
     expect(readme).toContain(`evaluation state saved after every batch of ${settings.evalBatchSize} examples (k-WTA adaptive: 4)`);
+    // Digits only one attack broke, recomputed from the state's per-example outcomes.
+    const results = JSON.parse(readFileSync(join(straight, 'report', 'results.json'), 'utf8')) as { models: { model: { activation: string; method: string; hidden: number }; strong: { attackNames: Record<string, string>; onlyBrokenBy: Record<string, number> } | null }[] };
+    const reluFree = results.models.find((m) => m.model.activation === 'relu' && m.model.method === 'free' && m.model.hidden === 32)!.strong!;
+    const attackUnits = strong.units.filter((u) => u.role === 'attack');
+    const alone = (u: (typeof attackUnits)[number]) => strong.clean!.correct.filter((c, i) => c && u.success[i] && attackUnits.every((v) => v === u || !v.success[i])).length;
+    expect(reluFree.onlyBrokenBy).toEqual(Object.fromEntries(Object.entries(reluFree.attackNames).map(([a, name]) => [a, alone(attackUnits.find((u) => u.name === name)!)])));
+    expect(Object.keys(reluFree.onlyBrokenBy)).not.toContain('transfer');
+    expect(readme).toContain(`### Digits only one attack broke (of ${settings.strongExamples})`);
     expect(readme).toContain('accuracy-falls-with-eps');
     expect(readme).toContain('## Compute plan');
     expect(readme).toMatch(/timings under load/);

@@ -8,7 +8,7 @@ import { readBudget } from './paths.js';
 import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, onlyBrokenBy, onlyBrokenByTable, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -106,6 +106,12 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     checksTable(main),
     '',
+    `### Digits only one attack broke (of ${s.strongExamples})`,
+    '',
+    'Each cell counts the digits that attack broke and no other attack of the set did: without it, the worst case would be that many digits higher. A 0 means the verdict does not rest on that attack.',
+    '',
+    onlyBrokenByTable(main, s),
+    '',
     ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => upTo(r.strong, s.sweepAttacks)) ? [UNDER_WAY_NOTE, ''] : []), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
     '## Training',
     '',
@@ -137,7 +143,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     budget,
     models: results.map((r) => ({
       model: r.model, train: r.train && { testAccuracy: r.train.testAccuracy, seconds: r.train.seconds, history: r.train.history },
-      pgdSet: r.pgdSet, strong: r.strong && { clean: r.strong.clean, attacks: r.strong.attacks, attackNames: r.strong.attackNames, worstCase: r.strong.worstCase, sweepWorstCase: r.strong.worstOver(s.sweepAttacks), checks: r.strong.report.checks, flags: r.strong.report.flags, pending: r.strong.pending },
+      pgdSet: r.pgdSet, strong: r.strong && { clean: r.strong.clean, attacks: r.strong.attacks, attackNames: r.strong.attackNames, worstCase: r.strong.worstCase, sweepWorstCase: r.strong.worstOver(s.sweepAttacks), onlyBrokenBy: onlyBrokenBy(r, s), checks: r.strong.report.checks, flags: r.strong.report.flags, pending: r.strong.pending },
     })),
   });
   return readme;

@@ -59,6 +59,28 @@ export function checksTable(rows: ModelResult[]): string {
   return lines.length ? markdownTable(['model', 'check', 'result', 'detail'], lines) : '_No strong evaluation has finished yet._';
 }
 
+/**
+ * Per finished strong evaluation, how many digits each attack alone broke (no other attack of
+ * the set did): the worst case without that attack would be that many digits higher. A 0 says
+ * the attack adds nothing to the verdict; the column that carries it is the one to trust.
+ */
+export function onlyBrokenBy(r: ModelResult, s: PaperScaleSettings): Partial<Record<SuiteAttack, number>> | null {
+  const strong = r.strong;
+  if (!strong || strong.pending.length) return null;
+  const ran = s.strongAttacks.filter((a) => strong.attacks[a]);
+  const all = strong.worstOver(ran).correct;
+  return Object.fromEntries(ran.map((a) => [a, strong.worstOver(ran.filter((b) => b !== a)).correct - all]));
+}
+
+/** The table of {@link onlyBrokenBy}: one row per model whose strong evaluation has finished. */
+export function onlyBrokenByTable(rows: ModelResult[], s: PaperScaleSettings): string {
+  const lines = rows.flatMap((r) => {
+    const only = onlyBrokenBy(r, s);
+    return only ? [[modelLabel(r.model), METHOD_TITLES[r.model.method], ...s.strongAttacks.map((a) => (only[a] === undefined ? 'not run' : String(only[a])))]] : [];
+  });
+  return lines.length ? markdownTable(['model', 'training', ...s.strongAttacks.map((a) => attackTitle(a, s))], lines) : '_No strong evaluation has finished yet._';
+}
+
 /** The width sweep: clean, PGD-20 and the worst case over the sweep's attacks per width and activation. */
 export function sweepTable(rows: ModelResult[], s: PaperScaleSettings): string {
   const titles = s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ');
