@@ -147,6 +147,11 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(linked).toContain('[crosscheck-pytorch.md](crosscheck-pytorch.md)');
     expect(linked.replace(/\nOutside the engine: .*\n\n/, '\n')).toBe(readme);
     rmSync(join(straight, 'report', 'crosscheck-pytorch.md'));
+    writeFileSync(join(straight, 'report', 'engine-changes.md'), '# Engine changes\n');
+    const logged = (await runStudy({ out: straight, settings, command: COMMAND, reportOnly: true })).readme;
+    expect(logged).toContain('[engine-changes.md](engine-changes.md)');
+    expect(logged.replace(/\nThe engine changed while the study ran: .*\n\n/, '\n')).toBe(readme);
+    rmSync(join(straight, 'report', 'engine-changes.md'));
     await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(ValueError);
     await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(/other settings/);
   });

@@ -36,6 +36,12 @@ export interface StudyReportInput {
  */
 const CROSSCHECK_NOTE = 'crosscheck-pytorch.md';
 
+/**
+ * A hand-written log beside the committed report: the engine changes that landed while the study
+ * ran (it spans many sittings), the stages each reached and why the numbers can or cannot differ.
+ */
+const ENGINE_CHANGES_NOTE = 'engine-changes.md';
+
 /** One sentence per model with strong results (finished, or under way and saying so): PGD's number against the worst case. */
 function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
   return rows.filter((r) => r.strong).map((r) => {
@@ -127,6 +133,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     '## Stages and wall time',
     '',
+    ...(existsSync(join(o.reportDir, ENGINE_CHANGES_NOTE)) ? [`The engine changed while the study ran: [${ENGINE_CHANGES_NOTE}](${ENGINE_CHANGES_NOTE}) says which stages each change reached and what it can change in the numbers.`, ''] : []),
     stagesTable(o.stages, o.ledger, plan),
     '',
     '## Compute plan',
