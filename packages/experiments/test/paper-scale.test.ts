@@ -2,10 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ValueError } from '@kwta/core';
+import { Generator, ValueError } from '@kwta/core';
+import { mnistCnn, reluFactory } from '@kwta/nn';
 import type { EvaluationState } from '@kwta/attacks';
 import { FULL_SETTINGS, planStages, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
-import { projection } from '../src/paper-scale/sections.js';
+import { mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kwta-paper-scale-'));
@@ -187,3 +188,14 @@ describe('the compute projection', () => {
   });
 });
 
+
+describe('the report\'s model size', () => {
+  it('mnistCnnBytes is the MNIST CNN\'s float32 parameter bytes at any hidden width (250 MB at the paper\'s 20000)', () => {
+    for (const hiddenSize of [16, 300]) {
+      const model = mnistCnn({ activation: reluFactory, hiddenSize, gen: new Generator(0) });
+      expect(mnistCnnBytes(hiddenSize)).toBe(4 * model.numParameters());
+      model.dispose();
+    }
+    expect(Math.round(mnistCnnBytes(20000) / 1e6)).toBe(252);
+  });
+});

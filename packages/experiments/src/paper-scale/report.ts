@@ -8,7 +8,7 @@ import { readBudget } from './paths.js';
 import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, onlyBrokenBy, onlyBrokenByTable, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, mnistCnnBytes, onlyBrokenBy, onlyBrokenByTable, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -91,7 +91,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     `Continue (resumes mid-training and mid-evaluation; the report regenerates after every stage): \`${o.command}\``,
     '',
-    'Every percentage carries its Wilson 95% confidence interval in brackets. Weights are not committed (hidden 20000 is 250 MB a model): the command above retrains them from the seed.',
+    `Every percentage carries its Wilson 95% confidence interval in brackets. Weights are not committed${s.model === 'mnist-cnn' ? ` (hidden ${s.hidden} is ${Math.round(mnistCnnBytes(s.hidden) / 1e6)} MB a model)` : ''}: the command above retrains them from the seed.`,
     '',
     `## Table 4 at hidden width ${s.hidden}`,
     '',

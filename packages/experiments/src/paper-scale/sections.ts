@@ -186,15 +186,18 @@ export function deviations(s: PaperScaleSettings): string[] {
   ];
 }
 
+/** Bytes of the MNIST CNN's float32 weights at a hidden width: four 3x3 convolutions (1-32-32-64-64), 7·7·64 → hidden → 10. */
+export const mnistCnnBytes = (hidden: number): number => 4 * ((9 * 32 + 32) + (9 * 32 * 32 + 32) + (9 * 32 * 64 + 64) + (9 * 64 * 64 + 64) + (7 * 7 * 64 + 1) * hidden + (hidden + 1) * 10);
+
 /** The settings as a list. */
 export function settingsList(s: PaperScaleSettings): string[] {
   return [
     s.model === 'mnist-cnn'
       ? `- MNIST CNN 32-32-64-64 (3x3, strides 1-2-1-2), hidden width ${s.hidden}, activation after every layer; k-WTA gamma 0.1.`
       : `- Model \`${s.model}\`, hidden width ${s.hidden}; k-WTA gamma 0.1.`,
-    `- ${s.optimizer === 'sgd' ? `SGD lr ${s.lr}, momentum ${s.momentum}` : `Adam lr ${s.lr}`}${s.milestones.length ? ` (cut 10x at epoch ${s.milestones.join(', ')})` : ''}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}; TRADES 1/lambda = ${s.tradesBeta}; free AT m = ${s.freeReplays}.`,
+    `- ${s.optimizer === 'sgd' ? `SGD lr ${s.lr}, momentum ${s.momentum}` : `Adam lr ${s.lr}`}${s.milestones.length ? ` (cut 10x at epoch ${s.milestones.join(', ')})` : ''}, batch ${s.batchSize}, ${s.epochs} epochs; methods ${s.methods.map((m) => METHOD_TITLES[m]).join(', ')}${s.methods.includes('trades') ? `; TRADES 1/lambda = ${s.tradesBeta}` : ''}${s.methods.includes('free') ? `; free AT m = ${s.freeReplays}` : ''}.`,
     `- L-inf eps ${s.eps}; seed ${s.seed}; checkpoints every ${s.checkpointEvery} batches and at every epoch end; evaluation state saved after every batch of ${s.evalBatchSize} examples${Object.keys(s.attackBatchSizes).length ? ` (${Object.entries(s.attackBatchSizes).map(([a, n]) => `${attackTitle(a as SuiteAttack, s)}: ${n}`).join(', ')})` : ''}.`,
-    `- Width sweep: ${s.widths.join(', ')} (natural training, both activations; attacks ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')}).`,
+    ...(s.widths.length ? [`- Width sweep: ${s.widths.join(', ')} (natural training, both activations; attacks ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')}).`] : []),
     `- Preset \`${s.preset}\`.`,
   ];
 }
