@@ -63,7 +63,8 @@ export interface PaperScaleSettings {
   /**
    * Examples per call of particular attacks. The adaptive attack fills every forward with one
    * example's noise samples, so small batches cost it nothing, while a batch of 100 takes an hour
-   * on a robust model: that hour is what a kill loses, and what the log waits for.
+   * on a robust model: that hour is what a kill loses, and what the log waits for. The checks'
+   * variants of an attack (stronger, other radii) run in `evalBatchSize` batches.
    */
   attackBatchSizes: Partial<Record<SuiteAttack, number>>;
   /** Timed batches per measurement of the budget stage (after one warm-up); 0: no budget stage. */
