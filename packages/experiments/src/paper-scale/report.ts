@@ -84,6 +84,8 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   ]);
   if (widthPoints.length) await writeSvg(join(o.reportDir, 'width.svg'), widthSpec(widthPoints, 'Robust accuracy against hidden width (natural training)', `${attackTitle('pgd', s)} on ${s.pgdExamples} digits; worst case over ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')} on ${s.strongExamples}; Wilson 95% bars`));
 
+  // A hand-written note beside the report gets a sentence linking it, when it is there.
+  const noteLine = (file: string, sentence: (link: string) => string): string[] => (existsSync(join(o.reportDir, file)) ? [sentence(`[${file}](${file})`), ''] : []);
   const lines = [
     `# The paper's MNIST experiment at scale (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
     '',
@@ -103,7 +105,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     'The worst case counts a digit as robust only if it is classified correctly and no attack of the strong set (nor a check\'s stronger variant) broke it.',
     '',
-    ...(existsSync(join(o.reportDir, CROSSCHECK_NOTE)) ? [`Outside the engine: [${CROSSCHECK_NOTE}](${CROSSCHECK_NOTE}) recomputes PGD-20 in PyTorch on the same weights and digits.`, ''] : []),
+    ...noteLine(CROSSCHECK_NOTE, (link) => `Outside the engine: ${link} recomputes PGD-20 in PyTorch on the same weights and digits.`),
     '### AutoAttack, member by member',
     '',
     ...(autoAttackLogs(main).length ? autoAttackLogs(main) : ['_pending_']),
@@ -133,7 +135,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     '## Stages and wall time',
     '',
-    ...(existsSync(join(o.reportDir, ENGINE_CHANGES_NOTE)) ? [`The engine changed while the study ran: [${ENGINE_CHANGES_NOTE}](${ENGINE_CHANGES_NOTE}) says which stages each change reached and what it can change in the numbers.`, ''] : []),
+    ...noteLine(ENGINE_CHANGES_NOTE, (link) => `The engine changed while the study ran: ${link} says which stages each change reached and what it can change in the numbers.`),
     stagesTable(o.stages, o.ledger, plan),
     '',
     '## Compute plan',
