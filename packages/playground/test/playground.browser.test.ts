@@ -136,11 +136,20 @@ describe.runIf(chromiumPresent)('the playground in Chromium', () => {
     await page.locator(`${form} input[name=seed]`).fill(String(TRAIN.model.seed));
     const clockBefore = Number(await page.locator('#clock').textContent());
     const t0 = await page.evaluate(() => performance.now());
+    // Pause mid-way, clicked by the page itself as soon as step 3 shows: the 16 steps are short, and
+    // a click through Playwright's round trip could land after the last one (the button disabled).
+    await page.evaluate(() => {
+      const progress = document.getElementById('train-progress') as HTMLProgressElement;
+      const pause = document.getElementById('train-pause') as HTMLButtonElement;
+      new MutationObserver((_, observer) => {
+        if (progress.value < 3) return;
+        observer.disconnect();
+        pause.click();
+      }).observe(progress, { attributes: true, attributeFilter: ['value'] });
+    });
     await page.click('#train-start');
-    // Pause mid-way: the step count stops moving until Resume.
+    // The step count stops moving until Resume.
     const bar = page.locator('#train-progress');
-    await page.waitForFunction(() => Number((document.getElementById('train-progress') as HTMLProgressElement).value) >= 3, null, { timeout: 30_000, polling: 10 });
-    await page.click('#train-pause');
     await expect.poll(() => page.locator('#train-progress-text').textContent()).toMatch(/^paused at step \d+$/);
     const pausedAt = await bar.getAttribute('value');
     await page.waitForTimeout(400);
