@@ -15,6 +15,8 @@ describe('the main job memory script (smoke test on a tiny setting)', () => {
     expect(printed).toMatch(/peak RSS \/ \(tensors \+ datasets\) = \d+\.\d\d \(goal: at most 2\)/);
     const m = JSON.parse(readFileSync(path.join(out, 'main-job-memory.json'), 'utf8')) as JobMemory & { ratio: number };
     expect(m.settings).toMatchObject({ hidden: 16, epochs: 1, trainLimit: 100, examples: 5 });
+    expect(m.study).toEqual({ hidden: 16, epochs: 1, trainLimit: 100, pgdExamples: 5, strongExamples: 5 });
+    expect(printed).toContain('(hidden 16, 1 epochs on 100 digits, attacks on 5)');
     expect(m.backend).toBe('cpu');
     expect(m.peakTensorBytes).toBeGreaterThan(0);
     expect(m.datasetBytes).toBe((100 + 2000) * (784 * 4 + 4));

@@ -23,7 +23,9 @@ resetPeakMemory();
 const started = Date.now();
 await runStudy({ out: job.out, settings: study, reportDir: job.reportDir, command: 'kwta reproduce (memory measurement)' });
 const result: JobMemory = {
-  settings, backend: backend.name, seconds: (Date.now() - started) / 1000,
+  settings,
+  study: { hidden: study.hidden, epochs: study.epochs, trainLimit: study.trainLimit, pgdExamples: study.pgdExamples, strongExamples: study.strongExamples },
+  backend: backend.name, seconds: (Date.now() - started) / 1000,
   peakRssBytes: process.resourceUsage().maxRSS * 1024,
   peakTensorBytes: peakMemory(),
   datasetBytes,

@@ -7,9 +7,20 @@ import type { MainJobOptions } from '@kwta/experiments/node';
  */
 export type JobSettings = Pick<MainJobOptions, 'full' | 'seed'> & { hidden?: number; epochs?: number; trainLimit?: number; examples?: number };
 
+/** The study settings the job really ran: the preset's, after the overrides (so the width is on record). */
+export interface JobStudy {
+  hidden: number;
+  epochs: number;
+  /** Training digits (absent: the whole training set). */
+  trainLimit?: number;
+  pgdExamples: number;
+  strongExamples: number;
+}
+
 /** What the child process measured while running the job. */
 export interface JobMemory {
   settings: JobSettings;
+  study: JobStudy;
   backend: string;
   seconds: number;
   /** Peak resident set size of the whole process (process.resourceUsage().maxRSS). */

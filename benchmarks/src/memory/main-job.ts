@@ -43,7 +43,7 @@ export function measure(s: JobSettings, backend: string): JobMemory & { ratio: n
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const m = measure(settings, values.backend ?? 'wasm');
   const lines = [
-    `main job ${JSON.stringify(m.settings)} on the ${m.backend} backend, ${m.seconds.toFixed(0)} s (${cpus().length} cores, ${fmtBytes(totalmem())})`,
+    `main job ${JSON.stringify(m.settings)} (hidden ${m.study.hidden}, ${m.study.epochs} epochs on ${m.study.trainLimit ?? 'all'} digits, attacks on ${m.study.strongExamples}) on the ${m.backend} backend, ${m.seconds.toFixed(0)} s (${cpus().length} cores, ${fmtBytes(totalmem())})`,
     `peak RSS                   ${fmtBytes(m.peakRssBytes)}`,
     `peak live tensor bytes     ${fmtBytes(m.peakTensorBytes)}`,
     `datasets                   ${fmtBytes(m.datasetBytes)}`,
