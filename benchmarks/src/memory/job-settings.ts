@@ -1,4 +1,4 @@
-import type { MainJobOptions } from '@kwta/experiments/node';
+import type { MainJobOptions, PaperScaleSettings } from '@kwta/experiments/node';
 
 /**
  * The main job's settings this measurement takes: `kwta reproduce`'s (full, seed) and, for
@@ -8,14 +8,7 @@ import type { MainJobOptions } from '@kwta/experiments/node';
 export type JobSettings = Pick<MainJobOptions, 'full' | 'seed'> & { hidden?: number; epochs?: number; trainLimit?: number; examples?: number };
 
 /** The study settings the job really ran: the preset's, after the overrides (so the width is on record). */
-export interface JobStudy {
-  hidden: number;
-  epochs: number;
-  /** Training digits (absent: the whole training set). */
-  trainLimit?: number;
-  pgdExamples: number;
-  strongExamples: number;
-}
+export type JobStudy = Pick<PaperScaleSettings, 'hidden' | 'epochs' | 'trainLimit' | 'pgdExamples' | 'strongExamples'>;
 
 /** What the child process measured while running the job. */
 export interface JobMemory {
