@@ -283,10 +283,11 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
     .option('--report-dir <dir>', 'where the report goes (default <out>/report)')
     .option('--max-stages <n>', 'stop after this many stages in this sitting')
     .option('--report-only', 'only regenerate the report from the saved state')
+    .option('--restore <dir>', 'first seed the empty --out from a report directory (its results.json and state/), for a study whose directory was lost; the models still needed are retrained from their seeds and checked against their recorded training')
     .option('--quiet', 'no progress output')
     .action(async (o: Opts) => {
       await runPaperScale({
-        preset: String(o.preset), out: String(o.out), reportDir: o.reportDir as string | undefined,
+        preset: String(o.preset), out: String(o.out), reportDir: o.reportDir as string | undefined, restoreFrom: o.restore as string | undefined,
         maxStages: o.maxStages === undefined ? undefined : parsePositiveInt('max-stages', o.maxStages as string, 1),
         reportOnly: !!o.reportOnly, quiet: !!o.quiet,
       });

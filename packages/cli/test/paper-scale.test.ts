@@ -27,8 +27,12 @@ function study(out: string, killOn?: RegExp): Promise<{ killed: boolean; stderr:
 
 /** The per-model numbers of results.json (wall times zeroed). */
 function numbers(out: string): unknown {
-  const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: { train: { seconds: number; history: { seconds: number }[] } | null }[] };
-  return r.models.map((m) => ({ ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history.map((h) => ({ ...h, seconds: 0 })) } }));
+  type Saved = { train: { seconds: number; history: { seconds: number }[] } | null; strong: { autoAttack: { log: { seconds: number }[] } | null } | null };
+  const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: Saved[] };
+  return r.models.map((m) => ({
+    ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history.map((h) => ({ ...h, seconds: 0 })) },
+    strong: m.strong && { ...m.strong, autoAttack: m.strong.autoAttack && { ...m.strong.autoAttack, log: m.strong.autoAttack.log.map((e) => ({ ...e, seconds: 0 })) } },
+  }));
 }
 
 describe('kwta paper-scale', () => {
@@ -45,6 +49,19 @@ describe('kwta paper-scale', () => {
     const readme = readFileSync(join(killed, 'report', 'README.md'), 'utf8');
     expect(readme).toMatch(/\*\*Status: (\d+) of \1 stages done\.\*\*/);
   }, 180_000);
+
+  it('--restore seeds an empty --out from a report directory alone, and refuses one that holds a study', () => {
+    const restored = join(dir, 'restored');
+    const args = [BIN, 'paper-scale', '--preset', 'tiny', '--out', restored, '--restore', join(dir, 'straight', 'report'), '--report-only', '--quiet'];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(numbers(restored)).toEqual(numbers(join(dir, 'straight')));
+    expect(readFileSync(join(restored, 'report', 'README.md'), 'utf8')).toContain('it was restored from the committed report');
+    const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toContain('already holds a study');
+  });
 
   it('refuses an unknown preset', () => {
     const bad = spawnSync(process.execPath, [BIN, 'paper-scale', '--preset', 'huge', '--out', join(dir, 'x')], { encoding: 'utf8' });

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Generator, ValueError } from '@kwta/core';
 import { mnistCnn, reluFactory } from '@kwta/nn';
 import type { EvaluationState } from '@kwta/attacks';
-import { FULL_SETTINGS, planStages, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
+import { FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
 import { mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
 
@@ -35,8 +35,12 @@ function abortAt(prefix: string, n: number): ProgressFactory & { fired: boolean 
 
 /** results.json without what legitimately differs between sittings (wall times, loads, dates). */
 function comparable(out: string): unknown {
-  const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: { train: { seconds?: number; history?: { seconds?: number }[] } | null }[] };
-  return r.models.map((m) => ({ ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history?.map((h) => ({ ...h, seconds: 0 })) } }));
+  type Saved = { train: { seconds?: number; history?: { seconds?: number }[] } | null; strong: { autoAttack: { log: { seconds: number }[] } | null } | null };
+  const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: Saved[] };
+  return r.models.map((m) => ({
+    ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history?.map((h) => ({ ...h, seconds: 0 })) },
+    strong: m.strong && { ...m.strong, autoAttack: m.strong.autoAttack && { ...m.strong.autoAttack, log: m.strong.autoAttack.log.map((e) => ({ ...e, seconds: 0 })) } },
+  }));
 }
 
 const weights = (out: string, id: string) => readFileSync(join(out, 'models', id, 'model.safetensors'));
@@ -136,6 +140,53 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(last.ledger.stages['eval relu-free-h32 strong'].sittings).toBe(2);
     expect(comparable(interrupted)).toEqual(comparable(straight));
     for (const id of ['relu-free-h32', 'kwta-0.1-natural-h32', 'kwta-0.1-natural-h32-twin', 'relu-natural-h16']) expect(Buffer.compare(weights(interrupted, id), weights(straight, id))).toBe(0);
+  }, 300_000);
+
+  it('restored from its report alone after its directory is lost, retrains only the models still needed and ends with the uninterrupted run\'s numbers', async () => {
+    const lost = join(root, 'lost'), saved = join(root, 'saved'), restored = join(root, 'restored');
+    // Killed inside k-WTA free AT's strong evaluation, after AutoAttack's first batch; the report
+    // kept elsewhere (committed, say) is regenerated and carries that evaluation's state.
+    const kill = abortAt('eval kwta-0.1-free-h32 strong: AutoAttack', 2);
+    await expect(runStudy({ out: lost, settings, command: COMMAND, reportDir: saved, progress: kill })).rejects.toThrow(/injected abort/);
+    expect(kill.fired).toBe(true);
+    await runStudy({ out: lost, settings, command: COMMAND, reportDir: saved, reportOnly: true });
+    expect(readdirSync(join(saved, 'state'))).toEqual(['kwta-0.1-free-h32-strong.state.json']);
+    const underWay = readFileSync(join(saved, 'state', 'kwta-0.1-free-h32-strong.state.json'), 'utf8');
+    rmSync(lost, { recursive: true });
+
+    const seeded = restoreStudy(restored, saved, settings);
+    expect(seeded.restoredFrom?.dir).toBe(saved);
+    expect(seeded.stages['eval kwta-0.1-free-h32 strong']).toMatchObject({ done: false, sittings: 1 });
+    expect(readFileSync(join(restored, 'evals', 'kwta-0.1-free-h32-strong.state.json'), 'utf8')).toBe(underWay);
+    expect(() => restoreStudy(restored, saved, settings)).toThrow(/already holds a study/);
+    const lines: string[] = [];
+    const r = await runStudy({ out: restored, settings, command: COMMAND, log: (line) => lines.push(line) });
+    // Only the evaluation under way and the stages after it ran; its model and twin were retrained
+    // first, reproducing the recorded training exactly, and nothing finished before was redone.
+    expect(Object.keys(r.ledger.rebuilds ?? {}).sort()).toEqual(['kwta-0.1-free-h32', 'kwta-0.1-free-h32-twin']);
+    expect(Object.values(r.ledger.rebuilds!).every((b) => b.matches && b.seconds > 0)).toBe(true);
+    expect(lines.filter((l) => l.startsWith('rebuilt '))).toEqual(['rebuilt kwta-0.1-free-h32: identical to the recorded training', 'rebuilt kwta-0.1-free-h32-twin: identical to the recorded training']);
+    expect(existsSync(join(restored, 'models', 'kwta-0.1-natural-h32'))).toBe(false);
+    expect(r.ledger.stages['eval kwta-0.1-free-h32 strong'].sittings).toBe(2);
+    expect(comparable(restored)).toEqual(comparable(straight));
+    expect(r.readme).toContain(`it was restored from the committed report (\`${saved}\`)`);
+    expect(r.readme).toContain('kwta-0.1-free-h32-twin (');
+    expect(r.readme).toContain('the evaluation under way resumed from the saved state the report carried (`kwta-0.1-free-h32-strong.state.json`)');
+    expect(existsSync(join(restored, 'report', 'state'))).toBe(false);
+  }, 300_000);
+
+  it('a restore refuses other settings, a missing report, and a retrained model that differs from the recorded one', async () => {
+    const saved = join(root, 'saved');
+    expect(() => restoreStudy(join(root, 'r-other'), saved, { ...settings, epochs: 5 })).toThrow(/other settings/);
+    expect(() => restoreStudy(join(root, 'r-none'), join(root, 'nowhere'), settings)).toThrow(/nothing to restore from/);
+    // A recorded held-out accuracy the retrained model cannot reproduce: the study stops before evaluating, and stays stopped.
+    const results = JSON.parse(readFileSync(join(saved, 'results.json'), 'utf8')) as { models: { model: { method: string; activation: string; twin?: true }; train: { testAccuracy: number } | null }[] };
+    results.models.find((m) => m.model.method === 'free' && m.model.activation === 'kwta:0.1' && !m.model.twin)!.train!.testAccuracy += 0.01;
+    const tampered = join(root, 'tampered');
+    writeFileSync(join(saved, 'results.json'), JSON.stringify(results));
+    const out = join(root, 'r-tampered');
+    await expect(runStudy({ out, settings, command: COMMAND, restoreFrom: saved, reportDir: tampered })).rejects.toThrow(/kwta-0\.1-free-h32 retrained from its seed differs from the recorded run/);
+    await expect(runStudy({ out, settings, command: COMMAND, reportDir: tampered })).rejects.toThrow(/differs from the recorded run/);
   }, 300_000);
 
   it('regenerates the same report from the saved state alone, and refuses a state made with other settings', async () => {

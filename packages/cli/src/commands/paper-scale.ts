@@ -9,6 +9,8 @@ export interface PaperScaleOptions {
   reportDir?: string;
   maxStages?: number;
   reportOnly?: boolean;
+  /** A report directory to seed the empty `out` from (a study whose directory was lost). */
+  restoreFrom?: string;
   quiet?: boolean;
 }
 
@@ -26,7 +28,7 @@ export async function runPaperScale(o: PaperScaleOptions): Promise<string> {
     if (!o.quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   };
   const { readme } = await runStudy({
-    out: o.out, settings, command, reportDir: o.reportDir, maxStages: o.maxStages, reportOnly: o.reportOnly, progress: progressBars(o.quiet), log,
+    out: o.out, settings, command, reportDir: o.reportDir, maxStages: o.maxStages, reportOnly: o.reportOnly, restoreFrom: o.restoreFrom, progress: progressBars(o.quiet), log,
   });
   log(`report: ${join(o.reportDir ?? join(o.out, 'report'), 'README.md')}`);
   return readme;

@@ -7,6 +7,21 @@ export interface Ledger {
   format: 'kwta-paper-scale-ledger-1';
   settings: unknown;
   stages: Record<string, StageRecord>;
+  /** Set when the study was seeded from a committed report (its working directory was lost): from where, and when. */
+  restoredFrom?: { dir: string; at: string; /** Evaluation state files the report carried (evaluations under way that resume). */ states: string[] };
+  /** Models a restored study retrained from their seeds, by model id: the training's own time and whether it matched the recorded run. */
+  rebuilds?: Record<string, Rebuild>;
+}
+
+/** A model retrained after a restore: it must reproduce the recorded training exactly, or the study stops. */
+export interface Rebuild {
+  /** The rebuilt training's own time (the sum of its epochs' seconds). */
+  seconds: number;
+  /** Held-out accuracy and every epoch's loss and training accuracy equal the recorded run's. */
+  matches: boolean;
+  /** Held-out accuracy: recorded, rebuilt. */
+  testAccuracy: [number, number];
+  at: string;
 }
 
 /** A stage's entry in the ledger: done or not, and its wall time over every sitting. */

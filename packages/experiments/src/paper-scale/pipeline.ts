@@ -1,16 +1,18 @@
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ValueError } from '@kwta/core';
 import { writeJson } from '../files.js';
-import { runTrain } from '../runs/train-run.js';
+import { runTrain, type TrainSummary } from '../runs/train-run.js';
 import { silentProgress, type ProgressFactory } from '../runs/progress.js';
 import { measureBudget } from './budget.js';
 import { studyPaths } from './paths.js';
 import { runEvalStage } from './eval-stage.js';
-import { StageClock, readLedger, type Ledger } from './ledger.js';
+import { StageClock, readLedger, writeLedger, type Ledger } from './ledger.js';
 import { writeStudyReport } from './report.js';
+import { readRestored, restoreStudy } from './restore.js';
 import { epochsOf, rampOf, twinSeed, type PaperScaleSettings } from './settings.js';
-import { planStages, twinOf, type Stage } from './stages.js';
+import { modelId, planStages, twinOf, type ModelKey, type Stage } from './stages.js';
 import { prepareOutputDir } from '@kwta/nn/node';
 
 /** What runStudy takes: where the study lives, its settings, and how to report. */
@@ -26,6 +28,12 @@ export interface StudyOptions {
   maxStages?: number;
   /** Only regenerate the report from what is saved. */
   reportOnly?: boolean;
+  /**
+   * Seed a new `out` from a report directory (its results.json and state/) before running: for a
+   * study whose directory was lost. Finished stages keep their recorded results; the models the
+   * remaining stages need are retrained from their seeds and must match the recorded training.
+   */
+  restoreFrom?: string;
   /** Receives one line per stage started or finished (default: silent). */
   log?: (line: string) => void;
 }
@@ -40,6 +48,7 @@ export async function runStudy(o: StudyOptions): Promise<{ ledger: Ledger; readm
   const s = o.settings;
   const paths = studyPaths(o.out);
   prepareOutputDir(o.out); // created and proven writable before any work
+  if (o.restoreFrom !== undefined) restoreStudy(o.out, o.restoreFrom, s);
   const ledger = readLedger(paths.ledger, s);
   const stages = planStages(s);
   const reportDir = o.reportDir ?? join(o.out, 'report');
@@ -51,6 +60,10 @@ export async function runStudy(o: StudyOptions): Promise<{ ledger: Ledger; readm
     const record = (ledger.stages[stage.id] ??= { done: false, seconds: 0, sittings: 0 });
     if (record.done) continue;
     if (o.maxStages !== undefined && ran >= o.maxStages) break;
+    if (stage.kind === 'eval') {
+      const needs = stage.attacks.includes('transfer') ? [stage.model, twinOf(stage.model)] : [stage.model];
+      for (const m of needs) rebuildIfRestored(m, s, o.out, ledger, o.progress ?? silentProgress, log);
+    }
     record.sittings++;
     record.load = loadavg();
     record.cores = cpus().length;
@@ -68,27 +81,56 @@ export async function runStudy(o: StudyOptions): Promise<{ ledger: Ledger; readm
   return { ledger, readme: await report() };
 }
 
+/**
+ * In a restored study, a finished model's weights are retrained from its seed before the first
+ * evaluation that needs them (resumably: the run checkpoints as any training does), and the
+ * retrained run must reproduce the recorded one exactly (held-out accuracy, every epoch's loss and
+ * training accuracy): otherwise the study stops rather than mix two different models' numbers.
+ */
+function rebuildIfRestored(m: ModelKey, s: PaperScaleSettings, out: string, ledger: Ledger, progress: ProgressFactory, log: (line: string) => void): void {
+  const id = modelId(m), paths = studyPaths(out);
+  const recorded = readRestored(out).get(id)?.train;
+  if (!recorded) return; // trained in this directory
+  const rebuild = ledger.rebuilds?.[id];
+  const mismatch = () => new ValueError(`paper-scale: ${id} retrained from its seed differs from the recorded run (held-out accuracy: recorded ${ledger.rebuilds![id].testAccuracy[0]}, retrained ${ledger.rebuilds![id].testAccuracy[1]}; every epoch's loss and training accuracy are compared too): the engine's numbers changed since it was trained. Rerun the study from scratch in a new --out, or restore with the engine it was trained with.`);
+  if (rebuild?.matches === false) throw mismatch();
+  if (rebuild?.matches && existsSync(join(paths.model(m), 'model.safetensors'))) return;
+  log(`rebuilding ${id} from its seed (its weights are not in this restored study)`);
+  const summary = trainModel(m, s, paths, progress, () => {});
+  const same = (a: TrainSummary['history'], b: TrainSummary['history']) => a.length === b.length && a.every((e, i) => e.loss === b[i].loss && e.trainAccuracy === b[i].trainAccuracy);
+  (ledger.rebuilds ??= {})[id] = {
+    seconds: summary.history.reduce((a, e) => a + e.seconds, 0), matches: summary.testAccuracy === recorded.testAccuracy && same(summary.history, recorded.history),
+    testAccuracy: [recorded.testAccuracy, summary.testAccuracy], at: new Date().toISOString(),
+  };
+  writeLedger(paths.ledger, ledger);
+  if (!ledger.rebuilds[id].matches) throw mismatch();
+  log(`rebuilt ${id}: identical to the recorded training`);
+}
+
+/** Train (or resume training) one of the study's models into its run directory. */
+function trainModel(m: ModelKey, s: PaperScaleSettings, paths: ReturnType<typeof studyPaths>, progress: ProgressFactory, tick: () => void): TrainSummary {
+  const { activation, method, hidden } = m;
+  const ticking: ProgressFactory = (label, total) => {
+    const inner = progress(label, total);
+    return { update: (done, status) => (tick(), inner.update(done, status)), stop: () => inner.stop() };
+  };
+  return runTrain({
+    model: s.model, activation, method, dataset: s.dataset, epochs: epochsOf(s, method), batchSize: s.batchSize,
+    optimizer: s.optimizer, lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: s.milestones, eps: s.eps, attackSteps: s.attackSteps,
+    tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: m.twin ? twinSeed(s) : s.seed,
+    out: paths.model(m), checkpointEvery: s.checkpointEvery, cropPadding: s.cropPadding || undefined, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
+    progress: ticking,
+  });
+}
+
 function runStage(stage: Stage, s: PaperScaleSettings, paths: ReturnType<typeof studyPaths>, progress: ProgressFactory, tick: () => void): void {
   switch (stage.kind) {
     case 'budget':
       writeJson(paths.budget, measureBudget(s, s.budgetSteps));
       return;
-    case 'train': {
-      const { activation, method, hidden } = stage.model;
-      const bar = progress;
-      const ticking: ProgressFactory = (label, total) => {
-        const inner = bar(label, total);
-        return { update: (done, status) => (tick(), inner.update(done, status)), stop: () => inner.stop() };
-      };
-      runTrain({
-        model: s.model, activation, method, dataset: s.dataset, epochs: epochsOf(s, method), batchSize: s.batchSize,
-        optimizer: s.optimizer, lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: s.milestones, eps: s.eps, attackSteps: s.attackSteps,
-        tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: stage.model.twin ? twinSeed(s) : s.seed,
-        out: paths.model(stage.model), checkpointEvery: s.checkpointEvery, cropPadding: s.cropPadding || undefined, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
-        progress: ticking,
-      });
+    case 'train':
+      trainModel(stage.model, s, paths, progress, tick);
       return;
-    }
     case 'eval':
       runEvalStage(stage, s, paths.model(stage.model), paths.state(stage), paths.report(stage), progress, tick, stage.attacks.includes('transfer') ? paths.model(twinOf(stage.model)) : undefined);
       return;

@@ -6,9 +6,10 @@ import { computePlan } from './budget.js';
 import type { Ledger } from './ledger.js';
 import { readBudget } from './paths.js';
 import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
+import { copyStatesUnderWay, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, mnistCnnBytes, onlyBrokenBy, onlyBrokenByTable, mainTable, modelLabel, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -60,7 +61,7 @@ function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
  */
 export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const s = o.settings;
-  const results = collectResults(o.out, o.stages, o.ledger);
+  const results = collectResults(o.out, s, o.stages, o.ledger);
   const main = results.filter((r) => r.model.hidden === s.hidden && !r.model.twin);
   const sweep = s.widths.length ? results.filter((r) => r.model.method === 'natural' && !r.model.twin && s.widths.includes(r.model.hidden)).sort((a, b) => a.model.hidden - b.model.hidden || a.model.activation.localeCompare(b.model.activation)) : [];
   const budget = readBudget(o.out);
@@ -80,7 +81,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `MNIST CNN, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out digits, L-inf eps ${s.eps}; worst case = robust to every attack`));
   const widthPoints: PlotPoint[] = sweep.flatMap((r) => [
     ...(r.pgdSet ? [{ group: modelLabel(r.model), measure: attackTitle('pgd', s), x: r.model.hidden, count: r.pgdSet.pgd }] : []),
-    ...(r.strong && !upTo(r.strong, s.sweepAttacks) ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.worstOver(s.sweepAttacks) }] : []),
+    ...(r.strong && !upTo(r.strong, s.sweepAttacks) ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.sweepWorstCase }] : []),
   ]);
   if (widthPoints.length) await writeSvg(join(o.reportDir, 'width.svg'), widthSpec(widthPoints, 'Robust accuracy against hidden width (natural training)', `${attackTitle('pgd', s)} on ${s.pgdExamples} digits; worst case over ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')} on ${s.strongExamples}; Wilson 95% bars`));
 
@@ -92,6 +93,8 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     `**Status: ${done.length} of ${o.stages.length} stages done.** ${remaining.length ? `Remaining: ${remaining.map((st) => `\`${st.id}\``).join(', ')}.` : 'Every stage is done.'}`,
     '',
     `Continue (resumes mid-training and mid-evaluation; the report regenerates after every stage): \`${o.command}\``,
+    '',
+    `If the study's directory is lost (a new machine), \`${o.command} --restore ${o.reportDir}\` into an empty \`--out\` continues from this report: results.json keeps every finished stage's results${remaining.length ? ` and \`${STATE_DIR}/\` the per-example state of the evaluation under way` : ''}; the models still needed are retrained from their seeds and checked against their recorded training.`,
     '',
     `Every percentage carries its Wilson 95% confidence interval in brackets. Weights are not committed${s.model === 'mnist-cnn' ? ` (hidden ${s.hidden} is ${Math.round(mnistCnnBytes(s.hidden) / 1e6)} MB a model)` : ''}: the command above retrains them from the seed.`,
     '',
@@ -136,6 +139,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '## Stages and wall time',
     '',
     ...noteLine(ENGINE_CHANGES_NOTE, (link) => `The engine changed while the study ran: ${link} says which stages each change reached and what it can change in the numbers.`),
+    ...restoreLines(o.ledger),
     stagesTable(o.stages, o.ledger, plan),
     '',
     '## Compute plan',
@@ -150,10 +154,8 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     stages: o.stages.map((st) => ({ id: st.id, ...(o.ledger.stages[st.id] ?? { done: false }) })),
     plan,
     budget,
-    models: results.map((r) => ({
-      model: r.model, train: r.train && { testAccuracy: r.train.testAccuracy, seconds: r.train.seconds, history: r.train.history },
-      pgdSet: r.pgdSet, strong: r.strong && { clean: r.strong.clean, attacks: r.strong.attacks, attackNames: r.strong.attackNames, worstCase: r.strong.worstCase, sweepWorstCase: r.strong.worstOver(s.sweepAttacks), onlyBrokenBy: onlyBrokenBy(r, s), checks: r.strong.report.checks, flags: r.strong.report.flags, pending: r.strong.pending },
-    })),
+    models: results,
   });
+  copyStatesUnderWay(o.out, o.reportDir, o.stages, o.ledger);
   return readme;
 }

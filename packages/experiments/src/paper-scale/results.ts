@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { reportOf, type EvaluationReport, type EvaluationState } from '@kwta/attacks';
+import { reportOf, type Check, type EnsembleLogEntry, type EvaluationReport, type EvaluationState, type FinalCheck } from '@kwta/attacks';
 import type { TrainSummary } from '../runs/train-run.js';
 import { readJsonFile } from '../files.js';
 import type { SuiteAttack } from '../paper/attack-suite.js';
 import type { Ledger } from './ledger.js';
 import { studyPaths } from './paths.js';
+import { readRestored } from './restore.js';
+import type { PaperScaleSettings } from './settings.js';
 import { modelId, type ModelKey, type Stage } from './stages.js';
 
 /** A measured count: `correct` of `n` examples. */
@@ -14,34 +16,53 @@ export interface Count {
   n: number;
 }
 
-/** What the saved state says about one model: its training, clean and PGD on the PGD set, and the strong evaluation. */
+/** What the report keeps of a training run: held-out accuracy, time and the per-epoch history. */
+export type TrainRecord = Pick<TrainSummary, 'testAccuracy' | 'seconds' | 'history'>;
+
+/** A strong evaluation's findings, as plain data (what results.json holds, and what a restored study reads back). */
+export interface StrongResult {
+  clean: Count;
+  attacks: Partial<Record<SuiteAttack, Count>>;
+  attackNames: Partial<Record<SuiteAttack, string>>;
+  worstCase: Count;
+  /** The worst case over the width sweep's attacks only (its common set). */
+  sweepWorstCase: Count;
+  /**
+   * Per attack, the digits it broke and no other attack of the set did (the worst case without
+   * it would be that many higher); null while the evaluation is under way.
+   */
+  onlyBrokenBy: Partial<Record<SuiteAttack, number>> | null;
+  checks: Check[];
+  flags: string[];
+  /** AutoAttack's cumulative log (robust accuracy after each member) and its final check, when it ran. */
+  autoAttack: { log: EnsembleLogEntry[]; finalCheck: FinalCheck | null } | null;
+  /**
+   * The attacks still running or to run: empty once the evaluation is done. Until then the
+   * counts are of the finished attacks, the worst cases are upper bounds, and there are no
+   * checks (they compare attacks that have not all run).
+   */
+  pending: SuiteAttack[];
+}
+
+/** What the study knows about one model: its training, clean and PGD on the PGD set, and the strong evaluation. */
 export interface ModelResult {
   model: ModelKey;
-  train: TrainSummary | null;
+  train: TrainRecord | null;
   pgdSet: { clean: Count; pgd: Count } | null;
-  strong: {
-    clean: Count;
-    attacks: Partial<Record<SuiteAttack, Count>>;
-    attackNames: Partial<Record<SuiteAttack, string>>;
-    worstCase: Count;
-    /** The worst case over `subset` of the attacks only (the width sweep's common set). */
-    worstOver: (subset: readonly SuiteAttack[]) => Count;
-    report: EvaluationReport;
-    /**
-     * The attacks still running or to run: empty once the evaluation is done. Until then the
-     * counts are of the finished attacks, the worst cases are upper bounds, and the report has
-     * no checks (they compare attacks that have not all run).
-     */
-    pending: SuiteAttack[];
-  } | null;
+  strong: StrongResult | null;
 }
 
 const count = (fraction: number, n: number): Count => ({ correct: Math.round(fraction * n), n });
 
-/** Gather every model's saved results: finished stages, and the finished attacks of a strong evaluation under way. */
-export function collectResults(out: string, stages: readonly Stage[], ledger: Ledger): ModelResult[] {
+/**
+ * Gather every model's results: finished stages and the finished attacks of a strong evaluation
+ * under way, from the saved state; a finished stage whose files are gone (a study restored from
+ * its committed report) from the results recorded there.
+ */
+export function collectResults(out: string, s: PaperScaleSettings, stages: readonly Stage[], ledger: Ledger): ModelResult[] {
   const done = (id: string) => ledger.stages[id]?.done === true;
   const paths = studyPaths(out);
+  const restored = readRestored(out);
   const models = new Map<string, ModelResult>();
   for (const stage of stages) {
     if (stage.kind === 'budget') continue;
@@ -49,9 +70,15 @@ export function collectResults(out: string, stages: readonly Stage[], ledger: Le
     const r = models.get(id) ?? { model: stage.model, train: null, pgdSet: null, strong: null };
     models.set(id, r);
     if (!done(stage.id)) continue;
+    const recorded = restored.get(id);
     if (stage.kind === 'train') {
       const path = join(paths.model(stage.model), 'train.json');
-      if (existsSync(path)) r.train = readJsonFile<TrainSummary>(path);
+      r.train = existsSync(path) ? trainRecord(readJsonFile<TrainSummary>(path)) : recorded?.train ?? null;
+      continue;
+    }
+    if (!existsSync(paths.report(stage)) && recorded) {
+      if (stage.set === 'pgd') r.pgdSet = recorded.pgdSet;
+      else r.strong = recorded.strong;
       continue;
     }
     if (stage.set === 'pgd') {
@@ -59,12 +86,12 @@ export function collectResults(out: string, stages: readonly Stage[], ledger: Le
       r.pgdSet = { clean: count(report.cleanAccuracy, report.examples), pgd: count(report.attacks[0].accuracy, report.examples) };
       continue;
     }
-    r.strong = strongResult(stage, readJsonFile<EvaluationState>(paths.state(stage)), readJsonFile<EvaluationReport>(paths.report(stage)));
+    r.strong = strongResult(stage, s, readJsonFile<EvaluationState>(paths.state(stage)), readJsonFile<EvaluationReport>(paths.report(stage)));
   }
   // A strong evaluation under way shows what its finished attacks found.
   for (const stage of stages) {
     if (stage.kind !== 'eval' || stage.set !== 'strong' || done(stage.id) || !existsSync(paths.state(stage))) continue;
-    const partial = partialStrong(stage, readJsonFile<EvaluationState>(paths.state(stage)));
+    const partial = partialStrong(stage, s, readJsonFile<EvaluationState>(paths.state(stage)));
     if (partial) models.get(modelId(stage.model))!.strong = partial;
   }
   // Without a separate PGD set, the strong evaluation's clean pass and PGD are the PGD set's.
@@ -72,10 +99,12 @@ export function collectResults(out: string, stages: readonly Stage[], ledger: Le
   return [...models.values()];
 }
 
+const trainRecord = (t: TrainSummary): TrainRecord => ({ testAccuracy: t.testAccuracy, seconds: t.seconds, history: t.history });
+
 type EvalStage = Extract<Stage, { kind: 'eval' }>;
 
-/** A strong evaluation's counts from its state and report; attacks of `pending` have not finished (their units are ignored). */
-function strongResult(stage: EvalStage, state: EvaluationState, report: EvaluationReport, pending: SuiteAttack[] = []): NonNullable<ModelResult['strong']> {
+/** A strong evaluation's findings from its state and report; attacks of `pending` have not finished (their units are ignored). */
+function strongResult(stage: EvalStage, s: PaperScaleSettings, state: EvaluationState, report: EvaluationReport, pending: SuiteAttack[] = []): StrongResult {
   const n = report.examples;
   const attackUnits = state.units.filter((u) => u.role === 'attack');
   const attacks: Partial<Record<SuiteAttack, Count>> = {}, attackNames: Partial<Record<SuiteAttack, string>> = {};
@@ -85,22 +114,28 @@ function strongResult(stage: EvalStage, state: EvaluationState, report: Evaluati
     attackNames[name] = attackUnits[i].name;
   });
   const correct = state.clean!.correct;
+  // The digits correct on the clean input and unbroken by every finished attack of `subset`.
+  const worstOver = (subset: readonly SuiteAttack[]): number => {
+    const units = stage.attacks.map((name, i) => (subset.includes(name) && !pending.includes(name) && !attackUnits[i].error ? attackUnits[i] : null)).filter((u) => u !== null);
+    return correct.filter((c, i) => c && units.every((u) => !u.success[i])).length;
+  };
+  const ran = s.strongAttacks.filter((a) => attacks[a]);
+  const all = worstOver(ran);
+  const aa = report.attacks.find((a) => a.log);
   return {
-    clean: count(report.cleanAccuracy, n), attacks, attackNames, worstCase: count(report.robustAccuracy, n), report, pending,
-    worstOver: (subset) => {
-      const units = stage.attacks.map((name, i) => (subset.includes(name) && !pending.includes(name) && !attackUnits[i].error ? attackUnits[i] : null)).filter((u) => u !== null);
-      return { correct: correct.filter((c, i) => c && units.every((u) => !u.success[i])).length, n };
-    },
+    clean: count(report.cleanAccuracy, n), attacks, attackNames, worstCase: count(report.robustAccuracy, n), sweepWorstCase: { correct: worstOver(s.sweepAttacks), n },
+    onlyBrokenBy: pending.length ? null : Object.fromEntries(ran.map((a) => [a, worstOver(ran.filter((b) => b !== a)) - all])),
+    checks: report.checks, flags: report.flags, autoAttack: aa?.log ? { log: aa.log, finalCheck: aa.finalCheck ?? null } : null, pending,
   };
 }
 
 /** What an unfinished strong evaluation has found so far: null before its clean pass and first finished attack. */
-function partialStrong(stage: EvalStage, state: EvaluationState): NonNullable<ModelResult['strong']> | null {
+function partialStrong(stage: EvalStage, s: PaperScaleSettings, state: EvaluationState): StrongResult | null {
   const n = state.slice.end - state.slice.start;
   const finished = (u: EvaluationState['units'][number]) => u.error !== undefined || u.done === n;
   const attackUnits = state.units.filter((u) => u.role === 'attack');
   if (!state.clean || !attackUnits.some((u) => finished(u) && u.error === undefined)) return null;
   const pending = stage.attacks.filter((_, i) => !finished(attackUnits[i]));
   const report: EvaluationReport = { ...reportOf({ ...state, units: state.units.filter((u) => u.role === 'attack' && finished(u)) }), checks: [], flags: [] };
-  return strongResult(stage, state, report, pending);
+  return strongResult(stage, s, state, report, pending);
 }

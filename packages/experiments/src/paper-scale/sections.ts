@@ -46,36 +46,27 @@ export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
 /** AutoAttack's cumulative log per model: robust accuracy after each member. */
 export function autoAttackLogs(rows: ModelResult[]): string[] {
   return rows.flatMap((r) => {
-    const aa = r.strong?.report.attacks.find((a) => a.log);
-    if (!aa?.log) return [];
-    const n = r.strong!.report.examples;
+    const aa = r.strong?.autoAttack;
+    if (!aa) return [];
+    const n = r.strong!.clean.n;
     return [`- ${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]}: ${aa.log.map((e) => `${e.attack} ${pctCi(Math.round(e.robustAccuracy * n), n)} (${e.seconds.toFixed(0)} s)`).join(' → ')}${aa.finalCheck ? `; final check: largest perturbation ${aa.finalCheck.maxPerturbation.toFixed(4)} <= eps ${aa.finalCheck.eps}: ${aa.finalCheck.passed ? 'passed' : '**FAILED**'}` : ''}`];
   });
 }
 
 /** The gradient-masking and sanity checks per model, failed ones in bold. */
 export function checksTable(rows: ModelResult[]): string {
-  const lines = rows.flatMap((r) => (r.strong?.report.checks ?? []).map((c) => [`${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]}`, c.name, c.passed ? 'passed' : '**FAILED**', c.detail]));
+  const lines = rows.flatMap((r) => (r.strong?.checks ?? []).map((c) => [`${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]}`, c.name, c.passed ? 'passed' : '**FAILED**', c.detail]));
   return lines.length ? markdownTable(['model', 'check', 'result', 'detail'], lines) : '_No strong evaluation has finished yet._';
 }
 
 /**
- * Per finished strong evaluation, how many digits each attack alone broke (no other attack of
- * the set did): the worst case without that attack would be that many digits higher. A 0 says
- * the attack adds nothing to the verdict; the column that carries it is the one to trust.
+ * Per finished strong evaluation, how many digits each attack alone broke (no other attack of the
+ * set did): the worst case without that attack would be that many digits higher. A 0 says the
+ * attack adds nothing to the verdict; the column that carries it is the one to trust.
  */
-export function onlyBrokenBy(r: ModelResult, s: PaperScaleSettings): Partial<Record<SuiteAttack, number>> | null {
-  const strong = r.strong;
-  if (!strong || strong.pending.length) return null;
-  const ran = s.strongAttacks.filter((a) => strong.attacks[a]);
-  const all = strong.worstOver(ran).correct;
-  return Object.fromEntries(ran.map((a) => [a, strong.worstOver(ran.filter((b) => b !== a)).correct - all]));
-}
-
-/** The table of {@link onlyBrokenBy}: one row per model whose strong evaluation has finished. */
 export function onlyBrokenByTable(rows: ModelResult[], s: PaperScaleSettings): string {
   const lines = rows.flatMap((r) => {
-    const only = onlyBrokenBy(r, s);
+    const only = r.strong?.onlyBrokenBy;
     return only ? [[modelLabel(r.model), METHOD_TITLES[r.model.method], ...s.strongAttacks.map((a) => (only[a] === undefined ? 'not run' : String(only[a])))]] : [];
   });
   return lines.length ? markdownTable(['model', 'training', ...s.strongAttacks.map((a) => attackTitle(a, s))], lines) : '_No strong evaluation has finished yet._';
@@ -85,7 +76,7 @@ export function onlyBrokenByTable(rows: ModelResult[], s: PaperScaleSettings): s
 export function sweepTable(rows: ModelResult[], s: PaperScaleSettings): string {
   const titles = s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ');
   return markdownTable(['hidden', 'activation', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, `worst case over ${titles} (${s.strongExamples})`], rows.map((r) => [
-    String(r.model.hidden), modelLabel(r.model), ci(r.pgdSet?.clean), ci(r.pgdSet?.pgd), r.strong ? `${upTo(r.strong, s.sweepAttacks)}${ci(r.strong.worstOver(s.sweepAttacks))}` : 'pending',
+    String(r.model.hidden), modelLabel(r.model), ci(r.pgdSet?.clean), ci(r.pgdSet?.pgd), r.strong ? `${upTo(r.strong, s.sweepAttacks)}${ci(r.strong.sweepWorstCase)}` : 'pending',
   ]));
 }
 
@@ -99,6 +90,24 @@ export function trainingTable(rows: ModelResult[], ledger: Ledger): string {
 }
 
 const hours = (sec: number | null | undefined): string => (sec === null || sec === undefined ? '-' : sec < 3600 ? `${(sec / 60).toFixed(1)} min` : `${(sec / 3600).toFixed(1)} h`);
+
+/** A restored study: when and from where, what happened to the evaluation under way, and each model retrained from its seed, checked against the recorded run. */
+export function restoreLines(ledger: Ledger): string[] {
+  const from = ledger.restoredFrom;
+  if (!from) return [];
+  const rebuilt = Object.entries(ledger.rebuilds ?? {});
+  const restarted = Object.entries(ledger.stages).filter(([id, r]) => id.startsWith('eval ') && r.sittings > 0 && !from.states.some((f) => f.startsWith(id.slice(5).replace(' ', '-'))) && !r.done);
+  const underWay = from.states.length
+    ? `the evaluation${from.states.length > 1 ? 's' : ''} under way resumed from the saved state the report carried (${from.states.map((f) => `\`${f}\``).join(', ')})`
+    : restarted.length ? `${restarted.map(([id]) => `\`${id}\``).join(', ')}, under way when the directory was lost, started again (the report carried no state for it)` : 'no evaluation was under way';
+  return [
+    `The study's directory was lost once (a change of machine); on ${from.at.slice(0, 10)} it was restored from the committed report (\`${from.dir}\`): ` +
+      `the finished stages keep their recorded results and wall times; ${underWay}; the models still needed were retrained from their seeds` +
+      (rebuilt.length ? `: ${rebuilt.map(([id, r]) => `${id} (${hours(r.seconds)}, ${r.matches ? 'identical to the recorded training: held-out accuracy and every epoch\'s loss and training accuracy' : `**differs** from the recorded training: held-out accuracy ${pct(r.testAccuracy[0])} recorded, ${pct(r.testAccuracy[1])} retrained`})`).join('; ')}.` : ' (none yet).') +
+      ' The retraining time is not in the stages\' wall times below.',
+    '',
+  ];
+}
 
 /** Every stage: done or not, wall time over its sittings, the load when it started, and the plan's estimate. */
 export function stagesTable(stages: readonly Stage[], ledger: Ledger, plan: readonly PlannedStage[]): string {
