@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Generator, ValueError, memory, noGrad, tidy } from '@kwta/core';
 import { batchToTensors, gatherBatch } from '@kwta/datasets';
 import { crossEntropy, type Module } from '@kwta/nn';
@@ -9,10 +9,6 @@ import { loader, mnistSlice, smallMlp } from './fixtures/problem.js';
 
 const EPS = 0.1;
 
-// These tests run synchronously for up to ~20 s each: a turn of the event loop between them lets
-// the test runner's messages through (back to back they blocked the worker for over 60 s under
-// load 15-20, and vitest failed the run with 'Timeout calling onTaskUpdate', every test passing).
-afterEach(() => new Promise<void>((resolve) => { setImmediate(resolve); }));
 const trainSet = mnistSlice('train', 2000);
 const testSet = mnistSlice('test', 400);
 
