@@ -57,7 +57,7 @@ describe('kwta paper-scale', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(numbers(restored)).toEqual(numbers(join(dir, 'straight')));
-    expect(readFileSync(join(restored, 'report', 'README.md'), 'utf8')).toContain('it was restored from the committed report');
+    expect(readFileSync(join(restored, 'report', 'README.md'), 'utf8')).toContain('The study\'s directory was lost once');
     const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
     expect(again.status).not.toBe(0);
     expect(again.stderr).toContain('already holds a study');

@@ -155,7 +155,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     rmSync(lost, { recursive: true });
 
     const seeded = restoreStudy(restored, saved, settings);
-    expect(seeded.restoredFrom?.dir).toBe(saved);
+    expect(seeded.restores).toEqual([{ dir: saved, at: expect.any(String), resumed: ['eval kwta-0.1-free-h32 strong'], restarted: [], rebuilds: {} }]);
     expect(seeded.stages['eval kwta-0.1-free-h32 strong']).toMatchObject({ done: false, sittings: 1 });
     expect(readFileSync(join(restored, 'evals', 'kwta-0.1-free-h32-strong.state.json'), 'utf8')).toBe(underWay);
     expect(() => restoreStudy(restored, saved, settings)).toThrow(/already holds a study/);
@@ -163,16 +163,20 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const r = await runStudy({ out: restored, settings, command: COMMAND, log: (line) => lines.push(line) });
     // Only the evaluation under way and the stages after it ran; its model and twin were retrained
     // first, reproducing the recorded training exactly, and nothing finished before was redone.
-    expect(Object.keys(r.ledger.rebuilds ?? {}).sort()).toEqual(['kwta-0.1-free-h32', 'kwta-0.1-free-h32-twin']);
-    expect(Object.values(r.ledger.rebuilds!).every((b) => b.matches && b.seconds > 0)).toBe(true);
+    const rebuilds = r.ledger.restores![0].rebuilds;
+    expect(Object.keys(rebuilds).sort()).toEqual(['kwta-0.1-free-h32', 'kwta-0.1-free-h32-twin']);
+    expect(Object.values(rebuilds).every((b) => b.matches && b.seconds > 0)).toBe(true);
     expect(lines.filter((l) => l.startsWith('rebuilt '))).toEqual(['rebuilt kwta-0.1-free-h32: identical to the recorded training', 'rebuilt kwta-0.1-free-h32-twin: identical to the recorded training']);
     expect(existsSync(join(restored, 'models', 'kwta-0.1-natural-h32'))).toBe(false);
     expect(r.ledger.stages['eval kwta-0.1-free-h32 strong'].sittings).toBe(2);
     expect(comparable(restored)).toEqual(comparable(straight));
-    expect(r.readme).toContain(`it was restored from the committed report (\`${saved}\`)`);
-    expect(r.readme).toContain('kwta-0.1-free-h32-twin (');
-    expect(r.readme).toContain('the evaluation under way resumed from the saved state the report carried (`kwta-0.1-free-h32-strong.state.json`)');
+    expect(r.readme).toContain('The study\'s directory was lost once');
+    expect(r.readme).toContain(`UTC, from \`${saved}\`: \`eval kwta-0.1-free-h32 strong\` resumed from the per-example state the report carried; retrained from their seeds: kwta-0.1-free-h32 (`);
+    expect(r.readme).toMatch(/kwta-0\.1-free-h32-twin \([\d.]+ min; identical to the recorded training/);
     expect(existsSync(join(restored, 'report', 'state'))).toBe(false);
+    // Lost again: a second restore keeps the first one's record.
+    const twice = restoreStudy(join(root, 'restored-twice'), join(restored, 'report'), settings);
+    expect(twice.restores).toEqual([r.ledger.restores![0], { dir: join(restored, 'report'), at: expect.any(String), resumed: [], restarted: [], rebuilds: {} }]);
   }, 300_000);
 
   it('a restore refuses other settings, a missing report, and a retrained model that differs from the recorded one', async () => {

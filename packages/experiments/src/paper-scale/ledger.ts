@@ -7,10 +7,21 @@ export interface Ledger {
   format: 'kwta-paper-scale-ledger-1';
   settings: unknown;
   stages: Record<string, StageRecord>;
-  /** Set when the study was seeded from a committed report (its working directory was lost): from where, and when. */
-  restoredFrom?: { dir: string; at: string; /** Evaluation state files the report carried (evaluations under way that resume). */ states: string[] };
-  /** Models a restored study retrained from their seeds, by model id: the training's own time and whether it matched the recorded run. */
-  rebuilds?: Record<string, Rebuild>;
+  /** Each time the study was seeded from its committed report (its directory was lost), oldest first. */
+  restores?: Restore[];
+}
+
+/** One restore of the study from its committed report, and the models retrained after it. */
+export interface Restore {
+  /** The report directory it was restored from, and when. */
+  dir: string;
+  at: string;
+  /** Evaluations under way that resumed from the per-example state the report carried (stage ids). */
+  resumed: string[];
+  /** Evaluations under way the report carried no state for: they started again (stage ids). */
+  restarted: string[];
+  /** Models retrained from their seeds after this restore, by model id. */
+  rebuilds: Record<string, Rebuild>;
 }
 
 /** A model retrained after a restore: it must reproduce the recorded training exactly, or the study stops. */

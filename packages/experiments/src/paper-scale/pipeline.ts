@@ -91,19 +91,19 @@ function rebuildIfRestored(m: ModelKey, s: PaperScaleSettings, out: string, ledg
   const id = modelId(m), paths = studyPaths(out);
   const recorded = readRestored(out).get(id)?.train;
   if (!recorded) return; // trained in this directory
-  const rebuild = ledger.rebuilds?.[id];
-  const mismatch = () => new ValueError(`paper-scale: ${id} retrained from its seed differs from the recorded run (held-out accuracy: recorded ${ledger.rebuilds![id].testAccuracy[0]}, retrained ${ledger.rebuilds![id].testAccuracy[1]}; every epoch's loss and training accuracy are compared too): the engine's numbers changed since it was trained. Rerun the study from scratch in a new --out, or restore with the engine it was trained with.`);
+  const restore = ledger.restores!.at(-1)!, rebuild = restore.rebuilds[id];
+  const mismatch = () => new ValueError(`paper-scale: ${id} retrained from its seed differs from the recorded run (held-out accuracy: recorded ${restore.rebuilds[id].testAccuracy[0]}, retrained ${restore.rebuilds[id].testAccuracy[1]}; every epoch's loss and training accuracy are compared too): the engine's numbers changed since it was trained. Rerun the study from scratch in a new --out, or restore with the engine it was trained with.`);
   if (rebuild?.matches === false) throw mismatch();
   if (rebuild?.matches && existsSync(join(paths.model(m), 'model.safetensors'))) return;
   log(`rebuilding ${id} from its seed (its weights are not in this restored study)`);
   const summary = trainModel(m, s, paths, progress, () => {});
   const same = (a: TrainSummary['history'], b: TrainSummary['history']) => a.length === b.length && a.every((e, i) => e.loss === b[i].loss && e.trainAccuracy === b[i].trainAccuracy);
-  (ledger.rebuilds ??= {})[id] = {
+  restore.rebuilds[id] = {
     seconds: summary.history.reduce((a, e) => a + e.seconds, 0), matches: summary.testAccuracy === recorded.testAccuracy && same(summary.history, recorded.history),
     testAccuracy: [recorded.testAccuracy, summary.testAccuracy], at: new Date().toISOString(),
   };
   writeLedger(paths.ledger, ledger);
-  if (!ledger.rebuilds[id].matches) throw mismatch();
+  if (!restore.rebuilds[id].matches) throw mismatch();
   log(`rebuilt ${id}: identical to the recorded training`);
 }
 

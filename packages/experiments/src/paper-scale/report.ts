@@ -155,6 +155,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     plan,
     budget,
     models: results,
+    restores: o.ledger.restores ?? [],
   });
   copyStatesUnderWay(o.out, o.reportDir, o.stages, o.ledger);
   return readme;

@@ -4,11 +4,11 @@ import { ValueError } from '@kwta/core';
 import { makeDirectory } from '@kwta/nn/node';
 import { readJsonFile, writeJson } from '../files.js';
 import type { Budget } from './budget.js';
-import { writeLedger, type Ledger, type StageRecord } from './ledger.js';
+import { writeLedger, type Ledger, type Restore, type StageRecord } from './ledger.js';
 import { studyPaths } from './paths.js';
 import type { ModelResult } from './results.js';
 import type { PaperScaleSettings } from './settings.js';
-import { modelId, type Stage } from './stages.js';
+import { modelId, planStages, type Stage } from './stages.js';
 
 /*
  * A study spans many sittings, and its directory (models, evaluation states) may not survive a
@@ -21,6 +21,8 @@ import { modelId, type Stage } from './stages.js';
 
 /** In a report directory: the evaluation states of stages under way, copied there with every report. */
 export const STATE_DIR = 'state';
+type EvalStage = Extract<Stage, { kind: 'eval' }>;
+
 /** In a restored study directory: the models' results as the report recorded them. */
 const RESTORED_FILE = 'restored.json';
 
@@ -30,6 +32,8 @@ interface SavedResults {
   stages: ({ id: string } & Partial<StageRecord>)[];
   budget: Budget | null;
   models: ModelResult[];
+  /** The restores before this one (absent in reports written before restores were recorded). */
+  restores?: Restore[];
 }
 
 /** The results a restored study's report recorded, by model id (empty for a study that was never restored). */
@@ -61,10 +65,15 @@ export function restoreStudy(out: string, from: string, settings: PaperScaleSett
   makeDirectory(join(out, 'evals'));
   if (saved.budget) writeJson(paths.budget, saved.budget);
   writeJson(join(out, RESTORED_FILE), { format: 'kwta-paper-scale-restored-1', from, models: saved.models });
+  // The evaluations under way: each resumes from the state the report carried, or starts again.
   const stateDir = join(from, STATE_DIR);
-  const states = existsSync(stateDir) ? readdirSync(stateDir).sort() : [];
-  for (const file of states) copyFileSync(join(stateDir, file), join(out, 'evals', file));
-  const ledger: Ledger = { format: 'kwta-paper-scale-ledger-1', settings, stages, restoredFrom: { dir: from, at: new Date().toISOString(), states } };
+  const underWay = planStages(settings).filter((st): st is EvalStage => st.kind === 'eval' && stages[st.id] !== undefined && !stages[st.id].done);
+  const carried = (st: EvalStage) => existsSync(join(stateDir, basename(paths.state(st))));
+  for (const st of underWay.filter(carried)) copyFileSync(join(stateDir, basename(paths.state(st))), paths.state(st));
+  const restore: Restore = {
+    dir: from, at: new Date().toISOString(), resumed: underWay.filter(carried).map((st) => st.id), restarted: underWay.filter((st) => !carried(st)).map((st) => st.id), rebuilds: {},
+  };
+  const ledger: Ledger = { format: 'kwta-paper-scale-ledger-1', settings, stages, restores: [...(saved.restores ?? []), restore] };
   writeLedger(paths.ledger, ledger);
   return ledger;
 }
@@ -75,8 +84,7 @@ export function restoreStudy(out: string, from: string, settings: PaperScaleSett
  */
 export function copyStatesUnderWay(out: string, reportDir: string, stages: readonly Stage[], ledger: Ledger): void {
   const paths = studyPaths(out);
-  const underWay = stages.filter((st) => st.kind === 'eval' && !ledger.stages[st.id]?.done && existsSync(paths.state(st)))
-    .map((st) => paths.state(st as Extract<Stage, { kind: 'eval' }>));
+  const underWay = stages.filter((st): st is EvalStage => st.kind === 'eval' && !ledger.stages[st.id]?.done && existsSync(paths.state(st))).map((st) => paths.state(st));
   const dir = join(reportDir, STATE_DIR);
   const keep = new Set(underWay.map((p) => basename(p)));
   if (existsSync(dir)) for (const file of readdirSync(dir)) if (!keep.has(file)) rmSync(join(dir, file));

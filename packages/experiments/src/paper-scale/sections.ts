@@ -4,7 +4,7 @@ import { markdownTable, pct, pctCi } from '../output.js';
 import { ATTACK_TITLES } from '../paper/table4.js';
 import type { SuiteAttack } from '../paper/attack-suite.js';
 import type { Budget, PlannedStage } from './budget.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger, Restore } from './ledger.js';
 import type { Count, ModelResult } from './results.js';
 import { twinSeed, type PaperScaleSettings } from './settings.js';
 import { modelId, type Stage } from './stages.js';
@@ -91,20 +91,26 @@ export function trainingTable(rows: ModelResult[], ledger: Ledger): string {
 
 const hours = (sec: number | null | undefined): string => (sec === null || sec === undefined ? '-' : sec < 3600 ? `${(sec / 60).toFixed(1)} min` : `${(sec / 3600).toFixed(1)} h`);
 
-/** A restored study: when and from where, what happened to the evaluation under way, and each model retrained from its seed, checked against the recorded run. */
+/** Each restore of the study: when and from where, what became of the evaluations under way, and the models retrained from their seeds, checked against the recorded runs. */
 export function restoreLines(ledger: Ledger): string[] {
-  const from = ledger.restoredFrom;
-  if (!from) return [];
-  const rebuilt = Object.entries(ledger.rebuilds ?? {});
-  const restarted = Object.entries(ledger.stages).filter(([id, r]) => id.startsWith('eval ') && r.sittings > 0 && !from.states.some((f) => f.startsWith(id.slice(5).replace(' ', '-'))) && !r.done);
-  const underWay = from.states.length
-    ? `the evaluation${from.states.length > 1 ? 's' : ''} under way resumed from the saved state the report carried (${from.states.map((f) => `\`${f}\``).join(', ')})`
-    : restarted.length ? `${restarted.map(([id]) => `\`${id}\``).join(', ')}, under way when the directory was lost, started again (the report carried no state for it)` : 'no evaluation was under way';
+  const restores = ledger.restores ?? [];
+  if (!restores.length) return [];
+  const ids = (list: string[]) => list.map((id) => `\`${id}\``).join(', ');
+  const one = (r: Restore): string => {
+    const rebuilt = Object.entries(r.rebuilds);
+    return `- ${r.at.slice(0, 16).replace('T', ' ')} UTC, from \`${r.dir}\`: ` +
+      [
+        ...(r.resumed.length ? [`${ids(r.resumed)} resumed from the per-example state the report carried`] : []),
+        ...(r.restarted.length ? [`${ids(r.restarted)} started again (the report carried no state for it)`] : []),
+        rebuilt.length
+          ? `retrained from their seeds: ${rebuilt.map(([id, b]) => `${id} (${hours(b.seconds)}; ${b.matches ? 'identical to the recorded training: held-out accuracy and every epoch\'s loss and training accuracy' : `**differs** from the recorded training: held-out accuracy ${pct(b.testAccuracy[0])} recorded, ${pct(b.testAccuracy[1])} retrained`})`).join(', ')}`
+          : 'no model retrained yet',
+      ].join('; ') + '.';
+  };
   return [
-    `The study's directory was lost once (a change of machine); on ${from.at.slice(0, 10)} it was restored from the committed report (\`${from.dir}\`): ` +
-      `the finished stages keep their recorded results and wall times; ${underWay}; the models still needed were retrained from their seeds` +
-      (rebuilt.length ? `: ${rebuilt.map(([id, r]) => `${id} (${hours(r.seconds)}, ${r.matches ? 'identical to the recorded training: held-out accuracy and every epoch\'s loss and training accuracy' : `**differs** from the recorded training: held-out accuracy ${pct(r.testAccuracy[0])} recorded, ${pct(r.testAccuracy[1])} retrained`})`).join('; ')}.` : ' (none yet).') +
-      ' The retraining time is not in the stages\' wall times below.',
+    `The study's directory was lost ${restores.length === 1 ? 'once' : `${restores.length} times`} (a change of machine) and restored from the committed report; the finished stages kept their recorded results and wall times, and the models the remaining stages needed were retrained from their seeds (that time is not in the wall times below):`,
+    '',
+    ...restores.map(one),
     '',
   ];
 }
