@@ -73,7 +73,8 @@ export function collectResults(out: string, s: PaperScaleSettings, stages: reado
     const recorded = restored.get(id);
     if (stage.kind === 'train') {
       const path = join(paths.model(stage.model), 'train.json');
-      r.train = existsSync(path) ? trainRecord(readJsonFile<TrainSummary>(path)) : recorded?.train ?? null;
+      // A model retrained after a restore matched its recorded run; the record keeps the original timings.
+      r.train = recorded?.train ?? (existsSync(path) ? trainRecord(readJsonFile<TrainSummary>(path)) : null);
       continue;
     }
     if (!existsSync(paths.report(stage)) && recorded) {
