@@ -9,10 +9,9 @@ import { loadDataset } from '../runs/datasets.js';
 import { silentProgress, type Progress, type ProgressFactory } from '../runs/progress.js';
 import { loadRun } from '../runs/run-dir.js';
 import type { PaperScaleSettings } from './settings.js';
-import type { Stage } from './stages.js';
+import type { EvalStage } from './stages.js';
 import { makeDirectory } from '@kwta/nn/node';
 
-export type EvalStage = Extract<Stage, { kind: 'eval' }>;
 
 /** The first `n` held-out digits, the same for every model. */
 export function heldOut(s: PaperScaleSettings, n: number): { images: Tensor; labels: Int32Array } {

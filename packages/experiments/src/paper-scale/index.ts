@@ -1,5 +1,5 @@
 export { FULL_SETTINGS, MAIN_SETTINGS, STUDY_PRESETS, tinySettings, type StudyPreset, epochsOf, rampOf, ACTIVATIONS, type PaperScaleSettings, type StudyActivation } from './settings.js';
-export { planStages, modelId, type Stage, type ModelKey } from './stages.js';
+export { planStages, modelId, type Stage, type EvalStage, type ModelKey } from './stages.js';
 export { runStudy, type StudyOptions } from './pipeline.js';
 export { studyPaths, readBudget } from './paths.js';
 export { measureBudget, measureTimings, computePlan, passesPerExample, type Budget, type PlannedStage, type Timings } from './budget.js';

@@ -2,9 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from '../files.js';
 import type { Budget } from './budget.js';
-import { modelId, type ModelKey, type Stage } from './stages.js';
-
-type EvalStageOf = Extract<Stage, { kind: 'eval' }>;
+import { modelId, type EvalStage, type ModelKey } from './stages.js';
 
 /** Where everything of a study lives under its output directory. */
 export const studyPaths = (out: string) => ({
@@ -13,9 +11,9 @@ export const studyPaths = (out: string) => ({
   /** A model's run directory. */
   model: (m: ModelKey) => join(out, 'models', modelId(m)),
   /** An evaluation stage's per-example state file. */
-  state: (stage: EvalStageOf) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.state.json`),
+  state: (stage: EvalStage) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.state.json`),
   /** An evaluation stage's finished report. */
-  report: (stage: EvalStageOf) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.report.json`),
+  report: (stage: EvalStage) => join(out, 'evals', `${modelId(stage.model)}-${stage.set}.report.json`),
 });
 
 /** The saved budget, if the budget stage has run. */

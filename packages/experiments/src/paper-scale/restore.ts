@@ -8,7 +8,7 @@ import { writeLedger, type Ledger, type Restore, type StageRecord } from './ledg
 import { studyPaths } from './paths.js';
 import type { ModelResult } from './results.js';
 import type { PaperScaleSettings } from './settings.js';
-import { modelId, planStages, type Stage } from './stages.js';
+import { modelId, planStages, type EvalStage, type Stage } from './stages.js';
 
 /*
  * A study spans many sittings, and its directory (models, evaluation states) may not survive a
@@ -21,7 +21,6 @@ import { modelId, planStages, type Stage } from './stages.js';
 
 /** In a report directory: the evaluation states of stages under way, copied there with every report. */
 export const STATE_DIR = 'state';
-type EvalStage = Extract<Stage, { kind: 'eval' }>;
 
 /** In a restored study directory: the models' results as the report recorded them. */
 const RESTORED_FILE = 'restored.json';

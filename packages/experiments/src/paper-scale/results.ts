@@ -8,7 +8,7 @@ import type { Ledger } from './ledger.js';
 import { studyPaths } from './paths.js';
 import { readRestored } from './restore.js';
 import type { PaperScaleSettings } from './settings.js';
-import { modelId, type ModelKey, type Stage } from './stages.js';
+import { modelId, type EvalStage, type ModelKey, type Stage } from './stages.js';
 
 /** A measured count: `correct` of `n` examples. */
 export interface Count {
@@ -101,8 +101,6 @@ export function collectResults(out: string, s: PaperScaleSettings, stages: reado
 }
 
 const trainRecord = (t: TrainSummary): TrainRecord => ({ testAccuracy: t.testAccuracy, seconds: t.seconds, history: t.history });
-
-type EvalStage = Extract<Stage, { kind: 'eval' }>;
 
 /** A strong evaluation's findings from its state and report; attacks of `pending` have not finished (their units are ignored). */
 function strongResult(stage: EvalStage, s: PaperScaleSettings, state: EvaluationState, report: EvaluationReport, pending: SuiteAttack[] = []): StrongResult {

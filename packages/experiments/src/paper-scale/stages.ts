@@ -20,6 +20,9 @@ export type Stage =
   | { id: string; kind: 'train'; model: ModelKey }
   | { id: string; kind: 'eval'; model: ModelKey; set: 'pgd' | 'strong'; examples: number; attacks: SuiteAttack[] };
 
+/** An evaluation stage. */
+export type EvalStage = Extract<Stage, { kind: 'eval' }>;
+
 /** A model's twin: the transfer attack's source. */
 export const twinOf = (m: ModelKey): ModelKey => ({ ...m, twin: true });
 
