@@ -90,7 +90,7 @@ describe('one writer', () => {
     'packages/package-checks/src/verdaccio.ts': "the local registry's config, in its temporary directory",
     'packages/package-checks/src/sizes-main.ts': "the README's bundle-size table, rewritten only by a developer's `sizes --write` (package-checks does not depend on @kwta/nn)",
   };
-  const WRITE = /\b(writeFileSync|writeSync|appendFileSync|createWriteStream|writeFile)\s*\(/;
+  const WRITE = /\b(writeFileSync|writeSync|appendFileSync|createWriteStream|writeFile|copyFileSync|copyFile|cpSync)\s*\(/;
 
   function sources(dir: string): string[] {
     if (!existsSync(dir)) return [];

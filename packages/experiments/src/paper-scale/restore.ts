@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ValueError } from '@kwta/core';
-import { makeDirectory } from '@kwta/nn/node';
+import { makeDirectory, writeFileAtomic } from '@kwta/nn/node';
 import { readJsonFile, writeJson } from '../files.js';
 import type { Budget } from './budget.js';
 import { writeLedger, type Ledger, type Restore, type StageRecord } from './ledger.js';
@@ -21,6 +21,9 @@ import { modelId, planStages, type EvalStage, type Stage } from './stages.js';
 
 /** In a report directory: the evaluation states of stages under way, copied there with every report. */
 export const STATE_DIR = 'state';
+
+/** Copy through the project's one writer, so a kill leaves the old state file or the new one, never half of it. */
+const copyState = (from: string, to: string): void => writeFileAtomic(to, readFileSync(from));
 
 /** In a restored study directory: the models' results as the report recorded them. */
 const RESTORED_FILE = 'restored.json';
@@ -68,7 +71,7 @@ export function restoreStudy(out: string, from: string, settings: PaperScaleSett
   const stateDir = join(from, STATE_DIR);
   const underWay = planStages(settings).filter((st): st is EvalStage => st.kind === 'eval' && stages[st.id] !== undefined && !stages[st.id].done);
   const carried = (st: EvalStage) => existsSync(join(stateDir, basename(paths.state(st))));
-  for (const st of underWay.filter(carried)) copyFileSync(join(stateDir, basename(paths.state(st))), paths.state(st));
+  for (const st of underWay.filter(carried)) copyState(join(stateDir, basename(paths.state(st))), paths.state(st));
   const restore: Restore = {
     dir: from, at: new Date().toISOString(), resumed: underWay.filter(carried).map((st) => st.id), restarted: underWay.filter((st) => !carried(st)).map((st) => st.id), rebuilds: {},
   };
@@ -92,5 +95,5 @@ export function copyStatesUnderWay(out: string, reportDir: string, stages: reado
     return;
   }
   makeDirectory(dir);
-  for (const path of underWay) copyFileSync(path, join(dir, basename(path)));
+  for (const path of underWay) copyState(path, join(dir, basename(path)));
 }
