@@ -3,6 +3,7 @@
 // gpu.js, headless-gl's JavaScript and this repository's packages go into OUTDIR/real-gpu.cjs;
 // headless-gl's native module (webgl.node) is copied beside it and loaded from there.
 import { build } from 'esbuild';
+import { execSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -28,7 +29,12 @@ const nativeBeside = {
   },
 };
 
+// The commit the run was built from (with +changes if the tree differed), printed in its report.
+const git = (args) => execSync(`git ${args}`, { cwd: here, encoding: 'utf8' }).trim();
+const commit = `${git('rev-parse --short HEAD')}${git('status --porcelain') ? '+changes' : ''}`;
+
 await build({
+  define: { 'process.env.KWTA_BUILD': JSON.stringify(commit) },
   entryPoints: [path.join(here, 'node-main.ts')],
   bundle: true,
   platform: 'node',

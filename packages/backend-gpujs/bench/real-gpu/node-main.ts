@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { GpuJsBackend, type GpuJsMode } from '../../src/index.js';
-import { realGpuReport } from './report.js';
+import { realGpuReport, type RealGpuReport } from './report.js';
 import { renderReport } from './render.mjs';
 
 function arg(name: string): string | undefined {
@@ -24,13 +24,20 @@ async function main(): Promise<void> {
   const tag = arg('tag') ?? mode;
   mkdirSync(out, { recursive: true });
   const log = (line: string) => process.stderr.write(`[real-gpu ${((performance.now()) / 1000).toFixed(0)}s] ${line}\n`);
-  const report = await realGpuReport({ mode, quick: flag('quick'), deadlineMs: Number(arg('deadline-s') ?? Infinity) * 1000, log });
   const env = {
     gpu: process.env.KWTA_GPU_NAME, driver: process.env.KWTA_GPU_DRIVER, how: process.env.KWTA_GL_HOW ?? `node real-gpu.cjs --mode ${mode}`,
-    cpu: `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`,
+    cpu: `${os.cpus()[0]?.model ?? 'unknown'} x ${os.cpus().length}`, build: process.env.KWTA_BUILD,
   };
-  writeFileSync(`${out}/real-gpu-${tag}.json`, JSON.stringify({ ...report, env }, null, 1) + '\n');
-  writeFileSync(`${out}/real-gpu-${tag}.md`, renderReport(report, env) + '\n');
+  // Written after every section (complete: false) and once at the end: the device call has a
+  // hard time limit, and a run cut off there must still bring back the sections it finished.
+  const write = (report: RealGpuReport, complete: boolean) => {
+    writeFileSync(`${out}/real-gpu-${tag}.json`, JSON.stringify({ ...report, complete, env }, null, 1) + '\n');
+    writeFileSync(`${out}/real-gpu-${tag}.md`, renderReport({ ...report, complete }, env) + '\n');
+  };
+  const report = await realGpuReport({
+    mode, quick: flag('quick'), deadlineMs: Number(arg('deadline-s') ?? Infinity) * 1000, log, onSection: (r) => write(r, false),
+  });
+  write(report, true);
   log(`wrote ${out}/real-gpu-${tag}.json and .md`);
 }
 

@@ -4,14 +4,15 @@
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 const gflops = (flops, ms) => (flops ? ` (${(flops / ms / 1e6).toFixed(1)} GFLOP/s)` : '');
 
-/** @param {any} r one report; @param {{ driver?: string, gpu?: string, cpu?: string, how?: string }} env */
+/** @param {any} r one report; @param {{ driver?: string, gpu?: string, cpu?: string, how?: string, build?: string }} env */
 export function renderReport(r, env = {}) {
   const c = r.capabilities;
   const lines = [
     `### ${r.hardware ? 'GPU' : 'Software renderer (no GPU reached)'}: ${c.renderer}`,
     '',
-    `Run ${r.date.slice(0, 10)} by \`${env.how ?? 'bench/real-gpu.sh'}\`${r.quick ? ' (quick: small sizes, a pipeline check only)' : ''}.`,
-    `Mode \`${r.mode}\`; GPU ${env.gpu ?? 'unknown'}; driver ${env.driver ?? 'unknown'}; CPU ${env.cpu ?? 'unknown'}, core wasm backend with ${r.wasmThreads} threads.`,
+    `Run ${r.date.slice(0, 10)} by \`${env.how ?? 'bench/real-gpu.sh'}\`${r.quick ? ' (quick: small sizes, a pipeline check only)' : ''}` +
+      `${r.complete === false ? ' (cut off: the run ended before its last section; what follows is what it finished)' : ''}.`,
+    `${env.build ? `Build ${env.build}. ` : ''}Mode \`${r.mode}\`; GPU ${env.gpu ?? 'unknown'}; driver ${env.driver ?? 'unknown'}; CPU ${env.cpu ?? 'unknown'}, core wasm backend with ${r.wasmThreads} threads.`,
     `WebGL: ${c.version}; vendor ${c.vendor}; MAX_TEXTURE_SIZE ${c.maxTextureSize}, so ${c.textureCapacity} elements a texture; ` +
       `highp float ${c.highpFloat ? `${c.highpFloat.precision} bits` : 'none'}; denormals ${c.denormals}; ${c.maxTextureImageUnits} texture units.`,
     '',
@@ -35,10 +36,13 @@ export function renderReport(r, env = {}) {
     lines.push(`Texture side forced to ${r.limited.side}: ${l.checks - l.failures.length}/${l.checks} conformance checks pass, ${r.limited.cutLaunches} launches cut.`, '');
   }
   if (r.benchmarks.length) {
+    const plain = r.benchmarks.some((b) => b.plainGpuMs !== undefined);
     lines.push('Median ms per call (result read back), calls interleaved, one untimed compiling call first:', '',
-      '| workload | gpu.js on the GPU | core wasm on the CPU | GPU speedup | first GPU call |', '|---|---:|---:|---:|---:|');
+      `| workload | gpu.js on the GPU | core wasm on the CPU | GPU speedup | first GPU call |${plain ? ' gpu.js kernels only (no shaders) |' : ''}`,
+      `|---|---:|---:|---:|---:|${plain ? '---:|' : ''}`);
     for (const b of r.benchmarks) {
-      lines.push(`| ${b.name} | ${fmt(b.gpuMs)} ms${gflops(b.flops, b.gpuMs)} | ${fmt(b.wasmMs)} ms${gflops(b.flops, b.wasmMs)} | ${b.speedup.toFixed(2)}x | ${fmt(b.gpuFirstMs)} ms |`);
+      const p = !plain ? '' : b.plainGpuMs === undefined ? ' |' : ` ${fmt(b.plainGpuMs)} ms${gflops(b.flops, b.plainGpuMs)}; the shader ${(b.plainGpuMs / b.gpuMs).toFixed(2)}x faster |`;
+      lines.push(`| ${b.name} | ${fmt(b.gpuMs)} ms${gflops(b.flops, b.gpuMs)} | ${fmt(b.wasmMs)} ms${gflops(b.flops, b.wasmMs)} | ${b.speedup.toFixed(2)}x | ${fmt(b.gpuFirstMs)} ms |${p}`);
     }
     const relu = r.benchmarks.find((b) => b.name.startsWith('relu')), kwta = r.benchmarks.find((b) => b.name.startsWith('k-WTA'));
     if (relu && kwta) lines.push('', `k-WTA / ReLU: ${(kwta.gpuMs / relu.gpuMs).toFixed(1)}x on the GPU, ${(kwta.wasmMs / relu.wasmMs).toFixed(1)}x in wasm.`);
