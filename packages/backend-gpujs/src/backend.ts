@@ -28,12 +28,6 @@ export interface GpuJsBackendOptions {
    * and launches are cut to fit it; tests pass a small value to run everything through that path.
    */
   maxTextureSize?: number;
-  /**
-   * In the GL modes, run the kernels that have a hand-written GLSL shader (matmul; src/raw-program.ts)
-   * through it (default true). false runs gpu.js's generated kernel everywhere: the plain path the
-   * shaders are checked against, and a way around a driver that miscompiles them.
-   */
-  shaders?: boolean;
 }
 
 /** Storage of a device tensor: its pages, on the Device (WebGL context) they were made on. */
@@ -80,8 +74,6 @@ export class GpuJsBackend implements Backend {
   private device: Device;
   private splitter: Splitter;
   private readonly strict: boolean;
-  /** Whether the GL modes run hand-written shaders where there is one (GpuJsBackendOptions.shaders). */
-  readonly shaders: boolean;
   private live = 0;
   private liveBytes = 0;
   private lostContexts = 0;
@@ -92,8 +84,7 @@ export class GpuJsBackend implements Backend {
     if (forced !== undefined && !(Number.isInteger(forced) && forced >= 2)) {
       throw new ValueError(`gpujs backend: maxTextureSize must be an integer >= 2, got ${forced}`);
     }
-    this.shaders = options.shaders ?? true;
-    this.device = new Device(createGpu(options.mode), options.mode, this.shaders);
+    this.device = new Device(createGpu(options.mode), options.mode);
     this.mode = options.mode;
     this.name = `gpujs-${options.mode}`;
     this.strict = options.strict ?? false;
@@ -177,11 +168,6 @@ export class GpuJsBackend implements Backend {
     return this.device.compiles;
   }
 
-  /** Hand-written GLSL programs compiled so far on the current context (0 outside the GL modes or with `shaders: false`). */
-  get shaderPrograms(): number {
-    return this.device.raw?.size ?? 0;
-  }
-
   /** Kernel launches so far that exceeded a texture and were cut into pieces (src/split/). */
   get cutLaunches(): number {
     return this.splitter.cutLaunches;
@@ -216,7 +202,7 @@ export class GpuJsBackend implements Backend {
   recover(): boolean {
     if (!this.device.context.isLost()) return false;
     this.device.destroy();
-    this.device = new Device(createGpu(this.mode), this.mode, this.shaders);
+    this.device = new Device(createGpu(this.mode), this.mode);
     const cut = this.splitter.cutLaunches;
     this.splitter = new Splitter(this.device, this.splitter.capacity);
     this.splitter.cutLaunches = cut;

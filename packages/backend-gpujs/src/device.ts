@@ -2,7 +2,6 @@ import { BackendError } from '@kwta/core';
 import type { GPU, IKernelRunShortcut, Texture } from 'gpu.js';
 import { ContextLostError } from './errors.js';
 import { kernelClass, type GpuJsMode, type GlContext } from './modes.js';
-import { RawPrograms } from './raw-program.js';
 import type { Segment } from './split/paged.js';
 
 /**
@@ -35,19 +34,14 @@ const KERNEL_SETTINGS = { pipeline: true, immutable: true, precision: 'single', 
 export class Device {
   private readonly cache = new Map<string, IKernelRunShortcut>();
   private readonly uploaders = new Map<number, IKernelRunShortcut>();
-  private readonly blanks = new Map<number, IKernelRunShortcut>();
-  /** Hand-written shaders on the same context (GL modes only; see raw-program.ts). */
-  readonly raw: RawPrograms | null;
   liveTextures = 0;
   compiles = 0;
   /** Kernels that gpu.js compiled for a different backend than asked (webasm degrades to cpu). */
   readonly fallbacks: string[] = [];
   readonly gpu: GPU;
 
-  constructor(readonly context: GlContext, readonly mode: GpuJsMode, shaders = true) {
+  constructor(readonly context: GlContext, readonly mode: GpuJsMode) {
     this.gpu = context.gpu;
-    this.raw = shaders && context.gl && this.usesTextures ? new RawPrograms(context.gl) : null;
-    if (this.raw) this.raw.onCompile = () => this.compiles++;
   }
 
   get usesTextures(): boolean {
@@ -83,37 +77,6 @@ export class Device {
     this.noteFallback(name, kernel);
     this.liveTextures++;
     // A context lost during the launch leaves a texture of garbage behind: refuse it.
-    if (this.context.isLost()) {
-      this.release(out);
-      this.checkAlive(`kernel "${name}"`);
-    }
-    return out;
-  }
-
-  /**
-   * Run a hand-written fragment shader (raw-program.ts) over `outSize` elements, in a GL mode.
-   * The output texture is one gpu.js allocates, so everything else treats it as its own.
-   */
-  runRaw(
-    name: string, fragment: string, outSize: number, args: readonly DeviceBuffer[], floats: Record<string, number>, vec2s: Record<string, number[]> = {},
-  ): DeviceBuffer {
-    this.checkAlive(`kernel "${name}"`);
-    if (!this.raw) throw new BackendError(`gpujs backend (${this.mode}): kernel "${name}" needs a WebGL context`);
-    let blank = this.blanks.get(outSize);
-    if (!blank) {
-      blank = this.gpu.createKernel('function () { return 0; }', { ...KERNEL_SETTINGS, output: [outSize] });
-      this.blanks.set(outSize, blank);
-      this.compiles++;
-    }
-    const out = (blank as unknown as () => Texture)();
-    this.liveTextures++;
-    try {
-      this.raw.run(name, fragment, out, args as Texture[], floats, vec2s);
-    } catch (e) {
-      this.release(out);
-      this.checkAlive(`kernel "${name}"`);
-      throw new BackendError(`gpujs backend (${this.mode}): kernel "${name}" failed: ${(e as Error).message}`);
-    }
     if (this.context.isLost()) {
       this.release(out);
       this.checkAlive(`kernel "${name}"`);
@@ -165,14 +128,12 @@ export class Device {
   /** Drop every compiled kernel (and the textures gpu.js keeps inside them). */
   destroy(): void {
     if (!this.context.isLost()) this.gpu.destroy();
-    if (!this.context.isLost()) this.raw?.destroy();
     this.cache.clear();
     this.uploaders.clear();
-    this.blanks.clear();
   }
 
   get cachedKernels(): number {
-    return this.cache.size + this.uploaders.size + this.blanks.size + (this.raw?.size ?? 0);
+    return this.cache.size + this.uploaders.size;
   }
 
   private noteFallback(name: string, kernel: IKernelRunShortcut): void {

@@ -36,9 +36,11 @@ export function renderReport(r, env = {}) {
     lines.push(`Texture side forced to ${r.limited.side}: ${l.checks - l.failures.length}/${l.checks} conformance checks pass, ${r.limited.cutLaunches} launches cut.`, '');
   }
   if (r.benchmarks.length) {
+    // plainGpuMs: only in the reports of the matmul-shader experiment (commit 55befe0, reverted),
+    // where the GPU column's matmuls ran a hand-written shader and this one gpu.js's kernel.
     const plain = r.benchmarks.some((b) => b.plainGpuMs !== undefined);
     lines.push('Median ms per call (result read back), calls interleaved, one untimed compiling call first:', '',
-      `| workload | gpu.js on the GPU | core wasm on the CPU | GPU speedup | first GPU call |${plain ? ' gpu.js kernels only (no shaders) |' : ''}`,
+      `| workload | ${plain ? 'on the GPU (matmul: the shader)' : 'gpu.js on the GPU'} | core wasm on the CPU | GPU speedup | first GPU call |${plain ? ' gpu.js kernels only (no shaders) |' : ''}`,
       `|---|---:|---:|---:|---:|${plain ? '---:|' : ''}`);
     for (const b of r.benchmarks) {
       const p = !plain ? '' : b.plainGpuMs === undefined ? ' |' : ` ${fmt(b.plainGpuMs)} ms${gflops(b.flops, b.plainGpuMs)}; the shader ${(b.plainGpuMs / b.gpuMs).toFixed(2)}x faster |`;

@@ -21,9 +21,6 @@ export interface Timing {
   gpuFirstMs: number;
   gpuSamples: number[];
   wasmSamples: number[];
-  /** The same workload with gpu.js's generated kernels only (`shaders: false`), where a shader exists. */
-  plainGpuMs?: number;
-  plainSamples?: number[];
 }
 
 export interface RealGpuReport {
@@ -49,8 +46,6 @@ const SOFTWARE = /llvmpipe|softpipe|swiftshader|software|mesa offscreen/i;
 interface Workload {
   name: string;
   flops: number;
-  /** Also time it with `shaders: false` (the workload runs a kernel that has a hand-written shader). */
-  shaderKernel?: boolean;
   /** Build inputs (and model) on the active backend; `run` is timed, its output read back. */
   setup(): { run(): Tensor; dispose(): void };
 }
@@ -103,10 +98,10 @@ function inputsOf(shapes: number[][], run: (xs: Tensor[]) => Tensor): Workload['
 const CONVS: [string, number, number, number, number][] = [['conv1 1->32 28x28', 1, 32, 28, 1], ['conv2 32->32 28x28 s2', 32, 32, 28, 2], ['conv3 32->64 14x14', 32, 64, 14, 1], ['conv4 64->64 14x14 s2', 64, 64, 14, 2]];
 
 export function workloads(quick: boolean): Workload[] {
-  const mm = (n: number): Workload => ({ name: `matmul ${n}x${n} @ ${n}x${n}`, flops: 2 * n ** 3, shaderKernel: true, setup: inputsOf([[n, n], [n, n]], ([a, b]) => matmul(a, b)) });
+  const mm = (n: number): Workload => ({ name: `matmul ${n}x${n} @ ${n}x${n}`, flops: 2 * n ** 3, setup: inputsOf([[n, n], [n, n]], ([a, b]) => matmul(a, b)) });
   // Four products back to back, one read: the products' own speed, the read-back amortized.
   const chain = (n: number): Workload => ({
-    name: `matmul ${n}x${n} @ ${n}x${n}, 4 chained, one read`, flops: 8 * n ** 3, shaderKernel: true,
+    name: `matmul ${n}x${n} @ ${n}x${n}, 4 chained, one read`, flops: 8 * n ** 3,
     setup: inputsOf([[n, n], [n, n]], ([a, b]) => matmul(matmul(matmul(matmul(a, b), b), b), b)),
   });
   const kwtaShape = quick ? [8, 16384] : [64, 16384];
@@ -121,19 +116,16 @@ export function workloads(quick: boolean): Workload[] {
     { name: `k-WTA [${kwtaShape}] gamma 0.1`, flops: 0, setup: inputsOf([kwtaShape], ([x]) => kWinners(x, Math.round(GAMMA * kwtaShape[1]))) },
     ...(quick ? [16] : [1024, 20000]).map((h): Workload => {
       const batch = quick ? 4 : 64;
-      return { name: `MNIST CNN k-WTA training step, hidden ${h}, batch ${batch}`, flops: stepFlops(h, batch), shaderKernel: true, setup: mnistStep(h, batch) };
+      return { name: `MNIST CNN k-WTA training step, hidden ${h}, batch ${batch}`, flops: stepFlops(h, batch), setup: mnistStep(h, batch) };
     }),
   ];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/**
- * Time one workload on the GPU and on wasm (and with gpu.js kernels only, if `plain`), calls
- * interleaved, until `reps` each or the time budget is spent.
- */
-function timeBoth(w: Workload, gpu: Backend, wasm: Backend, plain: Backend | null, reps: number, budgetMs: number): Timing {
-  const sides = [gpu, wasm, ...(plain ? [plain] : [])].map((b) => {
+/** Time one workload on both backends, calls interleaved, until `reps` each or the time budget is spent. */
+function timeBoth(w: Workload, gpu: Backend, wasm: Backend, reps: number, budgetMs: number): Timing {
+  const sides = [gpu, wasm].map((b) => {
     const ready = withBackend(b, () => w.setup());
     const once = () => {
       const t0 = performance.now();
@@ -145,10 +137,10 @@ function timeBoth(w: Workload, gpu: Backend, wasm: Backend, plain: Backend | nul
   const start = performance.now();
   for (let r = 0; r < reps && (r < 1 || performance.now() - start < budgetMs); r++) for (const s of sides) s.samples.push(s.once());
   sides.forEach((s) => withBackend(s.b, () => s.ready.dispose()));
-  const [g, c, p] = sides;
+  const [g, c] = sides;
   return {
     name: w.name, flops: w.flops, gpuMs: median(g.samples), wasmMs: median(c.samples), speedup: median(c.samples) / median(g.samples),
-    gpuFirstMs: g.first, gpuSamples: g.samples, wasmSamples: c.samples, ...(p ? { plainGpuMs: median(p.samples), plainSamples: p.samples } : {}),
+    gpuFirstMs: g.first, gpuSamples: g.samples, wasmSamples: c.samples,
   };
 }
 
@@ -169,9 +161,6 @@ export async function realGpuReport(opts: ReportOptions): Promise<RealGpuReport>
   const deadline = t0 + (opts.deadlineMs ?? Infinity);
   const log = opts.log ?? (() => {});
   const gpu = new GpuJsBackend({ mode: opts.mode, selection: 'kernels', strict: true });
-  // gpu.js's generated kernels everywhere: what the hand-written shaders are measured against.
-  const plain = opts.mode !== 'cpu' && opts.mode !== 'webasm'
-    ? new GpuJsBackend({ mode: opts.mode, selection: 'kernels', strict: true, shaders: false }) : null;
   const wasm = new WasmBackend();
   await wasm.ready;
   const caps = gpu.capabilities;
@@ -194,7 +183,7 @@ export async function realGpuReport(opts: ReportOptions): Promise<RealGpuReport>
   };
   section('suites', () => (report.suites = runSuites(gpu, tolerances[opts.mode], quick ? [1] : [1, 2], quick ? [1] : [1, 2, 3])));
   section('selection', () => (report.selection = selectionChecks(gpu, quick ? 4 : 64)));
-  for (const w of workloads(quick)) section(`bench ${w.name}`, () => report.benchmarks.push(timeBoth(w, gpu, wasm, w.shaderKernel ? plain : null, quick ? 2 : 5, quick ? 2_000 : 15_000)));
+  for (const w of workloads(quick)) section(`bench ${w.name}`, () => report.benchmarks.push(timeBoth(w, gpu, wasm, quick ? 2 : 5, quick ? 2_000 : 15_000)));
   section('forced texture side 12', () => {
     const limited = new GpuJsBackend({ mode: opts.mode, selection: 'kernels', strict: true, maxTextureSize: 12 });
     report.limited = { side: 12, report: runSuites(limited, tolerances[opts.mode], [1], []), cutLaunches: limited.cutLaunches };

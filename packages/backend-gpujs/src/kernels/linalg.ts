@@ -1,14 +1,10 @@
 import { convOutSize, type Conv2dAttrs, type KernelAttrs } from '@kwta/core';
 import type { Device } from '../device.js';
-import { IDIV_GLSL } from '../raw-program.js';
 import { alignedStrides, coveringWindows, dot, unravel, windowTaps } from './codegen.js';
 import { broadcastShape } from './elementwise.js';
 import { launch, type DevTensor } from './types.js';
 
-/**
- * Batched matmul: one thread per output element, a K-long dot product; batch dims broadcast.
- * In the GL modes it is a hand-written shader (matmulShader); elsewhere a gpu.js kernel.
- */
+/** Batched matmul: one thread per output element, a K-long dot product; batch dims broadcast. */
 export function matmul(device: Device, [a, b]: DevTensor[], { transposeA, transposeB }: KernelAttrs['matmul']): DevTensor[] {
   const ra = a.shape.length, rb = b.shape.length;
   const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
@@ -22,7 +18,6 @@ export function matmul(device: Device, [a, b]: DevTensor[], { transposeA, transp
   const bRow = transposeB ? 1 : colsB, bCol = transposeB ? colsB : 1;
   const sa = alignedStrides(batchA, batch).map((s) => s * M * K);
   const sb = alignedStrides(batchB, batch).map((s) => s * K * N);
-  if (device.raw) return [matmulShader(device, a, b, { M, K, N, batch, sa, sb, aRow, aCol, bRow, bCol })];
   const body = [
     `const n = i - Math.floor(i / ${N}) * ${N};`,
     `const t = Math.floor(i / ${N});`,
@@ -38,81 +33,6 @@ export function matmul(device: Device, [a, b]: DevTensor[], { transposeA, transp
     'return s;',
   ].join('\n');
   return [launch(device, 'matmul', [...batch, M, N], a.dtype, [a, b], body)];
-}
-
-const glslFloat = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(x));
-
-/**
- * The GL modes' matmul, in GLSL (raw-program.ts): the same sum in the same order as the gpu.js
- * kernel, but each operand is walked texel by texel (a constant step in x and y, one carry)
- * instead of turning every flat index into a texel with two integer divisions. The carry is
- * branch-free (step), so neighbouring fragments never diverge.
- */
-function matmulShader(
-  device: Device, a: DevTensor, b: DevTensor,
-  g: { M: number; K: number; N: number; batch: number[]; sa: number[]; sb: number[]; aRow: number; aCol: number; bRow: number; bCol: number },
-): DevTensor {
-  const f = glslFloat;
-  const total = g.batch.reduce((p, d) => p * d, 1) * g.M * g.N;
-  const shape = [...g.batch, g.M, g.N];
-  if (total === 0) return { buf: device.upload(new Float32Array(0)), shape, dtype: a.dtype };
-  // Flat batch index -> the two operands' batch offsets (broadcast axes have stride 0).
-  const batchLines: string[] = ['float offA = 0.0;', 'float offB = 0.0;', 'float br = bt;'];
-  for (let d = g.batch.length - 1; d >= 0; d--) {
-    if (g.batch[d] === 1) continue;
-    batchLines.push(`{ float q = idiv(br, ${f(g.batch[d])}); float gd = br - q * ${f(g.batch[d])}; br = q;`,
-      `  offA += gd * ${f(g.sa[d])}; offB += gd * ${f(g.sb[d])}; }`);
-  }
-  const source = `precision highp float;
-uniform sampler2D t0;
-uniform sampler2D t1;
-uniform vec2 tSize0;
-uniform vec2 tSize1;
-uniform float uOutWidth;
-uniform float uOffA;
-uniform float uOffB;
-uniform vec2 uStepA;
-uniform vec2 uStepB;
-${IDIV_GLSL}
-void main() {
-  float i = floor(gl_FragCoord.y) * uOutWidth + floor(gl_FragCoord.x);
-  if (i >= ${f(total)}) { gl_FragColor = vec4(0.0); return; }
-  float t = idiv(i, ${f(g.N)});
-  float n = i - t * ${f(g.N)};
-  float bt = idiv(t, ${f(g.M)});
-  float m = t - bt * ${f(g.M)};
-  ${batchLines.join('\n  ')}
-  float ea = uOffA + offA + m * ${f(g.aRow)};
-  float eb = uOffB + offB + n * ${f(g.bCol)};
-  float wa = tSize0.x;
-  float wb = tSize1.x;
-  float ya = idiv(ea, wa);
-  float xa = ea - ya * wa;
-  float yb = idiv(eb, wb);
-  float xb = eb - yb * wb;
-  vec2 inva = 1.0 / tSize0;
-  vec2 invb = 1.0 / tSize1;
-  float s = 0.0;
-  for (int k = 0; k < ${g.K}; k++) {
-    s += texture2D(t0, (vec2(xa, ya) + 0.5) * inva).r * texture2D(t1, (vec2(xb, yb) + 0.5) * invb).r;
-    xa += uStepA.x; ya += uStepA.y;
-    float ca = step(wa, xa);
-    xa -= ca * wa; ya += ca;
-    xb += uStepB.x; yb += uStepB.y;
-    float cb = step(wb, xb);
-    xb -= cb * wb; yb += cb;
-  }
-  gl_FragColor = vec4(s, 0.0, 0.0, 0.0);
-}
-`;
-  const width = (t: DevTensor) => (t.buf as unknown as { size: [number, number] }).size[0];
-  // A step of s elements is s mod width texels across and floor(s / width) down.
-  const step = (s: number, w: number) => [s % w, Math.floor(s / w)];
-  const [wa, wb] = [width(a), width(b)];
-  const buf = device.runRaw('matmul', source, total, [a.buf, b.buf], {
-    uOffA: a.offset ?? 0, uOffB: b.offset ?? 0,
-  }, { uStepA: step(g.aCol, wa), uStepB: step(g.bRow, wb) });
-  return { buf, shape, dtype: a.dtype };
 }
 
 function geometry(xShape: readonly number[], wShape: readonly number[], a: Conv2dAttrs) {
