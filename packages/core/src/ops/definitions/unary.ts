@@ -66,11 +66,12 @@ export const unaryOps = {
   },
   /**
    * `x <= 0 ? 0 : x`: NaN stays NaN (as PyTorch's relu and IEEE max(x, 0)), -0 gives +0, on every
-   * backend. One comparison, and the wasm kernels mask with `0 >= x`, false for NaN.
+   * backend. One comparison, and the wasm kernels mask with `0 >= x`, false for NaN. The shader
+   * tests NaN first: Mesa's llvmpipe (headless-gl on a machine without a GPU) takes NaN <= 0 as true.
    */
   relu: {
     fn: (x) => (x <= 0 ? 0 : x),
-    gpu: '(v <= 0.0 ? 0.0 : v)',
+    gpu: passNaN('(v <= 0.0 ? 0.0 : v)'),
     wasm: {
       vector: (f, v) => f.tee(v).v128zero().get(v).f32x4ge().v128andnot(),
       scalar: (f, s) => f.set(s).f32const(0).get(s).f32const(0).get(s).f32ge().select(),
