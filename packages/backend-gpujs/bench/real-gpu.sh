@@ -6,7 +6,8 @@
 # then on Mesa's zink (OpenGL over NVIDIA's Vulkan), then Mesa's llvmpipe (software, marked so),
 # keeps the first that answers with a hardware renderer, and runs bench/real-gpu/report.ts there.
 # Chromium is used too if one is installed (it does not fit in the carry; see the README).
-# Results in $OUT: real-gpu-<attempt>.json and .md, log.txt, probes.txt, nvidia-smi.txt.
+# Results in $OUT: real-gpu-<attempt>.json and .md, rates-<attempt>.json (fragment-shader texel and
+# arithmetic rates), log.txt, probes.txt, nvidia-smi.txt. KWTA_SKIP_REPORT=1 measures the rates only.
 # Then, here: node packages/backend-gpujs/bench/real-gpu/fold.mjs /work/.device/.../real-gpu-<attempt>.json
 set -uo pipefail
 root=$(pwd)
@@ -91,10 +92,15 @@ if [ -z "$chosen" ]; then
 else
   quick=""
   echo "$chosen" | grep -q llvmpipe && quick="--quick" && say "only a software renderer answered: quick run, marked as software"
-  say "run: headless-gl via $chosen ($chosen_vars), deadline ${deadline}s"
-  env $chosen_vars KWTA_GL_HOW="bench/real-gpu.sh, headless-gl via $chosen ($chosen_vars)" \
-    timeout $((deadline + 120)) $node "$cjs" --out "$out" --tag "headlessgl-$chosen" --deadline-s "$deadline" $quick
-  say "headless-gl run exited $?"
+  if [ "${KWTA_SKIP_REPORT:-}" != 1 ]; then
+    say "run: headless-gl via $chosen ($chosen_vars), deadline ${deadline}s"
+    env $chosen_vars KWTA_GL_HOW="bench/real-gpu.sh, headless-gl via $chosen ($chosen_vars)" \
+      timeout $((deadline + 120)) $node "$cjs" --out "$out" --tag "headlessgl-$chosen" --deadline-s "$deadline" $quick
+    say "headless-gl run exited $?"
+  fi
+  say "fragment-shader rates (bench/real-gpu/fragment-rates.ts)"
+  env $chosen_vars timeout 120 $node "$cjs" --rates --out "$out" --tag "headlessgl-$chosen"
+  say "rates exited $?"
 fi
 
 chromium_bin=${KWTA_CHROMIUM:-/usr/bin/chromium}

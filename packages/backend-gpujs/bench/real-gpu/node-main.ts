@@ -2,9 +2,12 @@
 // that needs nothing but node and the native gl module beside it.
 //   node real-gpu.cjs --probe                 print the device's capabilities as JSON, exit
 //   node real-gpu.cjs --out DIR [--quick] [--deadline-s N] [--tag NAME]
+//   node real-gpu.cjs --rates --out DIR [--tag NAME]   fragment-shader texel and arithmetic rates
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { GpuJsBackend, type GpuJsMode } from '../../src/index.js';
+import createGlContext from 'gl';
+import { fragmentRates } from './fragment-rates.js';
 import { realGpuReport, type RealGpuReport } from './report.js';
 import { renderReport } from './render.mjs';
 
@@ -23,6 +26,14 @@ async function main(): Promise<void> {
   const out = arg('out') ?? '.';
   const tag = arg('tag') ?? mode;
   mkdirSync(out, { recursive: true });
+  if (flag('rates')) {
+    // On headless-gl itself, without gpu.js.
+    const rates = fragmentRates(createGlContext);
+    writeFileSync(`${out}/rates-${tag}.json`, JSON.stringify(rates, null, 1) + '\n');
+    process.stderr.write(`[real-gpu] fragment rates: ${(rates.fetchesPerSecond / 1e9).toFixed(1)} G texel fetches/s, ` +
+      `${(rates.floatsPerSecondAsVec4 / 1e9).toFixed(1)} G floats/s as vec4, ${(rates.flopsPerSecond / 1e12).toFixed(2)} TFLOP/s on ${rates.renderer}\n`);
+    return;
+  }
   const log = (line: string) => process.stderr.write(`[real-gpu ${((performance.now()) / 1000).toFixed(0)}s] ${line}\n`);
   const env = {
     gpu: process.env.KWTA_GPU_NAME, driver: process.env.KWTA_GPU_DRIVER, how: process.env.KWTA_GL_HOW ?? `node real-gpu.cjs --mode ${mode}`,
