@@ -170,14 +170,16 @@ export async function realGpuReport(opts: ReportOptions): Promise<RealGpuReport>
   };
   log(`device: ${caps.renderer} | ${caps.vendor} | ${caps.version} | max texture ${caps.maxTextureSize} | denormals ${caps.denormals}`);
   const section = (name: string, f: () => void) => {
-    if (performance.now() > deadline) return void report.notes.push(`${name}: skipped, past the deadline`);
-    const s0 = performance.now();
-    try {
-      f();
-    } catch (e) {
-      report.notes.push(`${name}: threw ${(e as Error).message.split('\n')[0]}`);
+    if (performance.now() > deadline) report.notes.push(`${name}: skipped, past the deadline`);
+    else {
+      const s0 = performance.now();
+      try {
+        f();
+      } catch (e) {
+        report.notes.push(`${name}: threw ${(e as Error).message.split('\n')[0]}`);
+      }
+      log(`${name}: ${((performance.now() - s0) / 1000).toFixed(1)} s`);
     }
-    log(`${name}: ${((performance.now() - s0) / 1000).toFixed(1)} s`);
     report.ms = performance.now() - t0;
     opts.onSection?.(report);
   };
