@@ -15,7 +15,7 @@ export interface FragmentRates {
   /** Float32 operations a second in four independent multiply-add chains (2 per multiply-add). */
   flopsPerSecond: number;
   /** Median seconds of each kernel (five timed draws each, after one untimed). */
-  seconds: { fetch: number; alu: number };
+  seconds: { fetch: number; vec4?: number; alu: number };
   loop: number;
 }
 
@@ -129,6 +129,6 @@ export function fragmentRates(createContext: (w: number, h: number, o?: object) 
     fetchesPerSecond: (fragments * LOOP) / fetchS,
     floatsPerSecondAsVec4: (4 * fragments * LOOP) / vec4S,
     flopsPerSecond: (fragments * LOOP * 4 * 2) / aluS,
-    seconds: { fetch: fetchS, alu: aluS },
+    seconds: { fetch: fetchS, vec4: vec4S, alu: aluS },
   };
 }
