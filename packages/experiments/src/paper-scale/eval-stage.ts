@@ -12,7 +12,6 @@ import type { PaperScaleSettings } from './settings.js';
 import type { EvalStage } from './stages.js';
 import { makeDirectory } from '@kwta/nn/node';
 
-
 /** The first `n` held-out digits, the same for every model. */
 export function heldOut(s: PaperScaleSettings, n: number): { images: Tensor; labels: Int32Array } {
   const ds = loadDataset(s.dataset, 'test', n);
