@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,11 +35,14 @@ function abortAt(prefix: string, n: number): ProgressFactory & { fired: boolean 
 
 /** results.json without what legitimately differs between sittings (wall times, loads, dates). */
 function comparable(out: string): unknown {
-  type Saved = { train: { seconds?: number; history?: { seconds?: number }[] } | null; strong: { autoAttack: { log: { seconds: number }[] } | null } | null };
+  type Saved = { train: { seconds?: number; history?: { seconds?: number }[] } | null; strong: { autoAttack: { log: { seconds: number }[] } | null; cost?: Record<string, { seconds: number }> } | null };
   const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: Saved[] };
   return r.models.map((m) => ({
     ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history?.map((h) => ({ ...h, seconds: 0 })) },
-    strong: m.strong && { ...m.strong, autoAttack: m.strong.autoAttack && { ...m.strong.autoAttack, log: m.strong.autoAttack.log.map((e) => ({ ...e, seconds: 0 })) } },
+    strong: m.strong && {
+      ...m.strong, autoAttack: m.strong.autoAttack && { ...m.strong.autoAttack, log: m.strong.autoAttack.log.map((e) => ({ ...e, seconds: 0 })) },
+      cost: m.strong.cost && Object.fromEntries(Object.entries(m.strong.cost).map(([a, c]) => [a, { ...c, seconds: 0 }])),
+    },
   }));
 }
 
@@ -98,6 +101,20 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const alone = (u: (typeof attackUnits)[number]) => strong.clean!.correct.filter((c, i) => c && u.success[i] && attackUnits.every((v) => v === u || !v.success[i])).length;
     expect(reluFree.onlyBrokenBy).toEqual(Object.fromEntries(Object.entries(reluFree.attackNames).map(([a, name]) => [a, alone(attackUnits.find((u) => u.name === name)!)])));
     expect(Object.keys(reluFree.onlyBrokenBy)).not.toContain('transfer');
+    // What each attack cost: its unit's compute time, and its model calls summed over the digits.
+    const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+    const costs = (reluFree as unknown as { cost: Record<string, { seconds: number; forwards: number; grads: number }> }).cost;
+    expect(Object.keys(costs).sort()).toEqual(Object.keys(reluFree.attackNames).sort());
+    for (const [a, name] of Object.entries(reluFree.attackNames)) {
+      const u = attackUnits.find((v) => v.name === name)!;
+      expect(costs[a]).toEqual({ seconds: u.seconds, forwards: sum(u.forwards), grads: sum(u.grads) });
+      expect(costs[a].forwards + costs[a].grads).toBeGreaterThan(0);
+    }
+    const costSection = readme.slice(readme.indexOf('### What each attack cost'), readme.indexOf('## Width sweep'));
+    const costRow = costSection.split('\n').find((l) => l.startsWith('| ReLU | free AT |'))!.split('|').slice(3, -1).map((c) => c.trim());
+    expect(costRow.length).toBe(settings.strongAttacks.length);
+    for (const c of costRow.filter((c) => c !== 'not run')) expect(c).toMatch(/^[\d.]+ (min|h) · [\d.]+[kM]? \+ [\d.]+[kM]?$/);
+    expect(costSection).not.toContain('Not recorded');
     expect(readme).toContain(`### Digits only one attack broke (of ${settings.strongExamples})`);
     expect(readme).toContain('accuracy-falls-with-eps');
     expect(readme).toContain('## Compute plan');
@@ -180,6 +197,17 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const twice = restoreStudy(join(root, 'restored-twice'), join(restored, 'report'), settings);
     expect(twice.restores).toEqual([r.ledger.restores![0], { dir: join(restored, 'report'), at: expect.any(String), resumed: [], restarted: [], rebuilds: {} }]);
   }, 300_000);
+
+  it('a report restored from results recorded before attack costs were kept says which models lack them', async () => {
+    const saved = join(root, 'saved'), old = join(root, 'saved-without-costs');
+    mkdirSync(old);
+    const results = JSON.parse(readFileSync(join(saved, 'results.json'), 'utf8')) as { models: { strong: { cost?: unknown } | null }[] };
+    for (const m of results.models) if (m.strong) delete m.strong.cost;
+    writeFileSync(join(old, 'results.json'), JSON.stringify(results));
+    const r = await runStudy({ out: join(root, 'r-without-costs'), settings, command: COMMAND, restoreFrom: old, reportOnly: true });
+    expect(r.readme).toContain('Not recorded for k-WTA-0.1 natural, ReLU natural: their evaluations finished before the costs were kept');
+    expect(r.readme).toContain('_No strong evaluation has recorded its costs yet._');
+  });
 
   it('a restore refuses other settings, a missing report, and a retrained model that differs from the recorded one', async () => {
     const saved = join(root, 'saved');

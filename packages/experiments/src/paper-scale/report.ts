@@ -9,7 +9,7 @@ import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
 import { copyStatesUnderWay, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, deviations, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -122,6 +122,12 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     'Each cell counts the digits that attack broke and no other attack of the set did: without it, the worst case would be that many digits higher. A 0 means the verdict does not rest on that attack.',
     '',
     onlyBrokenByTable(main, s),
+    '',
+    `### What each attack cost (${s.strongExamples} digits)`,
+    '',
+    'Each cell: compute time over every sitting, on the study\'s shared machine (its load is in the stages table below; a batch cut off by a kill and redone counts once) · model calls per digit, forwards + input gradients, which say what a rerun costs anywhere. Attacks stop on the digits they break, so a robust model costs more.',
+    '',
+    ...costLines(main, s),
     '',
     ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => upTo(r.strong, s.sweepAttacks)) ? [UNDER_WAY_NOTE, ''] : []), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
     '## Training',

@@ -16,6 +16,14 @@ export interface Count {
   n: number;
 }
 
+/** What one attack cost on the strong set: its compute time over every sitting, and model calls summed over its digits. */
+export interface AttackCost {
+  seconds: number;
+  forwards: number;
+  /** Input gradients (a forward and a backward pass each). */
+  grads: number;
+}
+
 /** What the report keeps of a training run: held-out accuracy, time and the per-epoch history. */
 export type TrainRecord = Pick<TrainSummary, 'testAccuracy' | 'seconds' | 'history'>;
 
@@ -36,6 +44,8 @@ export interface StrongResult {
   flags: string[];
   /** AutoAttack's cumulative log (robust accuracy after each member) and its final check, when it ran. */
   autoAttack: { log: EnsembleLogEntry[]; finalCheck: FinalCheck | null } | null;
+  /** Per finished attack, what it cost (absent from results recorded before costs were kept). */
+  cost?: Partial<Record<SuiteAttack, AttackCost>>;
   /**
    * The attacks still running or to run: empty once the evaluation is done. Until then the
    * counts are of the finished attacks, the worst cases are upper bounds, and there are no
@@ -106,11 +116,14 @@ const trainRecord = (t: TrainSummary): TrainRecord => ({ testAccuracy: t.testAcc
 function strongResult(stage: EvalStage, s: PaperScaleSettings, state: EvaluationState, report: EvaluationReport, pending: SuiteAttack[] = []): StrongResult {
   const n = report.examples;
   const attackUnits = state.units.filter((u) => u.role === 'attack');
-  const attacks: Partial<Record<SuiteAttack, Count>> = {}, attackNames: Partial<Record<SuiteAttack, string>> = {};
+  const attacks: Partial<Record<SuiteAttack, Count>> = {}, attackNames: Partial<Record<SuiteAttack, string>> = {}, cost: Partial<Record<SuiteAttack, AttackCost>> = {};
+  const sum = (v: readonly number[]) => v.reduce((a, b) => a + b, 0);
   stage.attacks.forEach((name, i) => {
-    const summary = report.attacks.find((a) => a.name === attackUnits[i].name);
+    const u = attackUnits[i];
+    const summary = report.attacks.find((a) => a.name === u.name);
     if (summary) attacks[name] = count(summary.accuracy, n);
-    attackNames[name] = attackUnits[i].name;
+    attackNames[name] = u.name;
+    if (summary && !u.error) cost[name] = { seconds: u.seconds, forwards: sum(u.forwards), grads: sum(u.grads) };
   });
   const correct = state.clean!.correct;
   // The digits correct on the clean input and unbroken by every finished attack of `subset`.
@@ -124,7 +137,7 @@ function strongResult(stage: EvalStage, s: PaperScaleSettings, state: Evaluation
   return {
     clean: count(report.cleanAccuracy, n), attacks, attackNames, worstCase: count(report.robustAccuracy, n), sweepWorstCase: { correct: worstOver(s.sweepAttacks), n },
     onlyBrokenBy: pending.length ? null : Object.fromEntries(ran.map((a) => [a, worstOver(ran.filter((b) => b !== a)) - all])),
-    checks: report.checks, flags: report.flags, autoAttack: aa?.log ? { log: aa.log, finalCheck: aa.finalCheck ?? null } : null, pending,
+    checks: report.checks, flags: report.flags, autoAttack: aa?.log ? { log: aa.log, finalCheck: aa.finalCheck ?? null } : null, cost, pending,
   };
 }
 

@@ -72,6 +72,31 @@ export function onlyBrokenByTable(rows: ModelResult[], s: PaperScaleSettings): s
   return lines.length ? markdownTable(['model', 'training', ...s.strongAttacks.map((a) => attackTitle(a, s))], lines) : '_No strong evaluation has finished yet._';
 }
 
+/** A count of model calls, short: 950, 14.5k, 2.4M. */
+const calls = (v: number): string => (v < 1000 ? v.toFixed(0) : v < 1e6 ? `${(v / 1000).toFixed(1)}k` : `${(v / 1e6).toFixed(1)}M`);
+
+/**
+ * What each attack cost per model: compute time over its sittings, and model calls per digit
+ * (forwards + input gradients), for the attacks that finished. The model calls say what a rerun
+ * costs on any machine; the time is this shared machine's.
+ */
+export function costLines(rows: ModelResult[], s: PaperScaleSettings): string[] {
+  const costed = rows.filter((r) => r.strong?.cost && Object.keys(r.strong.cost).length);
+  const without = rows.filter((r) => r.strong && !r.strong.pending.length && !r.strong.cost).map((r) => `${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]}`);
+  const cell = (r: ModelResult, a: SuiteAttack): string => {
+    if (!r.strong!.attackNames[a]) return 'not run';
+    const c = r.strong!.cost![a];
+    const n = r.strong!.clean.n;
+    return c ? `${hours(c.seconds)} · ${calls(c.forwards / n)} + ${calls(c.grads / n)}` : 'pending';
+  };
+  return [
+    ...(costed.length
+      ? [markdownTable(['model', 'training', ...s.strongAttacks.map((a) => attackTitle(a, s))], costed.map((r) => [modelLabel(r.model), METHOD_TITLES[r.model.method], ...s.strongAttacks.map((a) => cell(r, a))]))]
+      : ['_No strong evaluation has recorded its costs yet._']),
+    ...(without.length ? ['', `Not recorded for ${without.join(', ')}: their evaluations finished before the costs were kept (AutoAttack's member times above are what remains).`] : []),
+  ];
+}
+
 /** The width sweep: clean, PGD-20 and the worst case over the sweep's attacks per width and activation. */
 export function sweepTable(rows: ModelResult[], s: PaperScaleSettings): string {
   const titles = s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ');
