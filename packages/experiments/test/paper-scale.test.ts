@@ -33,17 +33,9 @@ function abortAt(prefix: string, n: number): ProgressFactory & { fired: boolean 
   return f;
 }
 
-/** results.json without what legitimately differs between sittings (wall times, loads, dates). */
+/** results.json's models, every `seconds` (a wall time, which differs between sittings) zeroed. */
 function comparable(out: string): unknown {
-  type Saved = { train: { seconds?: number; history?: { seconds?: number }[] } | null; strong: { autoAttack: { log: { seconds: number }[] } | null; cost?: Record<string, { seconds: number }> } | null };
-  const r = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { models: Saved[] };
-  return r.models.map((m) => ({
-    ...m, train: m.train && { ...m.train, seconds: 0, history: m.train.history?.map((h) => ({ ...h, seconds: 0 })) },
-    strong: m.strong && {
-      ...m.strong, autoAttack: m.strong.autoAttack && { ...m.strong.autoAttack, log: m.strong.autoAttack.log.map((e) => ({ ...e, seconds: 0 })) },
-      cost: m.strong.cost && Object.fromEntries(Object.entries(m.strong.cost).map(([a, c]) => [a, { ...c, seconds: 0 }])),
-    },
-  }));
+  return (JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8'), (key, value: unknown) => (key === 'seconds' ? 0 : value)) as { models: unknown[] }).models;
 }
 
 const weights = (out: string, id: string) => readFileSync(join(out, 'models', id, 'model.safetensors'));
