@@ -103,7 +103,9 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
       expect(costs[a].forwards + costs[a].grads).toBeGreaterThan(0);
     }
     const costSection = readme.slice(readme.indexOf('### What each attack cost'), readme.indexOf('## Width sweep'));
-    const costRow = costSection.split('\n').find((l) => l.startsWith('| ReLU | free AT |'))!.split('|').slice(3, -1).map((c) => c.trim());
+    const costRow = costSection.split('\n').find((l) => l.startsWith('| ReLU | free AT | 32 |'))!.split('|').slice(4, -1).map((c) => c.trim());
+    // The sweep's narrower models have their rows too.
+    expect(costSection).toMatch(/\n\| k-WTA-0\.1 \| natural \| 16 \| /);
     expect(costRow.length).toBe(settings.strongAttacks.length);
     for (const c of costRow.filter((c) => c !== 'not run')) expect(c).toMatch(/^[\d.]+ (min|h) · [\d.]+[kM]? \+ [\d.]+[kM]?$/);
     expect(costSection).not.toContain('Not recorded');
@@ -197,7 +199,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     for (const m of results.models) if (m.strong) delete m.strong.cost;
     writeFileSync(join(old, 'results.json'), JSON.stringify(results));
     const r = await runStudy({ out: join(root, 'r-without-costs'), settings, command: COMMAND, restoreFrom: old, reportOnly: true });
-    expect(r.readme).toContain('Not recorded for k-WTA-0.1 natural, ReLU natural: their evaluations finished before the costs were kept');
+    expect(r.readme).toContain('Not recorded for k-WTA-0.1 natural (hidden 32), ReLU natural (hidden 32), k-WTA-0.1 natural (hidden 16), ReLU natural (hidden 16): their evaluations finished before the costs were kept');
     expect(r.readme).toContain('_No strong evaluation has recorded its costs yet._');
   });
 

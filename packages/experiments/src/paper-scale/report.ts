@@ -127,7 +127,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     'Each cell: compute time over every sitting, on the study\'s shared machine (its load is in the stages table below; a batch cut off by a kill and redone counts once) · model calls per digit, forwards + input gradients, which say what a rerun costs anywhere. Attacks stop on the digits they break, so a robust model costs more.',
     '',
-    ...costLines(main, s),
+    ...costLines([...main, ...sweep.filter((r) => r.model.hidden !== s.hidden)], s),
     '',
     ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => upTo(r.strong, s.sweepAttacks)) ? [UNDER_WAY_NOTE, ''] : []), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
     '## Training',

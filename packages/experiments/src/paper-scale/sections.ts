@@ -76,13 +76,14 @@ export function onlyBrokenByTable(rows: ModelResult[], s: PaperScaleSettings): s
 const calls = (v: number): string => (v < 1000 ? v.toFixed(0) : v < 1e6 ? `${(v / 1000).toFixed(1)}k` : `${(v / 1e6).toFixed(1)}M`);
 
 /**
- * What each attack cost per model: compute time over its sittings, and model calls per digit
- * (forwards + input gradients), for the attacks that finished. The model calls say what a rerun
- * costs on any machine; the time is this shared machine's.
+ * What each attack cost per model (the main width's and the sweep's): compute time over its
+ * sittings, and model calls per digit (forwards + input gradients), for the attacks that
+ * finished. The model calls say what a rerun costs on any machine; the time is this machine's.
  */
 export function costLines(rows: ModelResult[], s: PaperScaleSettings): string[] {
+  const label = (r: ModelResult) => `${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]} (hidden ${r.model.hidden})`;
   const costed = rows.filter((r) => r.strong?.cost && Object.keys(r.strong.cost).length);
-  const without = rows.filter((r) => r.strong && !r.strong.pending.length && !r.strong.cost).map((r) => `${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]}`);
+  const without = rows.filter((r) => r.strong && !r.strong.pending.length && !r.strong.cost).map(label);
   const cell = (r: ModelResult, a: SuiteAttack): string => {
     if (!r.strong!.attackNames[a]) return 'not run';
     const c = r.strong!.cost![a];
@@ -91,9 +92,9 @@ export function costLines(rows: ModelResult[], s: PaperScaleSettings): string[] 
   };
   return [
     ...(costed.length
-      ? [markdownTable(['model', 'training', ...s.strongAttacks.map((a) => attackTitle(a, s))], costed.map((r) => [modelLabel(r.model), METHOD_TITLES[r.model.method], ...s.strongAttacks.map((a) => cell(r, a))]))]
+      ? [markdownTable(['model', 'training', 'hidden', ...s.strongAttacks.map((a) => attackTitle(a, s))], costed.map((r) => [modelLabel(r.model), METHOD_TITLES[r.model.method], String(r.model.hidden), ...s.strongAttacks.map((a) => cell(r, a))]))]
       : ['_No strong evaluation has recorded its costs yet._']),
-    ...(without.length ? ['', `Not recorded for ${without.join(', ')}: their evaluations finished before the costs were kept (AutoAttack's member times above are what remains).`] : []),
+    ...(without.length ? ['', `Not recorded for ${without.join(', ')}: their evaluations finished before the costs were kept (the stages table below has each evaluation's whole wall time).`] : []),
   ];
 }
 
