@@ -87,20 +87,21 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(strong.fingerprint.unitBatchSizes).toEqual(strong.units.map((u) => (u.name.startsWith('kWTA-adaptive') ? 4 : settings.evalBatchSize)));
     expect(readme).toContain(`evaluation state saved after every batch of ${settings.evalBatchSize} examples (k-WTA adaptive: 4)`);
     // Digits only one attack broke, recomputed from the state's per-example outcomes.
-    const results = JSON.parse(readFileSync(join(straight, 'report', 'results.json'), 'utf8')) as { models: { model: { activation: string; method: string; hidden: number }; strong: { attackNames: Record<string, string>; onlyBrokenBy: Record<string, number> } | null }[] };
+    type Cost = { seconds: number; meanForwards: number; meanGradients: number };
+    const results = JSON.parse(readFileSync(join(straight, 'report', 'results.json'), 'utf8')) as { models: { model: { activation: string; method: string; hidden: number }; strong: { attackNames: Record<string, string>; onlyBrokenBy: Record<string, number>; cost: Record<string, Cost> } | null }[] };
     const reluFree = results.models.find((m) => m.model.activation === 'relu' && m.model.method === 'free' && m.model.hidden === 32)!.strong!;
     const attackUnits = strong.units.filter((u) => u.role === 'attack');
     const alone = (u: (typeof attackUnits)[number]) => strong.clean!.correct.filter((c, i) => c && u.success[i] && attackUnits.every((v) => v === u || !v.success[i])).length;
     expect(reluFree.onlyBrokenBy).toEqual(Object.fromEntries(Object.entries(reluFree.attackNames).map(([a, name]) => [a, alone(attackUnits.find((u) => u.name === name)!)])));
     expect(Object.keys(reluFree.onlyBrokenBy)).not.toContain('transfer');
-    // What each attack cost: its unit's compute time, and its model calls summed over the digits.
+    // What each attack cost: its unit's compute time, and its model calls per digit.
     const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
-    const costs = (reluFree as unknown as { cost: Record<string, { seconds: number; forwards: number; grads: number }> }).cost;
+    const costs = reluFree.cost;
     expect(Object.keys(costs).sort()).toEqual(Object.keys(reluFree.attackNames).sort());
     for (const [a, name] of Object.entries(reluFree.attackNames)) {
       const u = attackUnits.find((v) => v.name === name)!;
-      expect(costs[a]).toEqual({ seconds: u.seconds, forwards: sum(u.forwards), grads: sum(u.grads) });
-      expect(costs[a].forwards + costs[a].grads).toBeGreaterThan(0);
+      expect(costs[a]).toEqual({ seconds: u.seconds, meanForwards: sum(u.forwards) / u.done, meanGradients: sum(u.grads) / u.done });
+      expect(costs[a].meanForwards + costs[a].meanGradients).toBeGreaterThan(0);
     }
     const costSection = readme.slice(readme.indexOf('### What each attack cost'), readme.indexOf('## Width sweep'));
     const costRow = costSection.split('\n').find((l) => l.startsWith('| ReLU | free AT | 32 |'))!.split('|').slice(4, -1).map((c) => c.trim());

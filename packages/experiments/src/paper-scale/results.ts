@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { reportOf, type Check, type EnsembleLogEntry, type EvaluationReport, type EvaluationState, type FinalCheck } from '@kwta/attacks';
+import { reportOf, type AttackSummary, type Check, type EnsembleLogEntry, type EvaluationReport, type EvaluationState, type FinalCheck } from '@kwta/attacks';
 import type { TrainSummary } from '../runs/train-run.js';
 import { readJsonFile } from '../files.js';
 import type { SuiteAttack } from '../paper/attack-suite.js';
@@ -16,13 +16,8 @@ export interface Count {
   n: number;
 }
 
-/** What one attack cost on the strong set: its compute time over every sitting, and model calls summed over its digits. */
-export interface AttackCost {
-  seconds: number;
-  forwards: number;
-  /** Input gradients (a forward and a backward pass each). */
-  grads: number;
-}
+/** What one attack cost on the strong set (its report's figures): compute time over every sitting, and model calls per digit. */
+export type AttackCost = Pick<AttackSummary, 'seconds' | 'meanForwards' | 'meanGradients'>;
 
 /** What the report keeps of a training run: held-out accuracy, time and the per-epoch history. */
 export type TrainRecord = Pick<TrainSummary, 'testAccuracy' | 'seconds' | 'history'>;
@@ -117,13 +112,12 @@ function strongResult(stage: EvalStage, s: PaperScaleSettings, state: Evaluation
   const n = report.examples;
   const attackUnits = state.units.filter((u) => u.role === 'attack');
   const attacks: Partial<Record<SuiteAttack, Count>> = {}, attackNames: Partial<Record<SuiteAttack, string>> = {}, cost: Partial<Record<SuiteAttack, AttackCost>> = {};
-  const sum = (v: readonly number[]) => v.reduce((a, b) => a + b, 0);
   stage.attacks.forEach((name, i) => {
     const u = attackUnits[i];
     const summary = report.attacks.find((a) => a.name === u.name);
     if (summary) attacks[name] = count(summary.accuracy, n);
     attackNames[name] = u.name;
-    if (summary && !u.error) cost[name] = { seconds: u.seconds, forwards: sum(u.forwards), grads: sum(u.grads) };
+    if (summary) cost[name] = { seconds: summary.seconds, meanForwards: summary.meanForwards, meanGradients: summary.meanGradients };
   });
   const correct = state.clean!.correct;
   // The digits correct on the clean input and unbroken by every finished attack of `subset`.

@@ -87,8 +87,7 @@ export function costLines(rows: ModelResult[], s: PaperScaleSettings): string[] 
   const cell = (r: ModelResult, a: SuiteAttack): string => {
     if (!r.strong!.attackNames[a]) return 'not run';
     const c = r.strong!.cost![a];
-    const n = r.strong!.clean.n;
-    return c ? `${hours(c.seconds)} · ${calls(c.forwards / n)} + ${calls(c.grads / n)}` : 'pending';
+    return c ? `${hours(c.seconds)} · ${calls(c.meanForwards)} + ${calls(c.meanGradients)}` : 'pending';
   };
   return [
     ...(costed.length
