@@ -115,9 +115,10 @@ function strongResult(stage: EvalStage, s: PaperScaleSettings, state: Evaluation
   stage.attacks.forEach((name, i) => {
     const u = attackUnits[i];
     const summary = report.attacks.find((a) => a.name === u.name);
-    if (summary) attacks[name] = count(summary.accuracy, n);
     attackNames[name] = u.name;
-    if (summary) cost[name] = { seconds: summary.seconds, meanForwards: summary.meanForwards, meanGradients: summary.meanGradients };
+    if (!summary) return;
+    attacks[name] = count(summary.accuracy, n);
+    cost[name] = { seconds: summary.seconds, meanForwards: summary.meanForwards, meanGradients: summary.meanGradients };
   });
   const correct = state.clean!.correct;
   // The digits correct on the clean input and unbroken by every finished attack of `subset`.
