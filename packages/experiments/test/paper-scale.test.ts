@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Generator, ValueError } from '@kwta/core';
 import { mnistCnn, reluFactory } from '@kwta/nn';
-import type { EvaluationState } from '@kwta/attacks';
+import { reportOf, type EvaluationState } from '@kwta/attacks';
 import { FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
 import { mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
@@ -235,6 +235,38 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     rmSync(join(straight, 'report', 'engine-changes.md'));
     await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(ValueError);
     await expect(runStudy({ out: straight, settings: { ...settings, epochs: 5 }, command: COMMAND })).rejects.toThrow(/other settings/);
+  });
+
+  it('an attack that failed says so in its cells and under the table, and the worst case that leaves it out is marked an upper bound', async () => {
+    const failedOut = join(root, 'failed');
+    cpSync(straight, failedOut, { recursive: true });
+    // ReLU free AT's AutoAttack as if it had thrown: its per-example record gives way to the error, as the harness records one.
+    const statePath = join(failedOut, 'evals', 'relu-free-h32-strong.state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as EvaluationState;
+    const unit = state.units.find((u) => u.name.startsWith('AutoAttack'))!;
+    unit.error = 'out of memory at batch 2';
+    writeFileSync(statePath, JSON.stringify(state));
+    writeFileSync(statePath.replace('.state.json', '.report.json'), JSON.stringify(reportOf(state)));
+    const failedReadme = (await runStudy({ out: failedOut, settings, command: COMMAND, reportOnly: true })).readme;
+    const table = failedReadme.slice(failedReadme.indexOf('## Table 4'), failedReadme.indexOf('### AutoAttack, member by member'));
+    const header = table.split('\n').find((l) => l.startsWith('| model'))!.split('|').map((c) => c.trim());
+    const rowOf = (t: string) => t.split('\n').find((l) => l.startsWith('| ReLU | free AT |'))!.split('|').map((c) => c.trim());
+    const row = rowOf(table), before = rowOf(readme.slice(readme.indexOf('## Table 4')));
+    expect(row[header.findIndex((h) => h.startsWith('AutoAttack'))]).toBe('**failed**');
+    expect(row[header.findIndex((h) => h.startsWith('PGD-'))]).toBe(before[header.findIndex((h) => h.startsWith('PGD-'))]);
+    // Without AutoAttack's breaks the worst case can only rise, and it says it is an upper bound.
+    const worst = header.findIndex((h) => h.startsWith('**worst case**'));
+    expect(row[worst]).toMatch(/^\*\*≤ \d+\.\d% \[/);
+    expect(parseFloat(row[worst].slice(4))).toBeGreaterThanOrEqual(parseFloat(before[worst].slice(2)));
+    expect(table).toContain('**Attacks that failed**');
+    expect(table).toContain('- ReLU free AT (hidden 32): AutoAttack failed: out of memory at batch 2');
+    expect(table).toMatch(/- ReLU \(free AT, hidden 32\): .*AutoAttack \*\*failed\*\*.*; per-example worst case at most \d+\.\d% \[/);
+    expect(table).not.toContain('≤: the model\'s strong evaluation is under way');
+    const costSection = failedReadme.slice(failedReadme.indexOf('### What each attack cost'), failedReadme.indexOf('## Width sweep'));
+    const costHeader = costSection.split('\n').find((l) => l.startsWith('| model'))!.split('|').map((c) => c.trim());
+    expect(rowOf(costSection)[costHeader.findIndex((h) => h.startsWith('AutoAttack'))]).toBe('failed');
+    // Only the model whose attack failed changed: the untouched report says nothing of failures.
+    expect(readme).not.toContain('failed');
   });
 });
 

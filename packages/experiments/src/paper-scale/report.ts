@@ -9,7 +9,7 @@ import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
 import { copyStatesUnderWay, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, UNDER_WAY_NOTE, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -46,11 +46,11 @@ const ENGINE_CHANGES_NOTE = 'engine-changes.md';
 /** One sentence per model with strong results (finished, or under way and saying so): PGD's number against the worst case. */
 function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
   return rows.filter((r) => r.strong).map((r) => {
-    const st = r.strong!, pgd = st.attacks.pgd;
-    const found = `${attackTitle('pgd', s)} leaves ${ci(pgd)}, AutoAttack ${ci(st.attacks.autoattack)}, the adaptive attack ${ci(st.attacks.adaptive)}`;
+    const st = r.strong!;
+    const found = `${attackTitle('pgd', s)} leaves ${attackCell(st, 'pgd')}, AutoAttack ${attackCell(st, 'autoattack')}, the adaptive attack ${attackCell(st, 'adaptive')}`;
     return st.pending.length
       ? `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}), evaluation under way: ${found}; the worst case so far is at most ${ci(st.worstCase)} of ${s.strongExamples} digits, with ${st.pending.map((a) => attackTitle(a, s)).join(', ')} still to finish.`
-      : `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}): ${found}; per-example worst case ${ci(st.worstCase)} of ${s.strongExamples} digits.`;
+      : `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}): ${found}; per-example worst case ${upTo(st) ? 'at most ' : ''}${ci(st.worstCase)} of ${s.strongExamples} digits.`;
   });
 }
 
@@ -102,7 +102,8 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     mainTable(main, s),
     '',
-    ...(main.some((r) => upTo(r.strong)) ? [UNDER_WAY_NOTE, ''] : []),
+    ...(main.some((r) => r.strong?.pending.length) ? [UNDER_WAY_NOTE, ''] : []),
+    ...failureLines(main, s),
     ...(bars.length ? ['![accuracy under attack](accuracy.svg)', ''] : []),
     ...verdicts(main, s),
     '',
@@ -129,7 +130,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     ...costLines([...main, ...sweep.filter((r) => r.model.hidden !== s.hidden)], s),
     '',
-    ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => upTo(r.strong, s.sweepAttacks)) ? [UNDER_WAY_NOTE, ''] : []), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
+    ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => r.strong?.pending.some((a) => s.sweepAttacks.includes(a))) ? [UNDER_WAY_NOTE, ''] : []), ...failureLines(sweep.filter((r) => r.model.hidden !== s.hidden), s), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
     '## Training',
     '',
     trainingTable(results, o.ledger),

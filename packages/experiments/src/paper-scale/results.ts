@@ -47,6 +47,11 @@ export interface StrongResult {
    * checks (they compare attacks that have not all run).
    */
   pending: SuiteAttack[];
+  /**
+   * Per attack that failed, its error: its column says so, and the worst case (over the attacks
+   * that ran) is an upper bound. Absent from results recorded before failures were kept.
+   */
+  failed?: Partial<Record<SuiteAttack, string>>;
 }
 
 /** What the study knows about one model: its training, clean and PGD on the PGD set, and the strong evaluation. */
@@ -112,8 +117,10 @@ function strongResult(stage: EvalStage, s: PaperScaleSettings, state: Evaluation
   const n = report.examples;
   const attackUnits = state.units.filter((u) => u.role === 'attack');
   const attacks: Partial<Record<SuiteAttack, Count>> = {}, attackNames: Partial<Record<SuiteAttack, string>> = {}, cost: Partial<Record<SuiteAttack, AttackCost>> = {};
+  const failed: Partial<Record<SuiteAttack, string>> = {};
   stage.attacks.forEach((name, i) => {
     const u = attackUnits[i];
+    if (u.error !== undefined) failed[name] = u.error;
     const summary = report.attacks.find((a) => a.name === u.name);
     attackNames[name] = u.name;
     if (!summary) return;
@@ -132,7 +139,7 @@ function strongResult(stage: EvalStage, s: PaperScaleSettings, state: Evaluation
   return {
     clean: count(report.cleanAccuracy, n), attacks, attackNames, worstCase: count(report.robustAccuracy, n), sweepWorstCase: { correct: worstOver(s.sweepAttacks), n },
     onlyBrokenBy: pending.length ? null : Object.fromEntries(ran.map((a) => [a, worstOver(ran.filter((b) => b !== a)) - all])),
-    checks: report.checks, flags: report.flags, autoAttack: aa?.log ? { log: aa.log, finalCheck: aa.finalCheck ?? null } : null, cost, pending,
+    checks: report.checks, flags: report.flags, autoAttack: aa?.log ? { log: aa.log, finalCheck: aa.finalCheck ?? null } : null, cost, pending, failed,
   };
 }
 

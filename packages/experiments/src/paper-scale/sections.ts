@@ -22,9 +22,20 @@ export const attackTitle = (a: SuiteAttack, s: PaperScaleSettings): string => (a
 
 /** A count as a percentage with its Wilson interval, or 'pending' before it is measured. */
 export const ci = (c: Count | undefined | null): string => (c ? pctCi(c.correct, c.n) : 'pending');
-/** '≤ ' before a worst case (over `over`, default all) that attacks still to finish may lower. */
+/** '≤ ' before a worst case (over `over`, default all) that attacks still to finish, or that failed, may lower. */
 export const upTo = (strong: NonNullable<ModelResult['strong']> | null | undefined, over?: readonly SuiteAttack[]): string =>
-  (strong?.pending.some((a) => !over || over.includes(a)) ? '≤ ' : '');
+  ([...(strong?.pending ?? []), ...Object.keys(strong?.failed ?? {})] as SuiteAttack[]).some((a) => !over || over.includes(a)) ? '≤ ' : '';
+
+/** A strong attack's cell: not in this model's set, failed, its accuracy, or pending. */
+export const attackCell = (strong: ModelResult['strong'], a: SuiteAttack): string =>
+  strong && !strong.attackNames[a] ? 'not run' : strong?.failed?.[a] !== undefined ? '**failed**' : ci(strong?.attacks[a]);
+
+/** The attacks that failed, per model, with their errors: the worst cases they leave out are upper bounds. */
+export function failureLines(rows: ModelResult[], s: PaperScaleSettings): string[] {
+  const lines = rows.flatMap((r) => Object.entries(r.strong?.failed ?? {}).map(([a, error]) =>
+    `- ${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]} (hidden ${r.model.hidden}): ${attackTitle(a as SuiteAttack, s)} failed: ${error}`));
+  return lines.length ? ['**Attacks that failed** (their digits count as unbroken by them, so the worst case, marked ≤, is an upper bound until they are rerun):', '', ...lines, ''] : [];
+}
 
 /** The note under a table with a worst case still under way. */
 export const UNDER_WAY_NOTE = '≤: the model\'s strong evaluation is under way; the worst case so far, over the attacks that have finished, is an upper bound.';
@@ -37,7 +48,7 @@ export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
     const paper = PAPER_TABLE4[r.model.activation]?.[r.model.method];
     return [
       modelLabel(r.model), METHOD_TITLES[r.model.method], ci(r.pgdSet?.clean ?? (r.train ? { correct: Math.round(r.train.testAccuracy * s.pgdExamples), n: s.pgdExamples } : null)), ci(r.pgdSet?.pgd),
-      ...s.strongAttacks.map((a) => (r.strong && !r.strong.attackNames[a] ? 'not run' : ci(r.strong?.attacks[a]))), r.strong ? `**${upTo(r.strong)}${ci(r.strong.worstCase)}**` : 'pending',
+      ...s.strongAttacks.map((a) => attackCell(r.strong, a)), r.strong ? `**${upTo(r.strong)}${ci(r.strong.worstCase)}**` : 'pending',
       paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-',
     ];
   }));
@@ -86,6 +97,7 @@ export function costLines(rows: ModelResult[], s: PaperScaleSettings): string[] 
   const without = rows.filter((r) => r.strong && !r.strong.pending.length && !r.strong.cost).map(label);
   const cell = (r: ModelResult, a: SuiteAttack): string => {
     if (!r.strong!.attackNames[a]) return 'not run';
+    if (r.strong!.failed?.[a] !== undefined) return 'failed';
     const c = r.strong!.cost![a];
     return c ? `${hours(c.seconds)} · ${calls(c.meanForwards)} + ${calls(c.meanGradients)}` : 'pending';
   };
