@@ -265,6 +265,10 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const costSection = failedReadme.slice(failedReadme.indexOf('### What each attack cost'), failedReadme.indexOf('## Width sweep'));
     const costHeader = costSection.split('\n').find((l) => l.startsWith('| model'))!.split('|').map((c) => c.trim());
     expect(rowOf(costSection)[costHeader.findIndex((h) => h.startsWith('AutoAttack'))]).toBe('failed');
+    // The bar chart draws no worst-case bar for it (an upper bound), and still draws the others'.
+    const worstBars = (dir: string) => readFileSync(join(dir, 'report', 'accuracy.svg'), 'utf8').match(/aria-label="accuracy[^"]*; measure: worst case"/g)?.length ?? 0;
+    expect(worstBars(straight)).toBeGreaterThan(1);
+    expect(worstBars(failedOut)).toBe(worstBars(straight) - 1);
     // Only the model whose attack failed changed: the untouched report says nothing of failures.
     expect(readme).not.toContain('failed');
   });
