@@ -61,6 +61,6 @@ describe('kwta paper-scale', () => {
   it('refuses an unknown preset', () => {
     const bad = spawnSync(process.execPath, [BIN, 'paper-scale', '--preset', 'huge', '--out', join(dir, 'x')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain("--preset must be one of full, main, tiny, got 'huge'");
+    expect(bad.stderr).toContain("--preset must be one of full, fashion, main, tiny, got 'huge'");
   });
 });

@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Generator, ValueError } from '@kwta/core';
 import { mnistCnn, reluFactory } from '@kwta/nn';
 import { reportOf, type EvaluationState } from '@kwta/attacks';
-import { FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
-import { mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
+import { FASHION_SETTINGS, FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
+import { deviations, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
+import { trainSize } from '../src/paper-scale/settings.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kwta-paper-scale-'));
@@ -271,6 +272,44 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(worstBars(failedOut)).toBe(worstBars(straight) - 1);
     // Only the model whose attack failed changed: the untouched report says nothing of failures.
     expect(readme).not.toContain('failed');
+  });
+});
+
+describe('the Fashion-MNIST preset', () => {
+  it('plans the same eight models and twins as the MNIST study, without its width sweep, on all 60,000 images at eps 0.1', () => {
+    const sweepWidths = /-h(256|1024|4096)(-|\b)/;
+    expect(planStages(FASHION_SETTINGS).map((s) => s.id)).toEqual(planStages(FULL_SETTINGS).map((s) => s.id).filter((id) => !sweepWidths.test(id)));
+    expect(trainSize(FASHION_SETTINGS)).toBe(60000);
+    expect(trainSize(FULL_SETTINGS)).toBe(8000);
+    expect(FASHION_SETTINGS.eps).toBe(0.1);
+    expect(FASHION_SETTINGS.budget.stepSize).toBeCloseTo(0.01, 12);
+    expect(FASHION_SETTINGS.budget.adaptiveBudget).toBe(FULL_SETTINGS.budget.adaptiveBudget);
+  });
+
+  it('runs end to end on the real Fashion-MNIST files, and its report names its images, data and radius (no paper column: the paper has none)', async () => {
+    const out = join(root, 'fashion');
+    const fashion = tinySettings({ preset: 'tiny-fashion', dataset: 'fashion-mnist', eps: 0.1, budget: { ...settings.budget, stepSize: 0.01 }, methods: ['natural'], widths: [], transferTwins: [] });
+    const r = await runStudy({ out, settings: fashion, command: 'kwta paper-scale --preset tiny-fashion' });
+    expect(Object.values(r.ledger.stages).every((s) => s.done)).toBe(true);
+    const readme = r.readme;
+    expect(readme).toMatch(/^# The paper's MNIST experiment on Fashion-MNIST, at scale \(hidden 32\)/);
+    expect(readme).toContain("## Table 4's models on Fashion-MNIST at hidden width 32");
+    expect(readme).toContain('- **Training data**: the first 256 of the 60,000 Fashion-MNIST training images');
+    expect(readme).toContain(`per-example worst case`);
+    expect(readme).toMatch(/of 12 images\.$/m);
+    expect(readme).toContain('### Images only one attack broke (of 12)');
+    expect(readme).toContain('- L-inf eps 0.1;');
+    expect(readme).not.toContain('digit');
+    expect(readme).not.toContain('paper: clean / PGD');
+    expect(readme).not.toContain('**Fashion-MNIST** is a study of its own');
+    const header = readme.split('\n').find((l) => l.startsWith('| model'))!;
+    expect(header.split('|').at(-2)!.trim()).toBe('**worst case** (12)');
+    // The models were trained on Fashion-MNIST (their run records it), and the report's settings say so.
+    for (const id of ['kwta-0.1-natural-h32', 'relu-natural-h32']) expect(JSON.parse(readFileSync(join(out, 'models', id, 'config.json'), 'utf8'))).toMatchObject({ dataset: 'fashion-mnist', trainLimit: 256 });
+    const results = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { settings: { dataset: string } };
+    expect(results.settings.dataset).toBe('fashion-mnist');
+    // The MNIST report says where Fashion-MNIST would be run.
+    expect(deviations(FULL_SETTINGS).join('\n')).toContain('**Fashion-MNIST** is a study of its own (`--preset fashion`');
   });
 });
 

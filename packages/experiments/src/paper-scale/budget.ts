@@ -6,7 +6,7 @@ import { Adam, SGD } from '@kwta/optim';
 import { METHODS, train, type Method } from '@kwta/train';
 import type { SuiteAttack } from '../paper/attack-suite.js';
 import { loadDataset } from '../runs/datasets.js';
-import { ACTIVATIONS, epochsOf, type PaperScaleSettings, type StudyActivation } from './settings.js';
+import { ACTIVATIONS, epochsOf, trainSize, type PaperScaleSettings, type StudyActivation } from './settings.js';
 import type { Stage } from './stages.js';
 
 /** Seconds measured at one width: a training step per method and activation, and a batch's forward and input gradient. */
@@ -123,7 +123,7 @@ export interface PlannedStage {
 /** The planned stages with estimated seconds (training: measured step times; evaluation: the upper bound of passesPerExample). */
 export function computePlan(stages: readonly Stage[], s: PaperScaleSettings, budget: Budget): PlannedStage[] {
   const at = (hidden: number) => budget.timings.find((t) => t.hidden === hidden);
-  const batches = Math.ceil((s.trainLimit ?? 8000) / s.batchSize);
+  const batches = Math.ceil(trainSize(s) / s.batchSize);
   return stages.map((stage): PlannedStage => {
     if (stage.kind === 'budget') return { id: stage.id, seconds: null, adversarial: false };
     const adversarial = stage.model.method !== 'natural';

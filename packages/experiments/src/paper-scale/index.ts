@@ -1,4 +1,4 @@
-export { FULL_SETTINGS, MAIN_SETTINGS, STUDY_PRESETS, tinySettings, type StudyPreset, epochsOf, rampOf, ACTIVATIONS, type PaperScaleSettings, type StudyActivation } from './settings.js';
+export { FASHION_SETTINGS, FULL_SETTINGS, MAIN_SETTINGS, STUDY_PRESETS, tinySettings, type StudyPreset, epochsOf, rampOf, ACTIVATIONS, type PaperScaleSettings, type StudyActivation, type StudyDataset } from './settings.js';
 export { planStages, modelId, type Stage, type EvalStage, type ModelKey } from './stages.js';
 export { runStudy, type StudyOptions } from './pipeline.js';
 export { studyPaths, readBudget } from './paths.js';

