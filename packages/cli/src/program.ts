@@ -278,7 +278,7 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
 
   program.command('paper-scale')
     .description('the paper\'s MNIST experiment at its scale (hidden 20000; AutoAttack, the adaptive attack, width sweep), or its models on Fashion-MNIST (--preset fashion), resumable stage by stage; writes <out>/report/')
-    .option('--preset <name>', 'full (the paper\'s settings; days on 2 cores), fashion (the same eight models on Fashion-MNIST at eps 0.1; weeks on 2 cores), main (the main job: ReLU vs k-WTA at the widest width that fits 15 minutes) or tiny (seconds; a test of the pipeline)', 'full')
+    .option('--preset <name>', 'full (the paper\'s settings; days on 2 cores), fashion (the same eight models on Fashion-MNIST at eps 0.1; days on 2 cores, several times full), main (the main job: ReLU vs k-WTA at the widest width that fits 15 minutes) or tiny (seconds; a test of the pipeline)', 'full')
     .option('--out <dir>', 'where models, evaluation states and the ledger live (rerun with the same --out to continue)', 'out/paper-scale')
     .option('--report-dir <dir>', 'where the report goes (default <out>/report)')
     .option('--max-stages <n>', 'stop after this many stages in this sitting')
