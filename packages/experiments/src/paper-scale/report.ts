@@ -81,7 +81,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
       ...(upTo(r.strong) ? [] : [{ group, measure: 'worst case', count: r.strong!.worstCase }]),
     ];
   });
-  if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `${title === 'MNIST' ? 'MNIST CNN' : `MNIST CNN on ${title}`}, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out ${items}, L-inf eps ${s.eps}; worst case = robust to every attack`));
+  if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `MNIST CNN${s.dataset === 'mnist' ? '' : ` on ${title}`}, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out ${items}, L-inf eps ${s.eps}; worst case = robust to every attack`));
   const widthPoints: PlotPoint[] = sweep.flatMap((r) => [
     ...(r.pgdSet ? [{ group: modelLabel(r.model), measure: attackTitle('pgd', s), x: r.model.hidden, count: r.pgdSet.pgd }] : []),
     ...(r.strong && !upTo(r.strong, s.sweepAttacks) ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.sweepWorstCase }] : []),
@@ -91,7 +91,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   // A hand-written note beside the report gets a sentence linking it, when it is there.
   const noteLine = (file: string, sentence: (link: string) => string): string[] => (existsSync(join(o.reportDir, file)) ? [sentence(`[${file}](${file})`), ''] : []);
   const lines = [
-    `# The paper's MNIST experiment ${title === 'MNIST' ? 'at scale' : `on ${title}, at scale`} (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
+    `# The paper's MNIST experiment ${s.dataset === 'mnist' ? 'at scale' : `on ${title}, at scale`} (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
     '',
     `**Status: ${done.length} of ${o.stages.length} stages done.** ${remaining.length ? `Remaining: ${remaining.map((st) => `\`${st.id}\``).join(', ')}.` : 'Every stage is done.'}`,
     '',
@@ -101,7 +101,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     `Every percentage carries its Wilson 95% confidence interval in brackets. Weights are not committed${s.model === 'mnist-cnn' ? ` (hidden ${s.hidden} is ${Math.round(mnistCnnBytes(s.hidden) / 1e6)} MB a model)` : ''}: the command above retrains them from the seed.`,
     '',
-    `## Table 4${title === 'MNIST' ? '' : `'s models on ${title}`} at hidden width ${s.hidden}`,
+    `## Table 4${s.dataset === 'mnist' ? '' : `'s models on ${title}`} at hidden width ${s.hidden}`,
     '',
     mainTable(main, s),
     '',
