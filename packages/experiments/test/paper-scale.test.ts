@@ -270,6 +270,11 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const worstBars = (dir: string) => readFileSync(join(dir, 'report', 'accuracy.svg'), 'utf8').match(/aria-label="accuracy[^"]*; measure: worst case"/g)?.length ?? 0;
     expect(worstBars(straight)).toBeGreaterThan(1);
     expect(worstBars(failedOut)).toBe(worstBars(straight) - 1);
+    // What has no bar says why, so it does not read as 0%: ReLU's rows have no transfer attack, and the failed attack and its worst case say so.
+    const labels = (dir: string, text: string) => readFileSync(join(dir, 'report', 'accuracy.svg'), 'utf8').split(`>${text}</text>`).length - 1;
+    expect(labels(straight, 'not run')).toBe(2);
+    expect([labels(straight, 'failed'), labels(failedOut, 'failed')]).toEqual([0, 1]);
+    expect([labels(straight, 'an upper bound only: an attack failed'), labels(failedOut, 'an upper bound only: an attack failed')]).toEqual([0, 1]);
     // Only the model whose attack failed changed: the untouched report says nothing of failures.
     expect(readme).not.toContain('failed');
   });

@@ -10,18 +10,25 @@ export interface PlotPoint {
   count: Count;
 }
 
+/** A bar that has no number (an attack not run on that model, or failed): the chart says why instead. */
+export interface PlotNote {
+  group: string;
+  measure: string;
+  note: string;
+}
+
 const row = (p: PlotPoint) => {
   const ci = wilson(p.count.correct, p.count.n);
   return { group: p.group, measure: p.measure, x: p.x, accuracy: p.count.correct / p.count.n, low: ci.low, high: ci.high };
 };
 
-/** Bars per model (clean, each attack, worst case) with Wilson 95% error bars. */
-export function accuracyBarsSpec(points: PlotPoint[], measures: string[], title: string, subtitle: string): TopLevelSpec {
+/** Bars per model (clean, each attack, worst case) with Wilson 95% error bars; `notes` label the bars that have no number, so none reads as 0%. */
+export function accuracyBarsSpec(points: PlotPoint[], measures: string[], title: string, subtitle: string, notes: PlotNote[] = []): TopLevelSpec {
   const groups = [...new Set(points.map((p) => p.group))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: title, subtitle },
-    data: { values: points.map(row) },
+    data: { values: [...points.map(row), ...notes] },
     facet: { row: { field: 'group', type: 'nominal', title: null, sort: groups, header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12 } } },
     spec: {
       width: 380,
@@ -38,6 +45,11 @@ export function accuracyBarsSpec(points: PlotPoint[], measures: string[], title:
           },
         },
         { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
+        {
+          transform: [{ filter: 'isValid(datum.note)' }],
+          mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, fontStyle: 'italic', color: '#666' },
+          encoding: { x: { datum: 0, type: 'quantitative' }, text: { field: 'note', type: 'nominal' } },
+        },
       ],
     },
   } as TopLevelSpec;

@@ -5,7 +5,7 @@ import { writeJson, writeSvg } from '../files.js';
 import { computePlan } from './budget.js';
 import type { Ledger } from './ledger.js';
 import { readBudget } from './paths.js';
-import { accuracyBarsSpec, widthSpec, type PlotPoint } from './plots.js';
+import { accuracyBarsSpec, widthSpec, type PlotNote, type PlotPoint } from './plots.js';
 import { copyStatesUnderWay, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
@@ -72,16 +72,24 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const remaining = o.stages.filter((st) => !o.ledger.stages[st.id]?.done);
 
   const barMeasures = ['clean', ...s.strongAttacks.map((a) => attackTitle(a, s)), 'worst case'];
-  const bars: PlotPoint[] = main.filter((r) => r.strong && !r.strong.pending.length).flatMap((r) => {
+  // Per finished model, a bar for each measure with a number and a note for each without one (an
+  // attack not in its set, one that failed, the worst case that leaves a failed one out, which is
+  // only an upper bound), so that no missing bar reads as 0%.
+  const bars: PlotPoint[] = [], barNotes: PlotNote[] = [];
+  for (const r of main) {
+    const st = r.strong;
+    if (!st || st.pending.length) continue;
     const group = `${modelLabel(r.model)} (${METHOD_TITLES[r.model.method]})`;
-    return [
-      { group, measure: 'clean', count: r.strong!.clean },
-      ...s.strongAttacks.filter((a) => r.strong!.attacks[a]).map((a) => ({ group, measure: attackTitle(a, s), count: r.strong!.attacks[a]! })),
-      // A worst case that leaves out a failed attack is only an upper bound: no bar, as the width plot does.
-      ...(upTo(r.strong) ? [] : [{ group, measure: 'worst case', count: r.strong!.worstCase }]),
-    ];
-  });
-  if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `MNIST CNN${s.dataset === 'mnist' ? '' : ` on ${title}`}, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out ${items}, L-inf eps ${s.eps}; worst case = robust to every attack`));
+    bars.push({ group, measure: 'clean', count: st.clean });
+    for (const a of s.strongAttacks) {
+      const measure = attackTitle(a, s), count = st.attacks[a];
+      if (count) bars.push({ group, measure, count });
+      else barNotes.push({ group, measure, note: st.failed?.[a] !== undefined ? 'failed' : 'not run' });
+    }
+    if (upTo(st)) barNotes.push({ group, measure: 'worst case', note: 'an upper bound only: an attack failed' });
+    else bars.push({ group, measure: 'worst case', count: st.worstCase });
+  }
+  if (bars.length) await writeSvg(join(o.reportDir, 'accuracy.svg'), accuracyBarsSpec(bars, barMeasures, `MNIST CNN${s.dataset === 'mnist' ? '' : ` on ${title}`}, hidden ${s.hidden}: accuracy under attack`, `${s.strongExamples} held-out ${items}, L-inf eps ${s.eps}; worst case = robust to every attack`, barNotes));
   const widthPoints: PlotPoint[] = sweep.flatMap((r) => [
     ...(r.pgdSet ? [{ group: modelLabel(r.model), measure: attackTitle('pgd', s), x: r.model.hidden, count: r.pgdSet.pgd }] : []),
     ...(r.strong && !upTo(r.strong, s.sweepAttacks) ? [{ group: modelLabel(r.model), measure: 'worst case', x: r.model.hidden, count: r.strong.sweepWorstCase }] : []),
