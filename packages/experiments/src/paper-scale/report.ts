@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@kwta/nn/node';
 import { writeJson, writeSvg } from '../files.js';
+import { DATASET_NAMES } from '../jobs/scales.js';
 import { computePlan } from './budget.js';
 import type { Ledger } from './ledger.js';
 import { readBudget } from './paths.js';
@@ -63,7 +64,7 @@ function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
 export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const s = o.settings;
   const results = collectResults(o.out, s, o.stages, o.ledger);
-  const { title, item, items } = DATASET_TEXT[s.dataset];
+  const { item, items } = DATASET_TEXT[s.dataset], title = DATASET_NAMES[s.dataset];
   const main = results.filter((r) => r.model.hidden === s.hidden && !r.model.twin);
   const sweep = s.widths.length ? results.filter((r) => r.model.method === 'natural' && !r.model.twin && s.widths.includes(r.model.hidden)).sort((a, b) => a.model.hidden - b.model.hidden || a.model.activation.localeCompare(b.model.activation)) : [];
   const budget = readBudget(o.out);

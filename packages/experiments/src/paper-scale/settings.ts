@@ -1,5 +1,6 @@
 import type { ModelName } from '@kwta/nn';
 import type { Method } from '@kwta/train';
+import { EPS } from '../jobs/scales.js';
 import { paperBudget, type AttackBudget, type SuiteAttack } from '../paper/attack-suite.js';
 
 /** The two activations of the study, as run-config specs. */
@@ -137,8 +138,8 @@ export const FASHION_SETTINGS: PaperScaleSettings = {
   dataset: 'fashion-mnist',
   trainLimit: undefined,
   widths: [],
-  eps: 0.1,
-  budget: { ...paperBudget(0.1), adaptiveBudget: 0.01 },
+  eps: EPS['fashion-mnist'],
+  budget: { ...paperBudget(EPS['fashion-mnist']), adaptiveBudget: 0.01 },
 };
 
 /** A setting that runs end to end in seconds (tests): a narrow MLP, a few dozen digits, small budgets. */
