@@ -50,9 +50,6 @@ function splitTasks(ctx: WasmContext, n: number, C: number, call: (first: number
   return { threads, tasks: ranges.map(([u0, u1]) => call(u0 * unit, Math.min(n, u1 * unit) - u0 * unit)) };
 }
 
-/** Most calls one dispatch of a channel-broadcast kernel may queue (the task queue holds 1 MiB). */
-const MAX_CHANNEL_CALLS = 16384;
-
 /**
  * [A, C, B] op [C, 1...] — a per-channel operand (a conv bias [1, C, 1, 1] on NCHW): where `b`'s
  * non-1 dims are one contiguous block of the output's dims followed by at least one more dim,
@@ -68,31 +65,17 @@ export function channelBlock(bShape: Shape, outShape: Shape): { A: number; C: nu
   return { A: sizeOf(outShape.slice(0, k0)), C: sizeOf(outShape.slice(k0, k1)), B: sizeOf(outShape.slice(k1)) };
 }
 
-/**
- * Per-channel broadcast as one scalar-operand call per (a, c) run of B elements, dispatched in
- * windows of at most MAX_CHANNEL_CALLS runs so the task queue never overflows (a conv bias on a
- * batch of 1000 images is 32,000 runs: without windows it fell back to the TypeScript kernel).
- */
+/** Per-channel broadcast: each task one `bin_<op>_channelB` call over a range of the A·C runs of B elements. */
 function binaryChannel(ctx: WasmContext, op: WasmBinaryOp, a: Operand, b: Operand, outShape: Shape, block: { A: number; C: number; B: number }): TensorInfo {
   const { A, C, B } = block;
-  const n = A * C * B;
   const { info, out } = output(ctx, outShape, false);
   ctx.arena.reset();
-  const pa = place(ctx, a), pb = place(ctx, b), dst = destination(ctx, out, n);
+  const pa = place(ctx, a), pb = place(ctx, b), dst = destination(ctx, out, A * C * B);
   const runs = A * C;
-  for (let w0 = 0; w0 < runs; w0 += MAX_CHANNEL_CALLS) {
-    const w1 = Math.min(runs, w0 + MAX_CHANNEL_CALLS);
-    const threads = threadsFor(ctx, (w1 - w0) * B * ELEMENT_WORK);
-    const ranges = threads === 1 ? [[0, w1 - w0]] : chunks(w1 - w0, threads * TASKS_PER_THREAD);
-    const tasks: Task[] = ranges.map(([r0, r1]) => {
-      const calls: Task = [];
-      for (let r = w0 + r0; r < w0 + r1; r++) {
-        calls.push({ fn: `bin_${op}_scalarB`, args: [pa + r * B * 4, pb + (r % C) * 4, dst + r * B * 4, B, 0] });
-      }
-      return calls;
-    });
-    ctx.rt.run(tasks, 0, threads);
-  }
+  const threads = threadsFor(ctx, runs * B * ELEMENT_WORK);
+  const ranges = threads === 1 ? [[0, runs]] : chunks(runs, threads * TASKS_PER_THREAD);
+  const tasks: Task[] = ranges.map(([r0, r1]) => [{ fn: `bin_${op}_channelB`, args: [pa, pb, dst, r0, r1, B, C] }]);
+  ctx.rt.run(tasks, 0, threads);
   finish(ctx, dst, out);
   return info;
 }
@@ -105,7 +88,7 @@ export function binaryWasm(ctx: WasmContext, op: BinaryOp, a: Operand, aShape: S
   if (n === 0) return null;
   if (kind === null) {
     const block = sizeOf(aShape) === n ? channelBlock(bShape, outShape) : null;
-    if (!block || block.B < 16) return null;
+    if (!block) return null;
     return binaryChannel(ctx, op as WasmBinaryOp, a, b, outShape, block);
   }
   const { info, out } = output(ctx, outShape, false);

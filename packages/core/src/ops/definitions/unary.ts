@@ -54,6 +54,12 @@ export const unaryOps = {
   sign: {
     fn: Math.sign,
     gpu: '(v > 0 ? 1.0 : (v < 0 ? -1.0 : v))',
+    // As Math.sign: 1 where x > 0, -1 where x < 0, else x itself (0, -0 and NaN pass through).
+    wasm: {
+      vector: (f, v) => f.set(v).f32const(1).f32x4splat().f32const(-1).f32x4splat().get(v).get(v).v128zero().f32x4lt().bitselect()
+        .get(v).v128zero().f32x4gt().bitselect(),
+      scalar: (f, s) => f.set(s).f32const(1).f32const(-1).get(s).get(s).f32const(0).f32lt().select().get(s).f32const(0).f32gt().select(),
+    },
     domain: [-2, 2],
   },
   tanh: {
