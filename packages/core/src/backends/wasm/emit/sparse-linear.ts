@@ -74,8 +74,8 @@ export function emitSparseLinearForward(index: FunctionIndex): FnBuilder {
   const [w, inF, out, p0, p1, panel, packed, rowPtr, idx, val, N, y, ldy] = Array.from({ length: 13 }, (_, i) => i);
   const NV = SPARSE_PANEL / 4;
   const acc: Local[] = Array.from({ length: NV }, () => f.v128());
-  const v = f.v128();
-  const [p, base, src, n, ip, vp, end, row] = Array.from({ length: 8 }, () => f.local());
+  const v = f.v128(), v1 = f.v128();
+  const [p, base, src, n, ip, vp, end, row, row1, end2] = Array.from({ length: 10 }, () => f.local());
   const panelBytes = () => f.get(inF).i32(SPARSE_PANEL * 4).mul();
   f.forRange(p, () => f.get(p0), () => f.get(p1), () => {
     f.ifThen(() => f.get(packed), () => {
@@ -97,6 +97,17 @@ export function emitSparseLinearForward(index: FunctionIndex): FnBuilder {
     f.forRange(n, () => f.i32(0), () => f.get(N), () => {
       for (const a of acc) f.v128zero().set(a);
       rowRange(f, rowPtr, n, idx, val, ip, vp, end);
+      // Two entries per iteration while two are left (half the loop's bookkeeping per entry);
+      // each accumulator still adds the entries' products one at a time, in order.
+      f.get(end).i32(4).sub().set(end2);
+      f.whileLoop(() => f.get(ip).get(end2).ltU(), () => {
+        f.get(base).get(ip).i32load().i32(SPARSE_PANEL * 4).mul().add().set(row);
+        f.get(base).get(ip).i32load(4).i32(SPARSE_PANEL * 4).mul().add().set(row1);
+        f.get(vp).load32Splat().set(v);
+        f.get(vp).load32Splat(4).set(v1);
+        acc.forEach((a, q) => f.get(a).get(v).get(row).v128load(16 * q).f32x4mul().f32x4add().get(v1).get(row1).v128load(16 * q).f32x4mul().f32x4add().set(a));
+        f.inc(ip, 8).inc(vp, 8);
+      });
       f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
         f.get(base).get(ip).i32load().i32(SPARSE_PANEL * 4).mul().add().set(row);
         f.get(vp).load32Splat().set(v);
