@@ -71,10 +71,8 @@ function binaryChannel(ctx: WasmContext, op: WasmBinaryOp, a: Operand, b: Operan
   const { info, out } = output(ctx, outShape, false);
   ctx.arena.reset();
   const pa = place(ctx, a), pb = place(ctx, b), dst = destination(ctx, out, A * C * B);
-  const runs = A * C;
-  const threads = threadsFor(ctx, runs * B * ELEMENT_WORK);
-  const ranges = threads === 1 ? [[0, runs]] : chunks(runs, threads * TASKS_PER_THREAD);
-  const tasks: Task[] = ranges.map(([r0, r1]) => [{ fn: `bin_${op}_channelB`, args: [pa, pb, dst, r0, r1, B, C] }]);
+  // Pieces of whole runs (splitTasks' rows of B), handed over as run ranges.
+  const { tasks, threads } = splitTasks(ctx, A * C * B, B, (first, count) => [{ fn: `bin_${op}_channelB`, args: [pa, pb, dst, first / B, (first + count) / B, B, C] }]);
   ctx.rt.run(tasks, 0, threads);
   finish(ctx, dst, out);
   return info;
