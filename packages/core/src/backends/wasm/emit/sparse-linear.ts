@@ -77,6 +77,13 @@ export function emitSparseLinearForward(index: FunctionIndex): FnBuilder {
   const v = f.v128(), v1 = f.v128();
   const [p, base, src, n, ip, vp, end, row, row1, end2] = Array.from({ length: 10 }, () => f.local());
   const panelBytes = () => f.get(inF).i32(SPARSE_PANEL * 4).mul();
+  // The entry at ip + off: its panel row's address into r, its value splatted into s.
+  const loadEntry = (off: number, r: Local, s: Local) => {
+    f.get(base).get(ip).i32load(off).i32(SPARSE_PANEL * 4).mul().add().set(r);
+    f.get(vp).load32Splat(off).set(s);
+  };
+  // Accumulator (on the stack) + s · lanes 4q..4q+3 of panel row r.
+  const addProduct = (q: number, r: Local, s: Local) => f.get(s).get(r).v128load(16 * q).f32x4mul().f32x4add();
   f.forRange(p, () => f.get(p0), () => f.get(p1), () => {
     f.ifThen(() => f.get(packed), () => {
       f.get(panel).get(p);
@@ -101,17 +108,23 @@ export function emitSparseLinearForward(index: FunctionIndex): FnBuilder {
       // each accumulator still adds the entries' products one at a time, in order.
       f.get(end).i32(4).sub().set(end2);
       f.whileLoop(() => f.get(ip).get(end2).ltU(), () => {
-        f.get(base).get(ip).i32load().i32(SPARSE_PANEL * 4).mul().add().set(row);
-        f.get(base).get(ip).i32load(4).i32(SPARSE_PANEL * 4).mul().add().set(row1);
-        f.get(vp).load32Splat().set(v);
-        f.get(vp).load32Splat(4).set(v1);
-        acc.forEach((a, q) => f.get(a).get(v).get(row).v128load(16 * q).f32x4mul().f32x4add().get(v1).get(row1).v128load(16 * q).f32x4mul().f32x4add().set(a));
+        loadEntry(0, row, v);
+        loadEntry(4, row1, v1);
+        acc.forEach((a, q) => {
+          f.get(a);
+          addProduct(q, row, v);
+          addProduct(q, row1, v1);
+          f.set(a);
+        });
         f.inc(ip, 8).inc(vp, 8);
       });
       f.whileLoop(() => f.get(ip).get(end).ltU(), () => {
-        f.get(base).get(ip).i32load().i32(SPARSE_PANEL * 4).mul().add().set(row);
-        f.get(vp).load32Splat().set(v);
-        acc.forEach((a, q) => f.get(a).get(v).get(row).v128load(16 * q).f32x4mul().f32x4add().set(a));
+        loadEntry(0, row, v);
+        acc.forEach((a, q) => {
+          f.get(a);
+          addProduct(q, row, v);
+          f.set(a);
+        });
         f.inc(ip, 4).inc(vp, 4);
       });
       f.get(y).get(n).get(ldy).mul().add().get(p).i32(SPARSE_PANEL * 4).mul().add().set(row);
