@@ -298,9 +298,10 @@ export function buildProgram(io: CliOutput = PROCESS_OUTPUT): Command {
     .option('--full', 'the whole paper-scale study instead (hidden 20000, eight models, the width sweep; days on 2 cores)')
     .option('--out <dir>', 'output directory (rerun with the same --out to continue; a study recorded with other settings is refused)', 'out/reproduce')
     .option('--seed <n>', 'seed', '1')
+    .option('--restore <dir>', 'first seed the empty --out from a report directory (its results.json), for a run whose directory was lost; the models still needed are retrained from their seeds and checked against their recorded training')
     .option('--quiet', 'no progress output')
     .action(async (o: Opts) => {
-      const { table } = await runReproduce({ out: String(o.out), full: !!o.full, seed: parseSeed('seed', o.seed as string | undefined), quiet: !!o.quiet });
+      const { table } = await runReproduce({ out: String(o.out), full: !!o.full, seed: parseSeed('seed', o.seed as string | undefined), restoreFrom: o.restore as string | undefined, quiet: !!o.quiet });
       print(table);
       print(`report: ${String(o.out)}/report/README.md`);
     });

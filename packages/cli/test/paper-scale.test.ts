@@ -58,6 +58,17 @@ describe('kwta paper-scale', () => {
     expect(again.stderr).toContain('already holds a study');
   });
 
+  it('kwta reproduce takes the --restore its report prints, and refuses a report of other settings', () => {
+    const out = join(dir, 'reproduce-restored');
+    const missing = spawnSync(process.execPath, [BIN, 'reproduce', '--out', out, '--restore', join(dir, 'no-report'), '--quiet'], { encoding: 'utf8' });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain(`nothing to restore from: ${join(dir, 'no-report', 'results.json')} does not exist`);
+    // The tiny study's report (from the first test) is not the main job's: refused before any work.
+    const other = spawnSync(process.execPath, [BIN, 'reproduce', '--out', out, '--restore', join(dir, 'straight', 'report'), '--quiet'], { encoding: 'utf8' });
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toContain('was written for other settings');
+  });
+
   it('refuses an unknown preset', () => {
     const bad = spawnSync(process.execPath, [BIN, 'paper-scale', '--preset', 'huge', '--out', join(dir, 'x')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);

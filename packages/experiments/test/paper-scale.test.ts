@@ -6,7 +6,7 @@ import { Generator, ValueError } from '@kwta/core';
 import { mnistCnn, reluFactory } from '@kwta/nn';
 import { reportOf, type EvaluationState } from '@kwta/attacks';
 import { FASHION_SETTINGS, FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
-import { deviations, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
+import { attackTitle, deviations, mainTable, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
 import { trainSize } from '../src/paper-scale/settings.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
 
@@ -62,6 +62,10 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(ids.filter((id) => id.endsWith('-twin'))).toEqual(['train kwta-0.1-natural-h32-twin', 'train kwta-0.1-free-h32-twin']);
     // With one held-out set for everything, the strong evaluation's PGD serves as the PGD set's.
     expect(planStages(tinySettings({ pgdExamples: 12 })).filter((s) => s.id.endsWith(' pgd'))).toEqual([]);
+    // ... and the main table prints that PGD once, not again among the strong attacks.
+    const pgdColumns = (s: ReturnType<typeof tinySettings>) => mainTable([], s).split('\n')[0].split('|').filter((h) => h.trim().startsWith(attackTitle('pgd', s))).length;
+    expect(pgdColumns(tinySettings({ pgdExamples: 12 }))).toBe(1);
+    expect(pgdColumns(tinySettings())).toBe(2);
     const full = planStages(FULL_SETTINGS).map((s) => s.id);
     expect(full.slice(-6).every((id) => id.includes('relu-at') || id.includes('relu-trades'))).toBe(true);
     expect(full.filter((id) => id.startsWith('train')).length).toBe(8 + 4 + 6); // 8 models of Table 4, the 4 k-WTA ones' twins, 3 narrower widths x 2
@@ -277,6 +281,20 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect([labels(straight, 'an upper bound only: an attack failed'), labels(failedOut, 'an upper bound only: an attack failed')]).toEqual([0, 1]);
     // Only the model whose attack failed changed: the untouched report says nothing of failures.
     expect(readme).not.toContain('failed');
+  });
+});
+
+describe("the main job's shape: one held-out set, no budget stage", () => {
+  it('prints the shared PGD once and plans no compute (no budget stage, no plan section)', async () => {
+    const out = join(root, 'main-shape');
+    const main = tinySettings({ preset: 'tiny-main', methods: ['natural'], widths: [], transferTwins: [], pgdExamples: 12, strongAttacks: ['pgd', 'autoattack'], budgetSteps: 0 });
+    const r = await runStudy({ out, settings: main, command: 'kwta paper-scale --preset tiny-main' });
+    expect(Object.keys(r.ledger.stages)).toEqual(['train kwta-0.1-natural-h32', 'eval kwta-0.1-natural-h32 strong', 'train relu-natural-h32', 'eval relu-natural-h32 strong']);
+    const header = r.readme.split('\n').find((l) => l.startsWith('| model'))!.split('|').slice(1, -1).map((h) => h.trim());
+    expect(header).toEqual(['model', 'training', 'clean (12)', 'PGD-3 (12)', 'AutoAttack (12)', '**worst case** (12)', 'paper: clean / PGD']);
+    expect(r.readme).toContain('## Stages and wall time');
+    expect(r.readme).not.toContain('## Compute plan');
+    expect(r.readme).not.toContain('budget stage');
   });
 });
 

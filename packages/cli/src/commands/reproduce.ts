@@ -1,8 +1,10 @@
 import { mainJob, runStudy, type MainJobOptions } from '@kwta/experiments/node';
 import { progressBars } from '../progress.js';
 
-/** `kwta reproduce`'s options: the main job's, and whether to print progress. */
+/** `kwta reproduce`'s options: the main job's, a report to restore a lost run from, and whether to print progress. */
 export interface ReproduceOptions extends MainJobOptions {
+  /** A report directory to seed the empty `out` from (`--restore`; the command each report prints). */
+  restoreFrom?: string;
   quiet?: boolean;
 }
 
@@ -18,7 +20,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<{ table: string
     if (!o.quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   };
   const { readme } = await runStudy({
-    out: job.out, settings: job.settings, reportDir: job.reportDir, progress: progressBars(o.quiet), log,
+    out: job.out, settings: job.settings, reportDir: job.reportDir, restoreFrom: o.restoreFrom, progress: progressBars(o.quiet), log,
     command: `node packages/cli/dist/main.js reproduce${o.full ? ' --full' : ''} --out ${job.out}${o.seed !== 1 ? ` --seed ${o.seed}` : ''}`,
   });
   const seconds = (Date.now() - started) / 1000;

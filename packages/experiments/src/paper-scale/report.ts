@@ -161,10 +161,8 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     ...restoreLines(o.ledger),
     stagesTable(o.stages, o.ledger, plan),
     '',
-    '## Compute plan',
-    '',
-    ...budgetSection(budget, plan, o.ledger),
-    '',
+    // A preset without a budget stage (the main job) plans nothing: no section to say so.
+    ...(s.budgetSteps > 0 ? ['## Compute plan', '', ...budgetSection(budget, plan, o.ledger), ''] : []),
   ];
   const readme = lines.join('\n');
   writeFileAtomic(join(o.reportDir, 'README.md'), readme);

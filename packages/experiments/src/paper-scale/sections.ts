@@ -8,7 +8,7 @@ import type { Budget, PlannedStage } from './budget.js';
 import type { Ledger, Restore } from './ledger.js';
 import type { Count, ModelResult } from './results.js';
 import { trainSize, twinSeed, type PaperScaleSettings, type StudyDataset } from './settings.js';
-import { modelId, type Stage } from './stages.js';
+import { hasPgdStage, modelId, type Stage } from './stages.js';
 
 /** How the report names a dataset's examples, and where its data come from (its name: `DATASET_NAMES`). */
 export const DATASET_TEXT: Record<StudyDataset, { item: string; items: string; data: (s: PaperScaleSettings) => string }> = {
@@ -54,14 +54,19 @@ export function failureLines(rows: ModelResult[], s: PaperScaleSettings): string
 export const UNDER_WAY_NOTE = '≤: the model\'s strong evaluation is under way; the worst case so far, over the attacks that have finished, is an upper bound.';
 export const modelLabel = (m: ModelResult['model']): string => activationLabel(parseActivation(m.activation));
 
-/** The main table: clean and PGD-20 on the PGD set, every strong attack and the per-example worst case on the strong set, and the paper's numbers. */
+/**
+ * The main table: clean and PGD-20 on the PGD set, every strong attack and the per-example worst
+ * case on the strong set, and the paper's numbers. Without a PGD stage the PGD set's PGD is the
+ * strong set's, so the strong attacks' columns leave it out rather than print it twice.
+ */
 export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
-  const header = ['model', 'training', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, ...s.strongAttacks.map((a) => `${attackTitle(a, s)} (${s.strongExamples})`), `**worst case** (${s.strongExamples})`, ...(s.dataset === 'mnist' ? ['paper: clean / PGD'] : [])];
+  const strongColumns = hasPgdStage(s) ? s.strongAttacks : s.strongAttacks.filter((a) => a !== 'pgd');
+  const header = ['model', 'training', `clean (${s.pgdExamples})`, `${attackTitle('pgd', s)} (${s.pgdExamples})`, ...strongColumns.map((a) => `${attackTitle(a, s)} (${s.strongExamples})`), `**worst case** (${s.strongExamples})`, ...(s.dataset === 'mnist' ? ['paper: clean / PGD'] : [])];
   return markdownTable(header, rows.map((r) => {
     const paper = PAPER_TABLE4[r.model.activation]?.[r.model.method];
     return [
       modelLabel(r.model), METHOD_TITLES[r.model.method], ci(r.pgdSet?.clean ?? (r.train ? { correct: Math.round(r.train.testAccuracy * s.pgdExamples), n: s.pgdExamples } : null)), ci(r.pgdSet?.pgd),
-      ...s.strongAttacks.map((a) => attackCell(r.strong, a)), r.strong ? `**${upTo(r.strong)}${ci(r.strong.worstCase)}**` : 'pending',
+      ...strongColumns.map((a) => attackCell(r.strong, a)), r.strong ? `**${upTo(r.strong)}${ci(r.strong.worstCase)}**` : 'pending',
       ...(s.dataset === 'mnist' ? [paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-'] : []),
     ];
   }));

@@ -182,12 +182,12 @@ export const rampOf = (s: PaperScaleSettings, method: Method): number => (method
 
 /**
  * The main job (`npm run main`): ReLU against k-WTA-0.1 at hidden 8192, the widest measured to fit
- * 15 minutes on the 2-core machine with room to spare (637 s on a quiet machine, with the sparse
- * path reading ReLU's zeros; 4096 took 866 s before it, on a busy one), natural training to >= 97%
- * held-out accuracy (Adam with one rate cut and random shifts of 2 pixels: measured here, SGD at
- * the paper's lr 0.01 is at 92% after 2 epochs, Adam without shifts at 96-97% after 4), the same
- * 500 held-out digits for clean accuracy, PGD-20, AutoAttack and the published adaptive attack,
- * their budgets cut to fit and said in the report.
+ * 15 minutes on the 2-core machine (637 s and 804 s on two days, alone on the machine both times,
+ * with the sparse path reading ReLU's zeros; 4096 took 866 s before it, on a busy machine), natural
+ * training to >= 97% held-out accuracy (Adam with one rate cut and random shifts of 2 pixels:
+ * measured here, SGD at the paper's lr 0.01 is at 92% after 2 epochs, Adam without shifts at
+ * 96-97% after 4), the same 500 held-out digits for clean accuracy, PGD-20, AutoAttack and the
+ * published adaptive attack, their budgets cut to fit and said in the report.
  */
 export const MAIN_SETTINGS: PaperScaleSettings = {
   ...FULL_SETTINGS,

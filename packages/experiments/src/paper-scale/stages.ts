@@ -28,9 +28,15 @@ export const twinOf = (m: ModelKey): ModelKey => ({ ...m, twin: true });
 
 const train = (model: ModelKey): Stage => ({ id: `train ${modelId(model)}`, kind: 'train', model });
 
-/** A model's cheap stages: its training, then clean + PGD on the PGD set (when that set is larger than the strong one). */
+/**
+ * Whether clean accuracy and PGD get a stage of their own on a PGD set larger than the strong
+ * set; otherwise the strong evaluation's clean and PGD numbers serve as the PGD set's.
+ */
+export const hasPgdStage = (s: PaperScaleSettings): boolean => s.pgdExamples > s.strongExamples;
+
+/** A model's cheap stages: its training, then clean + PGD on the PGD set (when it has a stage of its own). */
 function firstStages(s: PaperScaleSettings, model: ModelKey): Stage[] {
-  const pgdSet: Stage[] = s.pgdExamples > s.strongExamples ? [{ id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] }] : [];
+  const pgdSet: Stage[] = hasPgdStage(s) ? [{ id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] }] : [];
   return [train(model), ...pgdSet];
 }
 
