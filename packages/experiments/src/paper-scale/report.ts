@@ -142,7 +142,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     ...costLines([...main, ...sweep.filter((r) => r.model.hidden !== s.hidden)], s),
     '',
-    ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities densen with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => r.strong?.pending.some((a) => s.sweepAttacks.includes(a))) ? [UNDER_WAY_NOTE, ''] : []), ...failureLines(sweep.filter((r) => r.model.hidden !== s.hidden), s), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
+    ...(s.widths.length ? ['## Width sweep (Theorem 1: discontinuities grow denser with width)', '', sweepTable(sweep, s), '', ...(sweep.some((r) => r.strong?.pending.some((a) => s.sweepAttacks.includes(a))) ? [UNDER_WAY_NOTE, ''] : []), ...failureLines(sweep.filter((r) => r.model.hidden !== s.hidden), s), ...(widthPoints.length ? ['![width sweep](width.svg)', ''] : [])] : []),
     '## Training',
     '',
     trainingTable(results, o.ledger),
