@@ -124,7 +124,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     ...noteLine(CROSSCHECK_NOTE, (link) => `Outside the engine: ${link} recomputes PGD-20 in PyTorch on the same weights and ${items}.`),
     '### AutoAttack, member by member',
     '',
-    ...(autoAttackLogs(main).length ? autoAttackLogs(main) : ['_pending_']),
+    ...(autoAttackLogs(main).length ? ['Robust accuracy after each member in turn (each attacks only what the members before it left unbroken), and in parentheses that member\'s own compute time.', '', ...autoAttackLogs(main)] : ['_pending_']),
     '',
     '### Gradient-masking and sanity checks',
     '',
