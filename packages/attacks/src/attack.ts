@@ -31,6 +31,25 @@ export interface RunOptions {
    * chunks that fit, with the same results.
    */
   memoryBudget?: number;
+  /**
+   * Called by an ensemble (AutoAttack) as each member finishes on the batch: one batch of a
+   * strong ensemble on a robust model can run for an hour, and this says how far it has got.
+   */
+  onMember?: (m: MemberProgress) => void;
+}
+
+/** An ensemble member has finished on the batch: what it left unbroken, and its time. */
+export interface MemberProgress {
+  /** The member's name and its place in the ensemble (0-based, of `members`). */
+  member: string;
+  index: number;
+  members: number;
+  /** Examples of the batch not broken by this member or the ones before it (nor wrong from the start). */
+  unbroken: number;
+  /** Examples in the batch. */
+  n: number;
+  /** The member's own seconds on this batch. */
+  seconds: number;
 }
 
 /** An ensemble's record of which member broke each example (AutoAttack's cumulative log). */

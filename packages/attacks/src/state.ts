@@ -60,6 +60,8 @@ export class AttackState {
   readonly memoryBudget: number;
   /** Model calls split to fit the memory budget. */
   readonly calls: ChunkedCalls;
+  /** The run's report of ensemble members finished (RunOptions.onMember). */
+  readonly onMember: RunOptions['onMember'];
   private readonly seeds: Uint32Array | null;
   private readonly gens = new Map<number, Generator>();
 
@@ -99,6 +101,7 @@ export class AttackState {
     this.memoryBudget = opts.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     checkMemoryBudget(op, this.memoryBudget);
     this.calls = new ChunkedCalls(this.memoryBudget, this.rowLen);
+    this.onMember = opts.onMember;
   }
 
   /** Rows one forward through `forward` (no gradient) may take under the memory budget; measured on example i's row of `src`. */

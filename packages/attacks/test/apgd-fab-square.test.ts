@@ -2,8 +2,8 @@ import { Generator, tensor, type Tensor } from '@kwta/core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  APGD, APGDT, AttackState, FAB, FABT, PGD, SquareAttack, apgdCheckpoints, apgdRule, autoAttack, autoAttackMembers, distance, gradientOracle, kwtaAdaptive, lossGradient,
-  mixSeed, normOf, runIterative, samplesAt, type Norm,
+  APGD, APGDT, AttackState, FAB, FABT, PGD, SquareAttack, apgdCheckpoints, apgdRule, autoAttack, autoAttackMembers, distance, evaluate, gradientOracle, kwtaAdaptive, lossGradient,
+  mixSeed, normOf, runIterative, samplesAt, type MemberProgress, type Norm, type Progress,
 } from '../src/index.js';
 import { blobProblem } from './fixtures/models.js';
 import type { Mlp } from './fixtures/mlp.js';
@@ -209,8 +209,13 @@ describe('AutoAttack', () => {
     const aa = autoAttack({ eps, steps: 10, queries: 100 });
     expect(aa.members.map((m) => m.name.split('(')[0])).toEqual(['APGD-CE', 'APGD-T', 'FAB-T', 'Square']);
     const seeds = Array.from(data.y, (_, i) => 1000 + i);
-    const r = aa.run(net.forward, data.x, data.y, { seeds });
+    const finished: MemberProgress[] = [];
+    const r = aa.run(net.forward, data.x, data.y, { seeds, onMember: (m) => finished.push(m) });
     const trace = r.trace!;
+    // It says as each member finishes what is left unbroken: the examples no member up to it broke.
+    expect(finished.map((m) => [m.member, m.index, m.members, m.n])).toEqual(aa.members.map((m, k) => [m.name, k, 4, 60]));
+    expect(finished.map((m) => m.unbroken)).toEqual(aa.members.map((_, k) => trace.brokenBy.filter((b) => b === -1 || b > k).length));
+    expect(finished.map((m) => m.seconds)).toEqual(trace.seconds);
     expect(trace.members).toEqual(aa.members.map((m) => m.name));
     // Replay: member k on the examples no earlier member broke, with the seeds AutoAttack derives.
     let left = [...data.y.keys()].filter((i) => trace.brokenBy[i] !== -2);
@@ -226,6 +231,23 @@ describe('AutoAttack', () => {
     });
     trace.brokenBy.forEach((b, i) => expect(b === -2 ? -2 : brokenBy[i], `example ${i}`).toBe(b));
     expect(r.success).toEqual(trace.brokenBy.map((b) => b !== -1));
+  });
+
+  it('in the harness, says how far a batch has got: a line as each member finishes, between the batch lines', () => {
+    const seen: Progress[] = [];
+    const report = evaluate(net.forward, data.x, data.y, { attacks: [autoAttack({ eps: 0.08, steps: 3, queries: 10 })], gen: new Generator(4), batchSize: 25, checks: false, onProgress: (p) => seen.push(p) });
+    expect(report.failures).toEqual([]);
+    const attack = seen.filter((p) => p.stage === 'attack');
+    const lines = attack.filter((p) => p.detail !== undefined);
+    expect(attack.filter((p) => p.detail === undefined).map((p) => p.done)).toEqual([0, 25, 50, 60]);
+    expect(lines.map((p) => p.done)).toEqual([0, 25, 50].flatMap((d) => [d, d, d, d]));
+    const parsed = lines.map((p) => /^examples (\d+-\d+): (APGD-CE|APGD-T|FAB-T|Square) \((\d) of 4\) leaves (\d+) of (\d+) unbroken, \d+ s$/.exec(p.detail!));
+    expect(parsed.every((m) => m !== null), lines.map((p) => p.detail).join('\n')).toBe(true);
+    expect(parsed.map((m) => `${m![1]} ${m![2]} ${m![3]} ${m![5]}`)).toEqual(['1-25', '26-50', '51-60'].flatMap((r, b) => ['APGD-CE', 'APGD-T', 'FAB-T', 'Square'].map((name, k) => `${r} ${name} ${k + 1} ${b < 2 ? 25 : 10}`)));
+    // What the last member leaves, batch by batch, is what AutoAttack leaves: its robust count.
+    const left = parsed.filter((m) => m![3] === '4').reduce((a, m) => a + Number(m![4]), 0);
+    expect(left).toBe(Math.round(report.attacks[0].accuracy * 60));
+    expect(left).toBeGreaterThan(0);
   });
 
   it("has the reference's versions: standard, plus (more restarts, FAB and APGD-DLR) and rand (EOT 20), and L1's schedule", () => {

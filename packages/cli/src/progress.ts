@@ -6,21 +6,24 @@ export type Bar = Progress;
 
 /**
  * A progress bar on a terminal (cli-progress); on a pipe or in CI, a plain line every ~10% so
- * logs stay readable. `quiet` silences both.
+ * logs stay readable, and one for each note. `quiet` silences both.
  */
 export function progressBar(label: string, total: number, opts: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Bar {
   const stream = opts.stream ?? process.stderr;
   if (opts.quiet) return { update: () => {}, stop: () => {} };
+  let last = 0;
   if (!stream.isTTY) {
     let lastDecile = -1;
     return {
       update(done, status = '') {
+        last = done;
         const decile = Math.floor((10 * done) / Math.max(total, 1));
         if (decile !== lastDecile) {
           lastDecile = decile;
           stream.write(`${label} ${done}/${total} ${status}\n`);
         }
       },
+      note: (line) => void stream.write(`${label} ${last}/${total} ${line}\n`),
       stop() {},
     };
   }
@@ -30,7 +33,8 @@ export function progressBar(label: string, total: number, opts: { quiet?: boolea
   );
   bar.start(total, 0, { status: '' });
   return {
-    update: (done, status = '') => bar.update(done, { status }),
+    update: (done, status = '') => bar.update((last = done), { status }),
+    note: (line) => bar.update(last, { status: line }),
     stop: () => bar.stop(),
   };
 }

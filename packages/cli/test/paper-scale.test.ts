@@ -33,7 +33,11 @@ function numbers(out: string): unknown {
 describe('kwta paper-scale', () => {
   it('SIGKILLed mid-training and mid-evaluation, rerun with the same command, ends with the uninterrupted run\'s numbers', async () => {
     const straight = join(dir, 'straight'), killed = join(dir, 'killed');
-    await study(straight);
+    const log = (await study(straight)).stderr;
+    // A batch of AutoAttack says as each member finishes how far it has got (a line each, on a pipe).
+    for (const [k, member] of ['APGD-CE', 'APGD-T', 'FAB-T', 'Square'].entries()) {
+      expect(log).toMatch(new RegExp(`^eval relu-natural-h32 strong: AutoAttack\\(.*\\) 6/12 examples 7-12: ${member} \\(${k + 1} of 4\\) leaves \\d of 6 unbroken, \\d+ s$`, 'm'));
+    }
     // Killed while ReLU natural trains (the line of its progress), then while its strong evaluation
     // attacks, after AutoAttack's first batch (its line at 0 says it starts).
     expect((await study(killed, /train mlp ReLU natural \d+\/\d+/)).killed).toBe(true);

@@ -116,6 +116,7 @@ export class AutoAttack extends BaseAttack<AutoAttackConfig> {
         });
       }
       trace.seconds[k] = (performance.now() - t0) / 1000;
+      state.onMember?.({ member: member.name, index: k, members: this.members.length, unbroken: state.active().length, n: state.n, seconds: trace.seconds[k] });
     });
   }
 

@@ -1,5 +1,5 @@
 import { Generator, Tensor, ValueError, noGrad, tidy } from '@kwta/core';
-import type { Attack, Labels } from '../attack.js';
+import type { Attack, Labels, MemberProgress } from '../attack.js';
 import { argmaxRows, forwardOf, type Classifier } from '../classifier.js';
 import { checkMemoryBudget } from '../memory.js';
 import { checkResumable, shardRange, type CleanRecord, type EvaluationState, type Shard } from './eval-state.js';
@@ -125,10 +125,18 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
         save();
         progress({ stage, name: record.name, done, total: count });
       },
+      onMember: (m, from) => progress({ stage, name: record.name, done: record.done, total: count, detail: memberDetail(m, from, start) }),
     });
     if (record.error) save();
   });
   return state;
+}
+
+/** One line on a finished ensemble member, examples numbered from 1 over the whole input. */
+function memberDetail(m: MemberProgress, from: number, first: number): string {
+  const minutes = m.seconds / 60;
+  const time = minutes < 1 ? `${m.seconds.toFixed(0)} s` : `${minutes.toFixed(1)} min`;
+  return `examples ${first + from + 1}-${first + from + m.n}: ${m.member.split('(')[0]} (${m.index + 1} of ${m.members}) leaves ${m.unbroken} of ${m.n} unbroken, ${time}`;
 }
 
 /** The clean pass over the slice: predictions, each target choice's targets, and the sanity flags. */

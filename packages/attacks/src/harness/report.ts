@@ -90,6 +90,11 @@ export interface Progress {
   name: string;
   done: number;
   total: number;
+  /**
+   * Within a batch: an ensemble member (AutoAttack's) has finished on the batch, and what it left
+   * (for example "examples 101-200: APGD-T (2 of 4) leaves 88 of 100 unbroken, 6.1 min").
+   */
+  detail?: string;
 }
 
 export const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);

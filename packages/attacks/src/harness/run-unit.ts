@@ -1,4 +1,5 @@
 import { KwtaError, slice, tidy, type Tensor } from '@kwta/core';
+import type { MemberProgress } from '../attack.js';
 import type { Classifier } from '../classifier.js';
 import { hashString, mixSeed } from '../seeds.js';
 import type { UnitRecord } from './eval-state.js';
@@ -34,6 +35,8 @@ export interface UnitContext {
   targets: Record<string, number[]>;
   memoryBudget?: number;
   onBatch: (done: number) => void;
+  /** An ensemble member has finished on the batch starting at example `start` of the slice. */
+  onMember?: (m: MemberProgress, start: number) => void;
 }
 
 /**
@@ -52,7 +55,9 @@ export function runUnit(unit: PlannedUnit, record: UnitRecord, c: UnitContext): 
       tidy(() => {
         const targets = record.target === null ? undefined : c.targets[record.target].slice(start, start + count);
         const seeds = Array.from({ length: count }, (_, r) => mixSeed(c.seed, unitSeed, global + r));
-        const r = unit.attack.run(c.model, rowsOf(c.x, global, count), c.labels.subarray(global, global + count), { seeds, targets, memoryBudget: c.memoryBudget });
+        const r = unit.attack.run(c.model, rowsOf(c.x, global, count), c.labels.subarray(global, global + count), {
+          seeds, targets, memoryBudget: c.memoryBudget, ...(c.onMember ? { onMember: (m: MemberProgress) => c.onMember!(m, start) } : {}),
+        });
         record.success.push(...r.success);
         record.norms.push(...r.norms.map(finiteOrNull));
         record.forwards.push(...r.forwardCount);

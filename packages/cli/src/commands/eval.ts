@@ -98,7 +98,8 @@ export function runEval(o: EvalCommandOptions): EvalSummary | ShardSummary {
           current = key;
           bar = progressBar(`${label}: ${p.stage === 'check' ? 'check ' : ''}${p.name}`.slice(0, 60), p.total, { quiet: o.quiet });
         }
-        bar!.update(p.done);
+        if (p.detail !== undefined) bar!.note?.(p.detail);
+        else bar!.update(p.done);
       },
     });
   } catch (e) {

@@ -59,7 +59,8 @@ export function runEvalStage(stage: EvalStage, s: PaperScaleSettings, runDir: st
           barName = p.name;
           bar = progress(`${stage.id}: ${p.name}`, p.total);
         }
-        bar!.update(p.done);
+        if (p.detail !== undefined) bar!.note?.(p.detail);
+        else bar!.update(p.done);
       },
       onState: () => onBatch(),
     });
