@@ -13,7 +13,7 @@ import {
   DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
-import type { Stage } from './stages.js';
+import { hasBudgetStage, type Stage } from './stages.js';
 
 /** What writeStudyReport reads: the study's saved state and where the report goes. */
 export interface StudyReportInput {
@@ -162,7 +162,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     stagesTable(o.stages, o.ledger, plan),
     '',
     // A preset without a budget stage (the main job) plans nothing: no section to say so.
-    ...(s.budgetSteps > 0 ? ['## Compute plan', '', ...budgetSection(budget, plan, o.ledger), ''] : []),
+    ...(hasBudgetStage(s) ? ['## Compute plan', '', ...budgetSection(budget, plan, o.ledger), ''] : []),
   ];
   const readme = lines.join('\n');
   writeFileAtomic(join(o.reportDir, 'README.md'), readme);

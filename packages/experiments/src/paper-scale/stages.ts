@@ -34,6 +34,9 @@ const train = (model: ModelKey): Stage => ({ id: `train ${modelId(model)}`, kind
  */
 export const hasPgdStage = (s: PaperScaleSettings): boolean => s.pgdExamples > s.strongExamples;
 
+/** Whether the study times steps first to plan its stages (the main job's preset does not). */
+export const hasBudgetStage = (s: PaperScaleSettings): boolean => s.budgetSteps > 0;
+
 /** A model's cheap stages: its training, then clean + PGD on the PGD set (when it has a stage of its own). */
 function firstStages(s: PaperScaleSettings, model: ModelKey): Stage[] {
   const pgdSet: Stage[] = hasPgdStage(s) ? [{ id: `eval ${modelId(model)} pgd`, kind: 'eval', model, set: 'pgd', examples: s.pgdExamples, attacks: ['pgd'] }] : [];
@@ -69,7 +72,7 @@ export function planStages(s: PaperScaleSettings): Stage[] {
   // The sweep's own models: its widths other than the main table's natural models.
   const sweep = (activation: StudyActivation) => s.widths.filter((w) => w !== s.hidden || !s.methods.includes('natural')).map((w) => model(activation, 'natural', w));
   return [
-    ...(s.budgetSteps > 0 ? [{ id: 'budget', kind: 'budget' } as const] : []),
+    ...(hasBudgetStage(s) ? [{ id: 'budget', kind: 'budget' } as const] : []),
     ...[...kwtaNatural, ...sweep('kwta:0.1')].flatMap((m) => firstStages(s, m)),
     ...kwtaNatural.flatMap((m) => strongStages(s, m, s.strongAttacks)),
     ...main('relu', 'natural'),
