@@ -6,6 +6,7 @@ import { Generator, ValueError } from '@kwta/core';
 import { mnistCnn, reluFactory } from '@kwta/nn';
 import { reportOf, type EvaluationState } from '@kwta/attacks';
 import { FASHION_SETTINGS, FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
+import { pctCi } from '../src/output.js';
 import { attackTitle, deviations, mainTable, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
 import { trainSize } from '../src/paper-scale/settings.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
@@ -140,15 +141,25 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const killEval = abortAt('eval relu-free-h32 strong: AutoAttack', 2);
     await expect(runStudy({ out: interrupted, settings, command: COMMAND, progress: killEval })).rejects.toThrow(/injected abort/);
     expect(killEval.fired).toBe(true);
-    const state = JSON.parse(readFileSync(join(interrupted, 'evals', 'relu-free-h32-strong.state.json'), 'utf8')) as { units: { name: string; done: number }[] };
-    expect(state.units.find((u) => u.name.startsWith('AutoAttack'))!.done).toBe(settings.evalBatchSize);
-    // The report shows what the finished attacks of the evaluation under way found: PGD's number,
-    // AutoAttack and the adaptive attack pending, the worst case so far as an upper bound.
+    type UnitState = { name: string; role: string; done: number; success: boolean[] };
+    const state = JSON.parse(readFileSync(join(interrupted, 'evals', 'relu-free-h32-strong.state.json'), 'utf8')) as { clean: { correct: boolean[] }; units: UnitState[] };
+    const aaUnit = state.units.find((u) => u.name.startsWith('AutoAttack'))!;
+    expect(aaUnit.done).toBe(settings.evalBatchSize);
+    // The report shows what the evaluation under way found: PGD's number, AutoAttack's accuracy on
+    // the digits its first batch reached, the adaptive attack pending, and the worst case so far as
+    // an upper bound that counts what AutoAttack broke there.
     const underWay = (await runStudy({ out: interrupted, settings, command: COMMAND, reportOnly: true })).readme;
     const row = underWay.split('\n').find((l) => l.startsWith('| ReLU | free AT |'))!.split('|').map((c) => c.trim());
     expect(row[4]).toMatch(/^\d+\.\d% \[/);
-    expect(row.slice(-5, -3)).toEqual(['pending', 'pending']);
-    expect(row[row.length - 3]).toMatch(/^\*\*≤ \d+\.\d% \[/);
+    const correct = state.clean.correct, batch = settings.evalBatchSize, n = settings.strongExamples;
+    const aaSoFar = correct.filter((c, i) => c && i < batch && !aaUnit.success[i]).length;
+    expect(row.slice(-5, -3)).toEqual([`under way: ${pctCi(aaSoFar, batch)} of the first ${batch}`, 'pending']);
+    const attackUnits = state.units.filter((u) => u.role === 'attack');
+    const bound = correct.filter((c, i) => c && attackUnits.every((u) => i >= u.done || !u.success[i])).length;
+    expect(row[row.length - 3]).toBe(`**≤ ${pctCi(bound, n)}**`);
+    // The bound counts AutoAttack's batch too: at most what the finished attacks alone leave.
+    const finishedOnly = correct.filter((c, i) => c && attackUnits.every((u) => u.done < n || !u.success[i])).length;
+    expect(bound).toBeLessThanOrEqual(finishedOnly);
     expect(underWay).toContain('evaluation under way');
     expect(underWay).toContain('≤: the model\'s strong evaluation is under way');
     // Sitting 4: to the end.

@@ -48,6 +48,12 @@ export interface StrongResult {
    */
   pending: SuiteAttack[];
   /**
+   * Per attack under way that has finished some digits: its accuracy on those (the first `n` of
+   * the set, correct and unbroken by it). The worst case counts what it broke there. Absent once
+   * the evaluation is done, and from results recorded before partial attacks were shown.
+   */
+  partial?: Partial<Record<SuiteAttack, Count>>;
+  /**
    * Per attack that failed, its error: its column says so, and the worst case (over the attacks
    * that ran) is an upper bound. Absent from results recorded before failures were kept.
    */
@@ -128,18 +134,27 @@ function strongResult(stage: EvalStage, s: PaperScaleSettings, state: Evaluation
     cost[name] = { seconds: summary.seconds, meanForwards: summary.meanForwards, meanGradients: summary.meanGradients };
   });
   const correct = state.clean!.correct;
-  // The digits correct on the clean input and unbroken by every finished attack of `subset`.
+  // The digits correct on the clean input and unbroken by every attack of `subset`: by each
+  // finished one, and by each one under way on the digits it has reached (so, while it runs, an
+  // upper bound that only falls).
   const worstOver = (subset: readonly SuiteAttack[]): number => {
-    const units = stage.attacks.map((name, i) => (subset.includes(name) && !pending.includes(name) && !attackUnits[i].error ? attackUnits[i] : null)).filter((u) => u !== null);
-    return correct.filter((c, i) => c && units.every((u) => !u.success[i])).length;
+    const units = stage.attacks.map((name, i) => (subset.includes(name) && !attackUnits[i].error ? attackUnits[i] : null)).filter((u) => u !== null);
+    return correct.filter((c, i) => c && units.every((u) => i >= u.done || !u.success[i])).length;
   };
+  const partial: Partial<Record<SuiteAttack, Count>> = {};
+  stage.attacks.forEach((name, i) => {
+    const u = attackUnits[i];
+    if (pending.includes(name) && u.done > 0 && !u.error) partial[name] = { correct: correct.filter((c, j) => c && j < u.done && !u.success[j]).length, n: u.done };
+  });
   const ran = s.strongAttacks.filter((a) => attacks[a]);
   const all = worstOver(ran);
   const aa = report.attacks.find((a) => a.log);
   return {
-    clean: count(report.cleanAccuracy, n), attacks, attackNames, worstCase: count(report.robustAccuracy, n), sweepWorstCase: { correct: worstOver(s.sweepAttacks), n },
+    clean: count(report.cleanAccuracy, n), attacks, attackNames, worstCase: pending.length ? { correct: worstOver(s.strongAttacks), n } : count(report.robustAccuracy, n),
+    sweepWorstCase: { correct: worstOver(s.sweepAttacks), n },
     onlyBrokenBy: pending.length ? null : Object.fromEntries(ran.map((a) => [a, worstOver(ran.filter((b) => b !== a)) - all])),
     checks: report.checks, flags: report.flags, autoAttack: aa?.log ? { log: aa.log, finalCheck: aa.finalCheck ?? null } : null, cost, pending, failed,
+    ...(Object.keys(partial).length ? { partial } : {}),
   };
 }
 

@@ -39,9 +39,13 @@ export const ci = (c: Count | undefined | null): string => (c ? pctCi(c.correct,
 export const upTo = (strong: NonNullable<ModelResult['strong']> | null | undefined, over?: readonly SuiteAttack[]): string =>
   ([...(strong?.pending ?? []), ...Object.keys(strong?.failed ?? {})] as SuiteAttack[]).some((a) => !over || over.includes(a)) ? '≤ ' : '';
 
-/** A strong attack's cell: not in this model's set, failed, its accuracy, or pending. */
-export const attackCell = (strong: ModelResult['strong'], a: SuiteAttack): string =>
-  strong && !strong.attackNames[a] ? 'not run' : strong?.failed?.[a] !== undefined ? '**failed**' : ci(strong?.attacks[a]);
+/** A strong attack's cell: not in this model's set, failed, its accuracy, its accuracy so far (under way), or pending. */
+export function attackCell(strong: ModelResult['strong'], a: SuiteAttack): string {
+  if (strong && !strong.attackNames[a]) return 'not run';
+  if (strong?.failed?.[a] !== undefined) return '**failed**';
+  const sofar = strong?.partial?.[a];
+  return sofar && !strong?.attacks[a] ? `under way: ${ci(sofar)} of the first ${sofar.n}` : ci(strong?.attacks[a]);
+}
 
 /** The attacks that failed, per model, with their errors: the worst cases they leave out are upper bounds. */
 export function failureLines(rows: ModelResult[], s: PaperScaleSettings): string[] {
@@ -51,7 +55,7 @@ export function failureLines(rows: ModelResult[], s: PaperScaleSettings): string
 }
 
 /** The note under a table with a worst case still under way. */
-export const UNDER_WAY_NOTE = '≤: the model\'s strong evaluation is under way; the worst case so far, over the attacks that have finished, is an upper bound.';
+export const UNDER_WAY_NOTE = '≤: the model\'s strong evaluation is under way; the worst case so far, over the attacks that have finished and the examples the attack under way has reached, is an upper bound. "under way: x of the first n": that attack\'s accuracy on the examples it has finished.';
 export const modelLabel = (m: ModelResult['model']): string => activationLabel(parseActivation(m.activation));
 
 /**
@@ -163,7 +167,7 @@ export function restoreLines(ledger: Ledger): string[] {
       ].join('; ') + '.';
   };
   return [
-    `The study's directory was lost ${restores.length === 1 ? 'once' : `${restores.length} times`} (a change of machine) and restored from the committed report; the finished stages kept their recorded results and wall times, and the models the remaining stages needed were retrained from their seeds (that time is not in the wall times below):`,
+    `The study's directory was lost ${restores.length === 1 ? 'once' : restores.length === 2 ? 'twice' : `${restores.length} times`} (a change of machine) and restored from the committed report; the finished stages kept their recorded results and wall times, and the models the remaining stages needed were retrained from their seeds (that time is not in the wall times below):`,
     '',
     ...restores.map(one),
     '',
