@@ -8,6 +8,7 @@ import { reportOf, type EvaluationState } from '@kwta/attacks';
 import { FASHION_SETTINGS, FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
 import { pctCi } from '../src/output.js';
 import { attackTitle, deviations, mainTable, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
+import { retrainsAhead } from '../src/paper-scale/restore.js';
 import { trainSize } from '../src/paper-scale/settings.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
 
@@ -187,6 +188,13 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(seeded.stages['eval kwta-0.1-free-h32 strong']).toMatchObject({ done: false, sittings: 1 });
     expect(readFileSync(join(restored, 'evals', 'kwta-0.1-free-h32-strong.state.json'), 'utf8')).toBe(underWay);
     expect(() => restoreStudy(restored, saved, settings)).toThrow(/already holds a study/);
+    // Before it runs, the plan says which model it must retrain first (not the twin: the transfer
+    // attack had finished), at the wall time its recorded training stage took.
+    const recordedSeconds = (JSON.parse(readFileSync(join(saved, 'results.json'), 'utf8')) as { stages: { id: string; seconds: number }[] })
+      .stages.find((st) => st.id === 'train kwta-0.1-free-h32')!.seconds;
+    expect(retrainsAhead(restored, planStages(settings), seeded)).toEqual([{ id: 'kwta-0.1-free-h32', seconds: recordedSeconds }]);
+    const before = (await runStudy({ out: restored, settings, command: COMMAND, reportOnly: true })).readme;
+    expect(before).toMatch(/the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: kwta-0\.1-free-h32 \([\d.]+ min when it was trained\); about \*\*[\d.]+ min\*\* in all\./);
     const lines: string[] = [];
     const r = await runStudy({ out: restored, settings, command: COMMAND, log: (line) => lines.push(line) });
     // Only the evaluation under way and the stages after it ran. Its model was retrained first,
@@ -199,6 +207,8 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(existsSync(join(restored, 'models', 'kwta-0.1-free-h32-twin'))).toBe(false);
     expect(existsSync(join(restored, 'models', 'kwta-0.1-natural-h32'))).toBe(false);
     expect(r.ledger.stages['eval kwta-0.1-free-h32 strong'].sittings).toBe(2);
+    expect(retrainsAhead(restored, planStages(settings), r.ledger)).toEqual([]);
+    expect(r.readme).not.toContain('the restored study retrains');
     expect(comparable(restored)).toEqual(comparable(straight));
     expect(r.readme).toContain('The study\'s directory was lost once');
     expect(r.readme).toContain(`UTC, from \`${saved}\`: \`eval kwta-0.1-free-h32 strong\` resumed from the per-example state the report carried; retrained from their seeds: kwta-0.1-free-h32 (`);
@@ -369,6 +379,13 @@ describe('the compute projection', () => {
     expect(text).toContain('no adversarially trained model is evaluated yet');
     // 3000 + 1000 + 2000 s at 2% = 120 s, training 200 s.
     expect(text).toContain('about **5.3 min** (training 3.3 min, evaluation 2.0 min)');
+  });
+
+  it('adds the models a restored study must retrain first, at their recorded training time', () => {
+    const text = projection(plan, ledger({ 'train a': 50, 'eval a strong': 20, 'eval b strong': 100 }), [{ id: 'b', seconds: 600 }]).join('\n');
+    // 7.7 min as above, plus 10 min of retraining.
+    expect(text).toContain('the rest takes about **7.7 min**');
+    expect(text).toContain('which the plan counts as trained: b (10.0 min when it was trained); about **17.7 min** in all.');
   });
 
   it('says nothing before a training stage and a natural evaluation have finished', () => {

@@ -9,7 +9,7 @@ import { loadDataset } from '../runs/datasets.js';
 import { silentProgress, type Progress, type ProgressFactory } from '../runs/progress.js';
 import { loadRun } from '../runs/run-dir.js';
 import type { PaperScaleSettings } from './settings.js';
-import type { EvalStage } from './stages.js';
+import { twinOf, type EvalStage, type ModelKey } from './stages.js';
 import { makeDirectory } from '@kwta/nn/node';
 
 /** The first `n` held-out digits, the same for every model. */
@@ -25,6 +25,11 @@ export function attackFinished(stage: EvalStage, statePath: string, attack: Suit
   const state = readJsonFile<EvaluationState>(statePath);
   const unit = state.units.filter((u) => u.role === 'attack')[i];
   return unit !== undefined && (unit.error !== undefined || unit.done === state.slice.end - state.slice.start);
+}
+
+/** The models an evaluation still needs: its own, and its twin until the transfer attack has finished. */
+export function modelsNeeded(stage: EvalStage, statePath: string): ModelKey[] {
+  return stage.attacks.includes('transfer') && !attackFinished(stage, statePath, 'transfer') ? [stage.model, twinOf(stage.model)] : [stage.model];
 }
 
 /** Stands in for the twin once the transfer attack has finished: the harness skips finished attacks, so it is never called. */

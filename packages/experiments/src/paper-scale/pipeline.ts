@@ -7,7 +7,7 @@ import { runTrain, type TrainSummary } from '../runs/train-run.js';
 import { silentProgress, type ProgressFactory } from '../runs/progress.js';
 import { measureBudget } from './budget.js';
 import { studyPaths } from './paths.js';
-import { attackFinished, runEvalStage } from './eval-stage.js';
+import { modelsNeeded, runEvalStage } from './eval-stage.js';
 import { StageClock, readLedger, writeLedger, type Ledger } from './ledger.js';
 import { writeStudyReport } from './report.js';
 import { readRestored, restoreStudy } from './restore.js';
@@ -61,8 +61,7 @@ export async function runStudy(o: StudyOptions): Promise<{ ledger: Ledger; readm
     if (record.done) continue;
     if (o.maxStages !== undefined && ran >= o.maxStages) break;
     if (stage.kind === 'eval') {
-      const needs = stage.attacks.includes('transfer') && !attackFinished(stage, paths.state(stage), 'transfer') ? [stage.model, twinOf(stage.model)] : [stage.model];
-      for (const m of needs) rebuildIfRestored(m, s, o.out, ledger, o.progress ?? silentProgress, log);
+      for (const m of modelsNeeded(stage, paths.state(stage))) rebuildIfRestored(m, s, o.out, ledger, o.progress ?? silentProgress, log);
     }
     record.sittings++;
     record.load = loadavg();

@@ -7,7 +7,7 @@ import { computePlan } from './budget.js';
 import type { Ledger } from './ledger.js';
 import { readBudget } from './paths.js';
 import { accuracyBarsSpec, widthSpec, type PlotNote, type PlotPoint } from './plots.js';
-import { copyStatesUnderWay, STATE_DIR } from './restore.js';
+import { copyStatesUnderWay, retrainsAhead, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
   DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
@@ -162,7 +162,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     stagesTable(o.stages, o.ledger, plan),
     '',
     // A preset without a budget stage (the main job) plans nothing: no section to say so.
-    ...(hasBudgetStage(s) ? ['## Compute plan', '', ...budgetSection(budget, plan, o.ledger), ''] : []),
+    ...(hasBudgetStage(s) ? ['## Compute plan', '', ...budgetSection(budget, plan, o.ledger, retrainsAhead(o.out, o.stages, o.ledger)), ''] : []),
   ];
   const readme = lines.join('\n');
   writeFileAtomic(join(o.reportDir, 'README.md'), readme);

@@ -5,6 +5,7 @@ import { makeDirectory, writeFileAtomic } from '@kwta/nn/node';
 import { readJsonFile, writeJson } from '../files.js';
 import type { Budget } from './budget.js';
 import { writeLedger, type Ledger, type Restore, type StageRecord } from './ledger.js';
+import { modelsNeeded } from './eval-stage.js';
 import { studyPaths } from './paths.js';
 import type { ModelResult } from './results.js';
 import type { PaperScaleSettings } from './settings.js';
@@ -45,6 +46,27 @@ export function readRestored(out: string): Map<string, ModelResult> {
   const models = readJsonFile<{ models: ModelResult[] }>(path).models;
   // Reports written before AutoAttack's log was kept in results.json lack it.
   return new Map(models.map((m) => [modelId(m.model), m.strong ? { ...m, strong: { ...m.strong, autoAttack: m.strong.autoAttack ?? null } } : m]));
+}
+
+/**
+ * In a restored study, the models its unfinished evaluations still need and that are not yet
+ * retrained here (the pipeline retrains each from its seed before the first evaluation that needs
+ * it), with their recorded training time: work the plan, which counts each training once, leaves out.
+ */
+export function retrainsAhead(out: string, stages: readonly Stage[], ledger: Ledger): { id: string; seconds: number }[] {
+  const restored = readRestored(out), paths = studyPaths(out), restore = ledger.restores?.at(-1);
+  if (!restored.size || !restore) return [];
+  const ahead = new Map<string, number>();
+  for (const st of stages) {
+    if (st.kind !== 'eval' || ledger.stages[st.id]?.done) continue;
+    for (const m of modelsNeeded(st, paths.state(st))) {
+      const id = modelId(m), train = restored.get(id)?.train;
+      const rebuilt = restore.rebuilds[id]?.matches === true && existsSync(join(paths.model(m), 'model.safetensors'));
+      // The training stage's wall time over all its sittings (train.seconds is its last sitting's).
+      if (train && !rebuilt) ahead.set(id, ledger.stages[`train ${id}`]?.seconds ?? train.history.reduce((a, e) => a + e.seconds, 0));
+    }
+  }
+  return [...ahead].map(([id, seconds]) => ({ id, seconds }));
 }
 
 /**

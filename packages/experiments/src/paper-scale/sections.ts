@@ -189,7 +189,7 @@ export function stagesTable(stages: readonly Stage[], ledger: Ledger, plan: read
  * was trained, since an adversarially trained model keeps its digits alive through more attack
  * steps (its evaluations run nearer their bound) than a naturally trained one.
  */
-export function projection(plan: readonly PlannedStage[], ledger: Ledger): string[] {
+export function projection(plan: readonly PlannedStage[], ledger: Ledger, retrains: readonly { id: string; seconds: number }[] = []): string[] {
   const done = (p: PlannedStage) => ledger.stages[p.id]?.done === true;
   const pace = (member: (p: PlannedStage) => boolean) => {
     const group = plan.filter((p) => member(p) && p.seconds !== null);
@@ -207,12 +207,13 @@ export function projection(plan: readonly PlannedStage[], ledger: Ledger): strin
     `So far the ${train.n} finished training stages took ${pct(train.ratio)} of their planned time; the ${natural.n} finished evaluations of naturally trained models ${pct(natural.ratio)} of their bound, ` +
       (robust.ratio !== null ? `the ${robust.n} of adversarially trained ones ${pct(robust.ratio)}` : 'and no adversarially trained model is evaluated yet (their rest is projected at the natural pace, far too low)') +
       `. At those rates the rest takes about **${hours(training + evaluation)}** (training ${hours(training)}, evaluation ${hours(evaluation)}). ` +
-      'A rough guide: a model that resists the attacks keeps its examples alive through every step, so ReLU\'s adversarially trained models, if they hold up better than k-WTA\'s, will come nearer their bound than this projects.',
+      'A rough guide: a model that resists the attacks keeps its examples alive through every step, so ReLU\'s adversarially trained models, if they hold up better than k-WTA\'s, will come nearer their bound than this projects.' +
+      (retrains.length ? ` Before that, the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: ${retrains.map((r) => `${r.id} (${hours(r.seconds)} when it was trained)`).join(', ')}; about **${hours(training + evaluation + retrains.reduce((a, r) => a + r.seconds, 0))}** in all.` : ''),
   ];
 }
 
 /** The measured step and pass times behind the plan. */
-export function budgetSection(budget: Budget | null, plan: readonly PlannedStage[], ledger: Ledger): string[] {
+export function budgetSection(budget: Budget | null, plan: readonly PlannedStage[], ledger: Ledger, retrains: readonly { id: string; seconds: number }[] = []): string[] {
   if (!budget) return ['_The budget stage has not run yet._'];
   const sum = (keep: (p: PlannedStage) => boolean) => plan.filter(keep).reduce((a, p) => a + (p.seconds ?? 0), 0);
   const remaining = sum((p) => !ledger.stages[p.id]?.done);
@@ -232,7 +233,7 @@ export function budgetSection(budget: Budget | null, plan: readonly PlannedStage
     `The plan (per stage above): **${hours(total)} in all, ${hours(remaining)} still to run** on this machine: training ${hours(training)} (measured step times x steps), ` +
       `evaluation at most ${hours(evaluation)}. The evaluation figures are upper bounds (every example survives every step of every attack); attacks stop early on the examples they break, ` +
       'so a model without robustness (ReLU natural: PGD breaks nearly every example in a few steps) costs a small fraction of its bound.',
-    ...projection(plan, ledger),
+    ...projection(plan, ledger, retrains),
   ];
 }
 

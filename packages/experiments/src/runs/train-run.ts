@@ -30,6 +30,7 @@ export interface TrainSummary {
   out: string;
   label: string;
   testAccuracy: number;
+  /** This call's wall time: since it started, or resumed from a checkpoint (each epoch's own is in history). */
   seconds: number;
   history: { epoch: number; loss: number; trainAccuracy: number; lr: number; gamma: number | null; seconds: number }[];
 }
