@@ -4,22 +4,28 @@ import type { Progress, ProgressFactory } from '@kwta/experiments/node';
 /** A progress bar on the terminal. */
 export type Bar = Progress;
 
+/** On a pipe, the longest a running job stays silent: a 4-hour training's ~10% steps are 24 minutes apart. */
+const HEARTBEAT_MS = 60_000;
+
 /**
- * A progress bar on a terminal (cli-progress); on a pipe or in CI, a plain line every ~10% so
- * logs stay readable, and one for each note. `quiet` silences both.
+ * A progress bar on a terminal (cli-progress); on a pipe or in CI, a plain line every ~10%, and
+ * at least once a minute while updates come, so logs stay readable and a long job visibly moves,
+ * and one for each note. `quiet` silences both. `now` (ms) is the clock, for tests.
  */
-export function progressBar(label: string, total: number, opts: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Bar {
+export function progressBar(label: string, total: number, opts: { quiet?: boolean; stream?: NodeJS.WriteStream; now?: () => number } = {}): Bar {
   const stream = opts.stream ?? process.stderr;
   if (opts.quiet) return { update: () => {}, stop: () => {} };
   let last = 0;
   if (!stream.isTTY) {
-    let lastDecile = -1;
+    const now = opts.now ?? Date.now;
+    let lastDecile = -1, lastLine = now();
     return {
       update(done, status = '') {
         last = done;
         const decile = Math.floor((10 * done) / Math.max(total, 1));
-        if (decile !== lastDecile) {
+        if (decile !== lastDecile || now() - lastLine >= HEARTBEAT_MS) {
           lastDecile = decile;
+          lastLine = now();
           stream.write(`${label} ${done}/${total} ${status}\n`);
         }
       },
