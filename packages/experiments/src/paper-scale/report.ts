@@ -69,6 +69,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const sweep = s.widths.length ? results.filter((r) => r.model.method === 'natural' && !r.model.twin && s.widths.includes(r.model.hidden)).sort((a, b) => a.model.hidden - b.model.hidden || a.model.activation.localeCompare(b.model.activation)) : [];
   const budget = readBudget(o.out);
   const plan = budget ? computePlan(o.stages, s, budget) : [];
+  const retrains = retrainsAhead(o.out, o.stages, o.ledger);
   const done = o.stages.filter((st) => o.ledger.stages[st.id]?.done);
   const remaining = o.stages.filter((st) => !o.ledger.stages[st.id]?.done);
 
@@ -158,11 +159,11 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '## Stages and wall time',
     '',
     ...noteLine(ENGINE_CHANGES_NOTE, (link) => `The engine changed while the study ran: ${link} says which stages each change reached and what it can change in the numbers.`),
-    ...restoreLines(o.ledger),
+    ...restoreLines(o.ledger, retrains),
     stagesTable(o.stages, o.ledger, plan),
     '',
     // A preset without a budget stage (the main job) plans nothing: no section to say so.
-    ...(hasBudgetStage(s) ? ['## Compute plan', '', ...budgetSection(budget, plan, o.ledger, retrainsAhead(o.out, o.stages, o.ledger)), ''] : []),
+    ...(hasBudgetStage(s) ? ['## Compute plan', '', ...budgetSection(budget, plan, o.ledger, retrains), ''] : []),
   ];
   const readme = lines.join('\n');
   writeFileAtomic(join(o.reportDir, 'README.md'), readme);

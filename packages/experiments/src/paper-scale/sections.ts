@@ -151,19 +151,22 @@ export function trainingTable(rows: ModelResult[], ledger: Ledger): string {
 const hours = (sec: number | null | undefined): string => (sec === null || sec === undefined ? '-' : sec < 3600 ? `${(sec / 60).toFixed(1)} min` : `${(sec / 3600).toFixed(1)} h`);
 
 /** Each restore of the study: when and from where, what became of the evaluations under way, and the models retrained from their seeds, checked against the recorded runs. */
-export function restoreLines(ledger: Ledger): string[] {
+export function restoreLines(ledger: Ledger, retrains: readonly { id: string; seconds: number }[] = []): string[] {
   const restores = ledger.restores ?? [];
   if (!restores.length) return [];
   const ids = (list: string[]) => list.map((id) => `\`${id}\``).join(', ');
-  const one = (r: Restore): string => {
+  const one = (r: Restore, i: number): string => {
     const rebuilt = Object.entries(r.rebuilds);
+    // The latest restore's models still to retrain (retrainsAhead), named while they are.
+    const ahead = i === restores.length - 1 ? retrains.filter((t) => !r.rebuilds[t.id]) : [];
     return `- ${r.at.slice(0, 16).replace('T', ' ')} UTC, from \`${r.dir}\`: ` +
       [
         ...(r.resumed.length ? [`${ids(r.resumed)} resumed from the per-example state the report carried`] : []),
         ...(r.restarted.length ? [`${ids(r.restarted)} started again (the report carried no state for it)`] : []),
         rebuilt.length
           ? `retrained from their seeds: ${rebuilt.map(([id, b]) => `${id} (${hours(b.seconds)}; ${b.matches ? 'identical to the recorded training: held-out accuracy and every epoch\'s loss and training accuracy' : `**differs** from the recorded training: held-out accuracy ${pct(b.testAccuracy[0])} recorded, ${pct(b.testAccuracy[1])} retrained`})`).join(', ')}`
-          : 'no model retrained yet',
+          : i === restores.length - 1 ? 'no model retrained yet' : 'no model retrained',
+        ...(ahead.length ? [`to retrain from their seeds before the evaluations that need them: ${ahead.map((t) => `${t.id} (${hours(t.seconds)} when it was first trained)`).join(', ')}`] : []),
       ].join('; ') + '.';
   };
   return [
