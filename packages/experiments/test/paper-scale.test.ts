@@ -195,7 +195,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(retrainsAhead(restored, planStages(settings), seeded)).toEqual([{ id: 'kwta-0.1-free-h32', seconds: recordedSeconds }]);
     const before = (await runStudy({ out: restored, settings, command: COMMAND, reportOnly: true })).readme;
     expect(before).toMatch(/: `eval kwta-0\.1-free-h32 strong` resumed from the per-example state the report carried; no model retrained yet; to retrain from their seeds before the evaluations that need them: kwta-0\.1-free-h32 \([\d.]+ min when it was first trained\)\./);
-    expect(before).toMatch(/the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: kwta-0\.1-free-h32 \([\d.]+ min when it was trained\); about \*\*[\d.]+ min\*\* in all\./);
+    expect(before).toMatch(/the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: kwta-0\.1-free-h32 \([\d.]+ min when it was first trained\); about \*\*[\d.]+ min\*\* in all\./);
     const lines: string[] = [];
     const r = await runStudy({ out: restored, settings, command: COMMAND, log: (line) => lines.push(line) });
     // Only the evaluation under way and the stages after it ran. Its model was retrained first,
@@ -386,7 +386,7 @@ describe('the compute projection', () => {
     const text = projection(plan, ledger({ 'train a': 50, 'eval a strong': 20, 'eval b strong': 100 }), [{ id: 'b', seconds: 600 }]).join('\n');
     // 7.7 min as above, plus 10 min of retraining.
     expect(text).toContain('the rest takes about **7.7 min**');
-    expect(text).toContain('which the plan counts as trained: b (10.0 min when it was trained); about **17.7 min** in all.');
+    expect(text).toContain('which the plan counts as trained: b (10.0 min when it was first trained); about **17.7 min** in all.');
   });
 
   it('says nothing before a training stage and a natural evaluation have finished', () => {

@@ -48,12 +48,19 @@ export function readRestored(out: string): Map<string, ModelResult> {
   return new Map(models.map((m) => [modelId(m.model), m.strong ? { ...m, strong: { ...m.strong, autoAttack: m.strong.autoAttack ?? null } } : m]));
 }
 
+/** A model a restored study must retrain before an evaluation can use it. */
+export interface Retrain {
+  id: string;
+  /** Its training stage's recorded wall time. */
+  seconds: number;
+}
+
 /**
  * In a restored study, the models its unfinished evaluations still need and that are not yet
  * retrained here (the pipeline retrains each from its seed before the first evaluation that needs
  * it), with their recorded training time: work the plan, which counts each training once, leaves out.
  */
-export function retrainsAhead(out: string, stages: readonly Stage[], ledger: Ledger): { id: string; seconds: number }[] {
+export function retrainsAhead(out: string, stages: readonly Stage[], ledger: Ledger): Retrain[] {
   const restored = readRestored(out), paths = studyPaths(out), restore = ledger.restores?.at(-1);
   if (!restored.size || !restore) return [];
   const ahead = new Map<string, number>();

@@ -7,6 +7,7 @@ import type { SuiteAttack } from '../paper/attack-suite.js';
 import type { Budget, PlannedStage } from './budget.js';
 import type { Ledger, Restore } from './ledger.js';
 import type { Count, ModelResult } from './results.js';
+import type { Retrain } from './restore.js';
 import { trainSize, twinSeed, type PaperScaleSettings, type StudyDataset } from './settings.js';
 import { hasPgdStage, modelId, type Stage } from './stages.js';
 
@@ -151,7 +152,7 @@ export function trainingTable(rows: ModelResult[], ledger: Ledger): string {
 const hours = (sec: number | null | undefined): string => (sec === null || sec === undefined ? '-' : sec < 3600 ? `${(sec / 60).toFixed(1)} min` : `${(sec / 3600).toFixed(1)} h`);
 
 /** Each restore of the study: when and from where, what became of the evaluations under way, and the models retrained from their seeds, checked against the recorded runs. */
-export function restoreLines(ledger: Ledger, retrains: readonly { id: string; seconds: number }[] = []): string[] {
+export function restoreLines(ledger: Ledger, retrains: readonly Retrain[] = []): string[] {
   const restores = ledger.restores ?? [];
   if (!restores.length) return [];
   const ids = (list: string[]) => list.map((id) => `\`${id}\``).join(', ');
@@ -192,7 +193,7 @@ export function stagesTable(stages: readonly Stage[], ledger: Ledger, plan: read
  * was trained, since an adversarially trained model keeps its digits alive through more attack
  * steps (its evaluations run nearer their bound) than a naturally trained one.
  */
-export function projection(plan: readonly PlannedStage[], ledger: Ledger, retrains: readonly { id: string; seconds: number }[] = []): string[] {
+export function projection(plan: readonly PlannedStage[], ledger: Ledger, retrains: readonly Retrain[] = []): string[] {
   const done = (p: PlannedStage) => ledger.stages[p.id]?.done === true;
   const pace = (member: (p: PlannedStage) => boolean) => {
     const group = plan.filter((p) => member(p) && p.seconds !== null);
@@ -211,12 +212,12 @@ export function projection(plan: readonly PlannedStage[], ledger: Ledger, retrai
       (robust.ratio !== null ? `the ${robust.n} of adversarially trained ones ${pct(robust.ratio)}` : 'and no adversarially trained model is evaluated yet (their rest is projected at the natural pace, far too low)') +
       `. At those rates the rest takes about **${hours(training + evaluation)}** (training ${hours(training)}, evaluation ${hours(evaluation)}). ` +
       'A rough guide: a model that resists the attacks keeps its examples alive through every step, so ReLU\'s adversarially trained models, if they hold up better than k-WTA\'s, will come nearer their bound than this projects.' +
-      (retrains.length ? ` Before that, the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: ${retrains.map((r) => `${r.id} (${hours(r.seconds)} when it was trained)`).join(', ')}; about **${hours(training + evaluation + retrains.reduce((a, r) => a + r.seconds, 0))}** in all.` : ''),
+      (retrains.length ? ` Before that, the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: ${retrains.map((r) => `${r.id} (${hours(r.seconds)} when it was first trained)`).join(', ')}; about **${hours(training + evaluation + retrains.reduce((a, r) => a + r.seconds, 0))}** in all.` : ''),
   ];
 }
 
 /** The measured step and pass times behind the plan. */
-export function budgetSection(budget: Budget | null, plan: readonly PlannedStage[], ledger: Ledger, retrains: readonly { id: string; seconds: number }[] = []): string[] {
+export function budgetSection(budget: Budget | null, plan: readonly PlannedStage[], ledger: Ledger, retrains: readonly Retrain[] = []): string[] {
   if (!budget) return ['_The budget stage has not run yet._'];
   const sum = (keep: (p: PlannedStage) => boolean) => plan.filter(keep).reduce((a, p) => a + (p.seconds ?? 0), 0);
   const remaining = sum((p) => !ledger.stages[p.id]?.done);
