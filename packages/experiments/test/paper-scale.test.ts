@@ -205,6 +205,10 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(Object.keys(rebuilds)).toEqual(['kwta-0.1-free-h32']);
     expect(Object.values(rebuilds).every((b) => b.matches && b.seconds > 0)).toBe(true);
     expect(lines.filter((l) => l.startsWith('rebuilt '))).toEqual(['rebuilt kwta-0.1-free-h32: identical to the recorded training']);
+    // Each epoch was checked as it ended.
+    const epochs = lines.filter((l) => l.startsWith('rebuilding kwta-0.1-free-h32: epoch '));
+    expect(epochs.length).toBeGreaterThan(0);
+    expect(epochs).toEqual(epochs.map((_, i) => `rebuilding kwta-0.1-free-h32: epoch ${i + 1} of ${epochs.length} identical to the recorded run`));
     expect(existsSync(join(restored, 'models', 'kwta-0.1-free-h32-twin'))).toBe(false);
     expect(existsSync(join(restored, 'models', 'kwta-0.1-natural-h32'))).toBe(false);
     expect(r.ledger.stages['eval kwta-0.1-free-h32 strong'].sittings).toBe(2);
@@ -243,6 +247,24 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const out = join(root, 'r-tampered');
     await expect(runStudy({ out, settings, command: COMMAND, restoreFrom: saved, reportDir: tampered })).rejects.toThrow(/kwta-0\.1-free-h32 retrained from its seed differs from the recorded run/);
     await expect(runStudy({ out, settings, command: COMMAND, reportDir: tampered })).rejects.toThrow(/differs from the recorded run/);
+    // A recorded epoch the retraining cannot reproduce: it stops as that epoch ends, before the
+    // run finishes (no weights saved), and the ledger and the report say where it diverged.
+    const history = results.models.find((m) => m.model.method === 'free' && m.model.activation === 'kwta:0.1' && !m.model.twin)!.train as unknown as { history: { loss: number }[] };
+    const recordedLoss = history.history[0].loss;
+    history.history[0].loss += 0.25;
+    const savedEpoch = join(root, 'saved-epoch');
+    cpSync(saved, savedEpoch, { recursive: true });
+    writeFileSync(join(savedEpoch, 'results.json'), JSON.stringify(results));
+    const outEpoch = join(root, 'r-epoch'), lines: string[] = [];
+    await expect(runStudy({ out: outEpoch, settings, command: COMMAND, restoreFrom: savedEpoch, reportDir: join(root, 'epoch-report'), log: (l) => lines.push(l) }))
+      .rejects.toThrow(`kwta-0.1-free-h32 retrained from its seed differs from the recorded run (at epoch 1: loss ${recordedLoss + 0.25} recorded, ${recordedLoss} retrained;`);
+    expect(existsSync(join(outEpoch, 'models', 'kwta-0.1-free-h32', 'model.safetensors'))).toBe(false);
+    const rebuild = (JSON.parse(readFileSync(studyPaths(outEpoch).ledger, 'utf8')) as Ledger).restores!.at(-1)!.rebuilds['kwta-0.1-free-h32'];
+    expect(rebuild).toMatchObject({ matches: false, testAccuracy: [expect.any(Number), null], divergedAt: { epoch: 0, recorded: { loss: recordedLoss + 0.25 }, retrained: { loss: recordedLoss } } });
+    expect(lines.filter((l) => l.includes('identical to the recorded run'))).toEqual([]);
+    const stopped = (await runStudy({ out: outEpoch, settings, command: COMMAND, reportDir: join(root, 'epoch-report'), reportOnly: true })).readme;
+    expect(stopped).toContain(`kwta-0.1-free-h32 (`);
+    expect(stopped).toContain(`**differs** from the recorded training: epoch 1's loss ${recordedLoss + 0.25} recorded, ${recordedLoss} retrained (stopped there)`);
   }, 300_000);
 
   it('regenerates the same report from the saved state alone, and refuses a state made with other settings', async () => {

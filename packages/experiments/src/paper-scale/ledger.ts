@@ -30,9 +30,17 @@ export interface Rebuild {
   seconds: number;
   /** Held-out accuracy and every epoch's loss and training accuracy equal the recorded run's. */
   matches: boolean;
-  /** Held-out accuracy: recorded, rebuilt. */
-  testAccuracy: [number, number];
+  /** Held-out accuracy: recorded, rebuilt (null when the rebuild stopped at a diverging epoch). */
+  testAccuracy: [number, number | null];
+  /** The first epoch whose loss or training accuracy differed from the recorded run's: the rebuild stopped there. */
+  divergedAt?: { epoch: number; recorded: EpochNumbers; retrained: EpochNumbers };
   at: string;
+}
+
+/** What a rebuild compares of each epoch. */
+export interface EpochNumbers {
+  loss: number;
+  trainAccuracy: number;
 }
 
 /** A stage's entry in the ledger: done or not, and its wall time over every sitting. */

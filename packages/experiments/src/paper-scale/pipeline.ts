@@ -5,10 +5,11 @@ import { ValueError } from '@kwta/core';
 import { writeJson } from '../files.js';
 import { runTrain, type TrainSummary } from '../runs/train-run.js';
 import { silentProgress, type ProgressFactory } from '../runs/progress.js';
+import type { EpochRecord } from '@kwta/train';
 import { measureBudget } from './budget.js';
 import { studyPaths } from './paths.js';
 import { modelsNeeded, runEvalStage } from './eval-stage.js';
-import { StageClock, readLedger, writeLedger, type Ledger } from './ledger.js';
+import { StageClock, readLedger, writeLedger, type EpochNumbers, type Ledger } from './ledger.js';
 import { writeStudyReport } from './report.js';
 import { readRestored, restoreStudy } from './restore.js';
 import { epochsOf, rampOf, twinSeed, type PaperScaleSettings } from './settings.js';
@@ -83,20 +84,40 @@ export async function runStudy(o: StudyOptions): Promise<{ ledger: Ledger; readm
 /**
  * In a restored study, a finished model's weights are retrained from its seed before the first
  * evaluation that needs them (resumably: the run checkpoints as any training does), and the
- * retrained run must reproduce the recorded one exactly (held-out accuracy, every epoch's loss and
- * training accuracy): otherwise the study stops rather than mix two different models' numbers.
+ * retrained run must reproduce the recorded one exactly (every epoch's loss and training accuracy,
+ * checked as each epoch ends, so a divergence stops it within an epoch rather than hours later;
+ * then the held-out accuracy): otherwise the study stops rather than mix two different models' numbers.
  */
 function rebuildIfRestored(m: ModelKey, s: PaperScaleSettings, out: string, ledger: Ledger, progress: ProgressFactory, log: (line: string) => void): void {
   const id = modelId(m), paths = studyPaths(out);
   const recorded = readRestored(out).get(id)?.train;
   if (!recorded) return; // trained in this directory
   const restore = ledger.restores!.at(-1)!, rebuild = restore.rebuilds[id];
-  const mismatch = () => new ValueError(`paper-scale: ${id} retrained from its seed differs from the recorded run (held-out accuracy: recorded ${restore.rebuilds[id].testAccuracy[0]}, retrained ${restore.rebuilds[id].testAccuracy[1]}; every epoch's loss and training accuracy are compared too): the engine's numbers changed since it was trained. Rerun the study from scratch in a new --out, or restore with the engine it was trained with.`);
+  const mismatch = () => {
+    const b = restore.rebuilds[id], d = b.divergedAt;
+    const what = d
+      ? `at epoch ${d.epoch + 1}: loss ${d.recorded.loss} recorded, ${d.retrained.loss} retrained; training accuracy ${d.recorded.trainAccuracy} recorded, ${d.retrained.trainAccuracy} retrained`
+      : `held-out accuracy: recorded ${b.testAccuracy[0]}, retrained ${b.testAccuracy[1]}; every epoch's loss and training accuracy are compared too`;
+    return new ValueError(`paper-scale: ${id} retrained from its seed differs from the recorded run (${what}): the engine's numbers changed since it was trained. Rerun the study from scratch in a new --out, or restore with the engine it was trained with.`);
+  };
   if (rebuild?.matches === false) throw mismatch();
   if (rebuild?.matches && existsSync(join(paths.model(m), 'model.safetensors'))) return;
   log(`rebuilding ${id} from its seed (its weights are not in this restored study)`);
-  const summary = trainModel(m, s, paths, progress, () => {});
-  const same = (a: TrainSummary['history'], b: TrainSummary['history']) => a.length === b.length && a.every((e, i) => e.loss === b[i].loss && e.trainAccuracy === b[i].trainAccuracy);
+  const numbers = (e: EpochNumbers): EpochNumbers => ({ loss: e.loss, trainAccuracy: e.trainAccuracy });
+  const differs = (a: EpochNumbers | undefined, b: EpochNumbers) => !a || a.loss !== b.loss || a.trainAccuracy !== b.trainAccuracy;
+  const stop = (retrained: EpochRecord) => {
+    restore.rebuilds[id] = {
+      seconds: retrained.seconds, matches: false, testAccuracy: [recorded.testAccuracy, null], at: new Date().toISOString(),
+      divergedAt: { epoch: retrained.epoch, recorded: numbers(recorded.history[retrained.epoch] ?? { loss: NaN, trainAccuracy: NaN }), retrained: numbers(retrained) },
+    };
+    writeLedger(paths.ledger, ledger);
+    return mismatch();
+  };
+  const summary = trainModel(m, s, paths, progress, () => {}, (e) => {
+    if (differs(recorded.history[e.epoch], e)) throw stop(e);
+    log(`rebuilding ${id}: epoch ${e.epoch + 1} of ${recorded.history.length} identical to the recorded run`);
+  });
+  const same = (a: TrainSummary['history'], b: TrainSummary['history']) => a.length === b.length && a.every((e, i) => !differs(b[i], e));
   restore.rebuilds[id] = {
     seconds: summary.history.reduce((a, e) => a + e.seconds, 0), matches: summary.testAccuracy === recorded.testAccuracy && same(summary.history, recorded.history),
     testAccuracy: [recorded.testAccuracy, summary.testAccuracy], at: new Date().toISOString(),
@@ -107,7 +128,7 @@ function rebuildIfRestored(m: ModelKey, s: PaperScaleSettings, out: string, ledg
 }
 
 /** Train (or resume training) one of the study's models into its run directory. */
-function trainModel(m: ModelKey, s: PaperScaleSettings, paths: ReturnType<typeof studyPaths>, progress: ProgressFactory, tick: () => void): TrainSummary {
+function trainModel(m: ModelKey, s: PaperScaleSettings, paths: ReturnType<typeof studyPaths>, progress: ProgressFactory, tick: () => void, onEpoch?: (r: EpochRecord) => void): TrainSummary {
   const { activation, method, hidden } = m;
   const ticking: ProgressFactory = (label, total) => {
     const inner = progress(label, total);
@@ -118,7 +139,7 @@ function trainModel(m: ModelKey, s: PaperScaleSettings, paths: ReturnType<typeof
     optimizer: s.optimizer, lr: s.lr, momentum: s.momentum, weightDecay: 0, milestones: s.milestones, eps: s.eps, attackSteps: s.attackSteps,
     tradesBeta: s.tradesBeta, freeReplays: s.freeReplays, hidden, trainLimit: s.trainLimit, testLimit: s.pgdExamples, seed: m.twin ? twinSeed(s) : s.seed,
     out: paths.model(m), checkpointEvery: s.checkpointEvery, cropPadding: s.cropPadding || undefined, epsRampEpochs: method === 'natural' ? undefined : rampOf(s, method),
-    progress: ticking,
+    progress: ticking, ...(onEpoch ? { onEpoch } : {}),
   });
 }
 

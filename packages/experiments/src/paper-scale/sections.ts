@@ -165,7 +165,7 @@ export function restoreLines(ledger: Ledger, retrains: readonly Retrain[] = []):
         ...(r.resumed.length ? [`${ids(r.resumed)} resumed from the per-example state the report carried`] : []),
         ...(r.restarted.length ? [`${ids(r.restarted)} started again (the report carried no state for it)`] : []),
         rebuilt.length
-          ? `retrained from their seeds: ${rebuilt.map(([id, b]) => `${id} (${hours(b.seconds)}; ${b.matches ? 'identical to the recorded training: held-out accuracy and every epoch\'s loss and training accuracy' : `**differs** from the recorded training: held-out accuracy ${pct(b.testAccuracy[0])} recorded, ${pct(b.testAccuracy[1])} retrained`})`).join(', ')}`
+          ? `retrained from their seeds: ${rebuilt.map(([id, b]) => `${id} (${hours(b.seconds)}; ${b.matches ? 'identical to the recorded training: held-out accuracy and every epoch\'s loss and training accuracy' : `**differs** from the recorded training: ${b.divergedAt ? `epoch ${b.divergedAt.epoch + 1}'s loss ${b.divergedAt.recorded.loss} recorded, ${b.divergedAt.retrained.loss} retrained (stopped there)` : `held-out accuracy ${pct(b.testAccuracy[0])} recorded, ${pct(b.testAccuracy[1])} retrained`}`})`).join(', ')}`
           : i === restores.length - 1 ? 'no model retrained yet' : 'no model retrained',
         ...(ahead.length ? [`to retrain from their seeds before the evaluations that need them: ${ahead.map((t) => `${t.id} (${hours(t.seconds)} when it was first trained)`).join(', ')}`] : []),
       ].join('; ') + '.';

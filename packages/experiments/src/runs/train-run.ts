@@ -3,7 +3,7 @@ import { Generator, ValueError, type Tensor } from '@kwta/core';
 import { DataLoader, randomCrop } from '@kwta/datasets';
 import { activationLabel, buildModel, parseActivation } from '@kwta/nn';
 import { Adam, IncrementalSparsity, MultiStepLR, SGD, type Optimizer } from '@kwta/optim';
-import { METHODS, evaluateAccuracy, formatProgress, train } from '@kwta/train';
+import { METHODS, evaluateAccuracy, formatProgress, train, type EpochRecord } from '@kwta/train';
 import { writeJson } from '../files.js';
 import { loadDataset } from './datasets.js';
 import { definitionOf, type RunDefinition } from './definition.js';
@@ -23,6 +23,8 @@ export interface TrainRunOptions extends RunDefinition {
   checkpointEvery?: number;
   /** Shows the batches done (default: silent). */
   progress?: ProgressFactory;
+  /** Called with each epoch's record as it ends, after its checkpoint (a throw stops the run there). */
+  onEpoch?: (r: EpochRecord) => void;
 }
 
 /** What a training run reports: its directory, label, test accuracy, time and per-epoch history. */
@@ -78,6 +80,7 @@ export function runTrain(o: TrainRunOptions): TrainSummary {
     sparsity, checkpoints: directoryCheckpoints(o.out), checkpointEvery: o.checkpointEvery, config,
     epsSchedule: o.epsRampEpochs ? (e) => o.eps * Math.min(1, (e + 1) / o.epsRampEpochs!) : undefined,
     onProgress: (p) => bar.update(++done, formatProgress(p)),
+    ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
   });
   bar.stop();
   const testAccuracy = evaluateAccuracy(model, new DataLoader(testSet, { batchSize: 250, shuffle: false }));
