@@ -10,7 +10,7 @@ import { accuracyBarsSpec, widthSpec, type PlotNote, type PlotPoint } from './pl
 import { copyStatesUnderWay, retrainsAhead, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, retrainList, settingsList, stagesTable, sweepTable, trainingTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import { hasBudgetStage, type Stage } from './stages.js';
@@ -103,7 +103,8 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const lines = [
     `# The paper's MNIST experiment ${s.dataset === 'mnist' ? 'at scale' : `on ${title}, at scale`} (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
     '',
-    `**Status: ${done.length} of ${o.stages.length} stages done.** ${remaining.length ? `Remaining: ${remaining.map((st) => `\`${st.id}\``).join(', ')}.` : 'Every stage is done.'}`,
+    `**Status: ${done.length} of ${o.stages.length} stages done.** ${remaining.length ? `Remaining: ${remaining.map((st) => `\`${st.id}\``).join(', ')}.` : 'Every stage is done.'}` +
+      (retrains.length ? ` Before them, the restored study retrains from their seeds ${retrainList(retrains)}.` : ''),
     '',
     `Continue (resumes mid-training and mid-evaluation; the report regenerates after every stage): \`${o.command}\``,
     '',

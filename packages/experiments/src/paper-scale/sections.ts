@@ -151,6 +151,9 @@ export function trainingTable(rows: ModelResult[], ledger: Ledger): string {
 
 const hours = (sec: number | null | undefined): string => (sec === null || sec === undefined ? '-' : sec < 3600 ? `${(sec / 60).toFixed(1)} min` : `${(sec / 3600).toFixed(1)} h`);
 
+/** The models a restore still owes, each with the time its first training took. */
+export const retrainList = (retrains: readonly Retrain[]): string => retrains.map((t) => `${t.id} (${hours(t.seconds)} when it was first trained)`).join(', ');
+
 /** Each restore of the study: when and from where, what became of the evaluations under way, and the models retrained from their seeds, checked against the recorded runs. */
 export function restoreLines(ledger: Ledger, retrains: readonly Retrain[] = []): string[] {
   const restores = ledger.restores ?? [];
@@ -167,7 +170,7 @@ export function restoreLines(ledger: Ledger, retrains: readonly Retrain[] = []):
         rebuilt.length
           ? `retrained from their seeds: ${rebuilt.map(([id, b]) => `${id} (${hours(b.seconds)}; ${b.matches ? 'identical to the recorded training: held-out accuracy and every epoch\'s loss and training accuracy' : `**differs** from the recorded training: ${b.divergedAt ? `epoch ${b.divergedAt.epoch + 1}'s loss ${b.divergedAt.recorded.loss} recorded, ${b.divergedAt.retrained.loss} retrained (stopped there)` : `held-out accuracy ${pct(b.testAccuracy[0])} recorded, ${pct(b.testAccuracy[1])} retrained`}`})`).join(', ')}`
           : i === restores.length - 1 ? 'no model retrained yet' : 'no model retrained',
-        ...(ahead.length ? [`to retrain from their seeds before the evaluations that need them: ${ahead.map((t) => `${t.id} (${hours(t.seconds)} when it was first trained)`).join(', ')}`] : []),
+        ...(ahead.length ? [`to retrain from their seeds before the evaluations that need them: ${retrainList(ahead)}`] : []),
       ].join('; ') + '.';
   };
   return [
@@ -212,7 +215,7 @@ export function projection(plan: readonly PlannedStage[], ledger: Ledger, retrai
       (robust.ratio !== null ? `the ${robust.n} of adversarially trained ones ${pct(robust.ratio)}` : 'and no adversarially trained model is evaluated yet (their rest is projected at the natural pace, far too low)') +
       `. At those rates the rest takes about **${hours(training + evaluation)}** (training ${hours(training)}, evaluation ${hours(evaluation)}). ` +
       'A rough guide: a model that resists the attacks keeps its examples alive through every step, so ReLU\'s adversarially trained models, if they hold up better than k-WTA\'s, will come nearer their bound than this projects.' +
-      (retrains.length ? ` Before that, the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: ${retrains.map((r) => `${r.id} (${hours(r.seconds)} when it was first trained)`).join(', ')}; about **${hours(training + evaluation + retrains.reduce((a, r) => a + r.seconds, 0))}** in all.` : ''),
+      (retrains.length ? ` Before that, the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: ${retrainList(retrains)}; about **${hours(training + evaluation + retrains.reduce((a, r) => a + r.seconds, 0))}** in all.` : ''),
   ];
 }
 
