@@ -194,7 +194,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
       .stages.find((st) => st.id === 'train kwta-0.1-free-h32')!.seconds;
     expect(retrainsAhead(restored, planStages(settings), seeded)).toEqual([{ id: 'kwta-0.1-free-h32', seconds: recordedSeconds }]);
     const before = (await runStudy({ out: restored, settings, command: COMMAND, reportOnly: true })).readme;
-    expect(before).toMatch(/\*\*Status: \d+ of \d+ stages done\.\*\* Remaining: [^\n]*\. Before them, the restored study retrains from their seeds kwta-0\.1-free-h32 \([\d.]+ min when it was first trained\)\.\n/);
+    expect(before).toMatch(/\*\*Status: \d+ of \d+ stages done\.\*\* Remaining: [^\n]*\. Before them, the restored study retrains from its seed kwta-0\.1-free-h32 \([\d.]+ min when it was first trained\)\.\n/);
     expect(before).toMatch(/: `eval kwta-0\.1-free-h32 strong` resumed from the per-example state the report carried; no model retrained yet; to retrain from their seeds before the evaluations that need them: kwta-0\.1-free-h32 \([\d.]+ min when it was first trained\)\./);
     expect(before).toMatch(/the restored study retrains from their seeds the models its evaluations still need, which the plan counts as trained: kwta-0\.1-free-h32 \([\d.]+ min when it was first trained\); about \*\*[\d.]+ min\*\* in all\./);
     const lines: string[] = [];

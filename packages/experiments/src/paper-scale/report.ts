@@ -104,7 +104,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     `# The paper's MNIST experiment ${s.dataset === 'mnist' ? 'at scale' : `on ${title}, at scale`} (hidden ${s.hidden}): what survives AutoAttack and the adaptive attack`,
     '',
     `**Status: ${done.length} of ${o.stages.length} stages done.** ${remaining.length ? `Remaining: ${remaining.map((st) => `\`${st.id}\``).join(', ')}.` : 'Every stage is done.'}` +
-      (retrains.length ? ` Before them, the restored study retrains from their seeds ${retrainList(retrains)}.` : ''),
+      (retrains.length ? ` Before them, the restored study retrains from ${retrains.length === 1 ? 'its seed' : 'their seeds'} ${retrainList(retrains)}.` : ''),
     '',
     `Continue (resumes mid-training and mid-evaluation; the report regenerates after every stage): \`${o.command}\``,
     '',
