@@ -17,10 +17,14 @@ const base = (out: string, o: Partial<TrainRunOptions> = {}): TrainRunOptions =>
   momentum: 0.9, weightDecay: 0, milestones: [], eps: 0.3, attackSteps: 1, tradesBeta: 6, freeReplays: 1, hidden: 16, trainLimit: 200, seed: 7, out, ...o,
 });
 
-/** Batches trained, through the progress hook. */
-function counting(): { batches: () => number; progress: TrainRunOptions['progress'] } {
+/** Batches trained, through the progress hook, and the positions it was given out of its total. */
+function counting(): { batches: () => number; positions: string[]; progress: TrainRunOptions['progress'] } {
   let n = 0;
-  return { batches: () => n, progress: (): Progress => ({ update: () => void n++, stop: () => {} }) };
+  const positions: string[] = [];
+  return {
+    batches: () => n, positions,
+    progress: (_label, total): Progress => ({ update: (done) => void (n++, positions.push(`${done}/${total}`)), stop: () => {} }),
+  };
 }
 
 const files = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => !f.startsWith('train')).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
@@ -61,6 +65,8 @@ describe('a run directory records its whole definition', () => {
     const more = counting();
     runTrain({ ...base(out, { epochs: 2 }), progress: more.progress, mode: 'resume' });
     expect(more.batches()).toBe(2); // epoch 2 only
+    // The bar counts the whole run's batches: it starts where the checkpoint left off.
+    expect(more.positions).toEqual(['3/4', '4/4']);
     expect(JSON.parse(readFileSync(join(out, CONFIG_FILE), 'utf8'))).toMatchObject({ epochs: 2 });
     expect(() => runTrain({ ...base(out, { epochs: 2, lr: 0.5 }), mode: 'resume' })).toThrow(/--resume continues the recorded run, but lr differs \(recorded 0\.001, now 0\.5\)/);
     expect(() => runTrain({ ...base(join(root, 'nothing')), mode: 'resume' })).toThrow(`--resume: '${join(root, 'nothing')}' holds no run to resume (no ${CONFIG_FILE})`);

@@ -72,14 +72,14 @@ export function runTrain(o: TrainRunOptions): TrainSummary {
   const batches = Math.ceil(trainSet.labels.length / o.batchSize) * o.epochs;
   const bar = (o.progress ?? silentProgress)(`train ${label}`, batches);
   const started = Date.now();
-  let done = 0;
   const result = train(model, optimizer, loader, {
     method: o.method, epochs: o.epochs, seed: o.seed + 2, eps: o.eps, attackSteps: o.attackSteps,
     tradesBeta: o.tradesBeta, freeReplays: o.freeReplays,
     schedule: o.milestones.length ? new MultiStepLR({ baseLr: o.lr, milestones: o.milestones, gamma: 0.1 }) : undefined,
     sparsity, checkpoints: directoryCheckpoints(o.out), checkpointEvery: o.checkpointEvery, config,
     epsSchedule: o.epsRampEpochs ? (e) => o.eps * Math.min(1, (e + 1) / o.epsRampEpochs!) : undefined,
-    onProgress: (p) => bar.update(++done, formatProgress(p)),
+    // Batches done over the whole run, so a resumed run's bar starts where the checkpoint left it.
+    onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, formatProgress(p)),
     ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
   });
   bar.stop();
