@@ -5,5 +5,5 @@ export { studyPaths, readBudget } from './paths.js';
 export { measureBudget, measureTimings, computePlan, passesPerExample, type Budget, type PlannedStage, type Timings } from './budget.js';
 export { writeStudyReport, type StudyReportInput } from './report.js';
 export { collectResults, type ModelResult, type StrongResult, type AttackCost, type TrainRecord, type Count } from './results.js';
-export { readLedger, type Ledger, type StageRecord, type Rebuild, type Restore } from './ledger.js';
+export { readLedger, type Ledger, type StageRecord, type Rebuild, type EpochNumbers, type Restore } from './ledger.js';
 export { restoreStudy, STATE_DIR } from './restore.js';
