@@ -262,6 +262,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
       .rejects.toThrow(`kwta-0.1-free-h32 retrained from its seed differs from the recorded run (at epoch 1: loss ${recordedLoss + 0.25} recorded, ${recordedLoss} retrained;`);
     expect(existsSync(join(outEpoch, 'models', 'kwta-0.1-free-h32', 'model.safetensors'))).toBe(false);
     const rebuild = (JSON.parse(readFileSync(studyPaths(outEpoch).ledger, 'utf8')) as Ledger).restores!.at(-1)!.rebuilds['kwta-0.1-free-h32'];
+    expect(rebuild.seconds).toBeGreaterThan(0);
     expect(rebuild).toMatchObject({ matches: false, testAccuracy: [expect.any(Number), null], divergedAt: { epoch: 0, recorded: { loss: recordedLoss + 0.25 }, retrained: { loss: recordedLoss } } });
     expect(lines.filter((l) => l.includes('identical to the recorded run'))).toEqual([]);
     const stopped = (await runStudy({ out: outEpoch, settings, command: COMMAND, reportDir: join(root, 'epoch-report'), reportOnly: true })).readme;

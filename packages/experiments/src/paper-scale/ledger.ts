@@ -26,7 +26,7 @@ export interface Restore {
 
 /** A model retrained after a restore: it must reproduce the recorded training exactly, or the study stops. */
 export interface Rebuild {
-  /** The rebuilt training's own time (the sum of its epochs' seconds). */
+  /** The rebuilt training's own time (the sum of its epochs' seconds; when it diverged, of the epochs run up to the one that differed). */
   seconds: number;
   /** Held-out accuracy and every epoch's loss and training accuracy equal the recorded run's. */
   matches: boolean;

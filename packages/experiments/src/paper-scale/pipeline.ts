@@ -105,15 +105,17 @@ function rebuildIfRestored(m: ModelKey, s: PaperScaleSettings, out: string, ledg
   log(`rebuilding ${id} from its seed (its weights are not in this restored study)`);
   const numbers = (e: EpochNumbers): EpochNumbers => ({ loss: e.loss, trainAccuracy: e.trainAccuracy });
   const differs = (a: EpochNumbers | undefined, b: EpochNumbers) => !a || a.loss !== b.loss || a.trainAccuracy !== b.trainAccuracy;
+  let spent = 0; // the seconds of the epochs this call has trained, the diverging one included
   const stop = (retrained: EpochRecord) => {
     restore.rebuilds[id] = {
-      seconds: retrained.seconds, matches: false, testAccuracy: [recorded.testAccuracy, null], at: new Date().toISOString(),
+      seconds: spent, matches: false, testAccuracy: [recorded.testAccuracy, null], at: new Date().toISOString(),
       divergedAt: { epoch: retrained.epoch, recorded: numbers(recorded.history[retrained.epoch] ?? { loss: NaN, trainAccuracy: NaN }), retrained: numbers(retrained) },
     };
     writeLedger(paths.ledger, ledger);
     return mismatch();
   };
   const summary = trainModel(m, s, paths, progress, () => {}, (e) => {
+    spent += e.seconds;
     if (differs(recorded.history[e.epoch], e)) throw stop(e);
     log(`rebuilding ${id}: epoch ${e.epoch + 1} of ${recorded.history.length} identical to the recorded run`);
   });
