@@ -180,6 +180,8 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(kill.fired).toBe(true);
     await runStudy({ out: lost, settings, command: COMMAND, reportDir: saved, reportOnly: true });
     expect(readdirSync(join(saved, 'state'))).toEqual(['kwta-0.1-free-h32-strong.state.json']);
+    // A report outside --out survives the loss, so it names itself as the restore's source.
+    expect(readFileSync(join(saved, 'README.md'), 'utf8')).toContain(`If the study's directory is lost (a new machine), \`${COMMAND} --restore ${saved}\` into an empty \`--out\` continues from this report:`);
     const underWay = readFileSync(join(saved, 'state', 'kwta-0.1-free-h32-strong.state.json'), 'utf8');
     rmSync(lost, { recursive: true });
 
@@ -221,6 +223,9 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(r.readme).toContain(`UTC, from \`${saved}\`: \`eval kwta-0.1-free-h32 strong\` resumed from the per-example state the report carried; retrained from their seeds: kwta-0.1-free-h32 (`);
     expect(r.readme).toMatch(/retrained from their seeds: kwta-0\.1-free-h32 \([\d.]+ min; identical to the recorded training[^,]*\./);
     expect(existsSync(join(restored, 'report', 'state'))).toBe(false);
+    // The default report, inside --out, is lost with it: the reader is told to keep a copy.
+    expect(r.readme).toContain(`This report lies inside the study's directory and is lost with it (a new machine): keep a copy of \`${join(restored, 'report')}\` elsewhere, and \`${COMMAND} --restore <the copy>\` into an empty \`--out\` continues from it:`);
+    expect(r.readme).not.toContain(`--restore ${join(restored, 'report')}`);
     // Lost again: a second restore keeps the first one's record.
     const twice = restoreStudy(join(root, 'restored-twice'), join(restored, 'report'), settings);
     expect(twice.restores).toEqual([r.ledger.restores![0], { dir: join(restored, 'report'), at: expect.any(String), resumed: [], restarted: [], rebuilds: {} }]);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { writeFileAtomic } from '@kwta/nn/node';
 import { writeJson, writeSvg } from '../files.js';
 import { DATASET_NAMES } from '../jobs/scales.js';
@@ -43,6 +43,20 @@ const CROSSCHECK_NOTE = 'crosscheck-pytorch.md';
  * ran (it spans many sittings), the stages each reached and why the numbers can or cannot differ.
  */
 const ENGINE_CHANGES_NOTE = 'engine-changes.md';
+
+/**
+ * How to continue after the study's directory is lost. A report inside `--out` (the default) is
+ * lost with it, so the sentence says to keep a copy and restore from that, not from a path that an
+ * empty `--out` no longer holds.
+ */
+function restoreSentence(o: StudyReportInput, underWay: boolean): string {
+  const inside = relative(o.out, o.reportDir);
+  const lost = !inside.startsWith('..') && !isAbsolute(inside);
+  const keeps = `results.json keeps every finished stage's results${underWay ? ` and \`${STATE_DIR}/\` the per-example state of the evaluation under way` : ''}; the models still needed are retrained from their seeds and checked against their recorded training.`;
+  return lost
+    ? `This report lies inside the study's directory and is lost with it (a new machine): keep a copy of \`${o.reportDir}\` elsewhere, and \`${o.command} --restore <the copy>\` into an empty \`--out\` continues from it: ${keeps}`
+    : `If the study's directory is lost (a new machine), \`${o.command} --restore ${o.reportDir}\` into an empty \`--out\` continues from this report: ${keeps}`;
+}
 
 /** One sentence per model with strong results (finished, or under way and saying so): PGD's number against the worst case. */
 function verdicts(rows: ModelResult[], s: PaperScaleSettings): string[] {
@@ -108,7 +122,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     `Continue (resumes mid-training and mid-evaluation; the report regenerates after every stage): \`${o.command}\``,
     '',
-    `If the study's directory is lost (a new machine), \`${o.command} --restore ${o.reportDir}\` into an empty \`--out\` continues from this report: results.json keeps every finished stage's results${remaining.length ? ` and \`${STATE_DIR}/\` the per-example state of the evaluation under way` : ''}; the models still needed are retrained from their seeds and checked against their recorded training.`,
+    restoreSentence(o, remaining.length > 0),
     '',
     `Every percentage carries its Wilson 95% confidence interval in brackets. Weights are not committed${s.model === 'mnist-cnn' ? ` (hidden ${s.hidden} is ${Math.round(mnistCnnBytes(s.hidden) / 1e6)} MB a model)` : ''}: the command above retrains them from the seed.`,
     '',
