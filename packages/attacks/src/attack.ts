@@ -36,6 +36,29 @@ export interface RunOptions {
    * strong ensemble on a robust model can run for an hour, and this says how far it has got.
    */
   onMember?: (m: MemberProgress) => void;
+  /**
+   * Called after every step of an iterative attack's loop (every query of Square's): one batch of
+   * a query-hungry attack can run for twenty minutes, and this says how far it has got. It only
+   * observes; the results are the same with or without it.
+   */
+  onStep?: (s: StepProgress) => void;
+}
+
+/** An iterative attack has taken a step (or a query-based one a query) on the batch. */
+export interface StepProgress {
+  /** 'step' for gradient and estimated-gradient loops, 'query' for Square's. */
+  unit: 'step' | 'query';
+  /**
+   * Steps taken in the loop under way (1-based) and the most it takes. An attack that runs its
+   * loop more than once (restarts, APGD-T's and FAB-T's targets) counts again from 1 each time.
+   */
+  step: number;
+  steps: number;
+  /** Rows of the batch this loop still works on (not yet broken), of `n`. */
+  active: number;
+  n: number;
+  /** Inside an ensemble: the member taking the step. */
+  member?: string;
 }
 
 /** An ensemble member has finished on the batch: what it left unbroken, and its time. */

@@ -98,6 +98,7 @@ export function runIterative(state: AttackState, forward: ForwardFn, oracle: Ora
         rule.advance(i, t, cur, ev.grad.subarray(r * len, (r + 1) * len), ev.loss[r]);
       });
       active = still;
+      state.onStep?.({ unit: 'step', step: t + 1, steps: cfg.steps, active: active.length, n: state.n });
     }
     if (!judge) continue;
     const p = state.predict(forward, active, cur);

@@ -62,6 +62,8 @@ export class AttackState {
   readonly calls: ChunkedCalls;
   /** The run's report of ensemble members finished (RunOptions.onMember). */
   readonly onMember: RunOptions['onMember'];
+  /** The run's report of steps taken (RunOptions.onStep). */
+  readonly onStep: RunOptions['onStep'];
   private readonly seeds: Uint32Array | null;
   private readonly gens = new Map<number, Generator>();
 
@@ -102,6 +104,7 @@ export class AttackState {
     checkMemoryBudget(op, this.memoryBudget);
     this.calls = new ChunkedCalls(this.memoryBudget, this.rowLen);
     this.onMember = opts.onMember;
+    this.onStep = opts.onStep;
   }
 
   /** Rows one forward through `forward` (no gradient) may take under the memory budget; measured on example i's row of `src`. */

@@ -239,7 +239,12 @@ describe('AutoAttack', () => {
     expect(report.failures).toEqual([]);
     const attack = seen.filter((p) => p.stage === 'attack');
     const lines = attack.filter((p) => p.detail !== undefined);
-    expect(attack.filter((p) => p.detail === undefined).map((p) => p.done)).toEqual([0, 25, 50, 60]);
+    expect(attack.filter((p) => p.detail === undefined && p.status === undefined).map((p) => p.done)).toEqual([0, 25, 50, 60]);
+    // Between them, each member's steps (Square's queries) as statuses that name the member.
+    const statuses = attack.filter((p) => p.status !== undefined).map((p) => p.status!);
+    for (const [member, unit] of [['APGD-CE', 'step'], ['APGD-T', 'step'], ['FAB-T', 'step'], ['Square', 'query']]) {
+      expect(statuses.some((s) => new RegExp(`^examples 1-25: ${member} ${unit} \\d+ of \\d+, \\d+ of \\d+ unbroken$`).test(s)), `${member}\n${statuses.join('\n')}`).toBe(true);
+    }
     expect(lines.map((p) => p.done)).toEqual([0, 25, 50].flatMap((d) => [d, d, d, d]));
     const parsed = lines.map((p) => /^examples (\d+-\d+): (APGD-CE|APGD-T|FAB-T|Square) \((\d) of 4\) leaves (\d+) of (\d+) unbroken, \d+ s$/.exec(p.detail!));
     expect(parsed.every((m) => m !== null), lines.map((p) => p.detail).join('\n')).toBe(true);

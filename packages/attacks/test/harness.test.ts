@@ -51,13 +51,45 @@ describe('evaluate', () => {
     const report = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5, onProgress: (p) => seen.push(p) });
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     expect(seen[0]).toEqual({ stage: 'clean', name: 'clean', done: 0, total: 12 });
-    expect(seen.filter((p) => p.stage === 'attack').map((p) => p.done)).toEqual([0, 5, 10, 12, 0, 5, 10, 12, 0, 5, 10, 12]);
+    // Batch by batch (the steps within a batch come as statuses, tested below).
+    expect(seen.filter((p) => p.stage === 'attack' && p.status === undefined).map((p) => p.done)).toEqual([0, 5, 10, 12, 0, 5, 10, 12, 0, 5, 10, 12]);
     expect(seen.some((p) => p.stage === 'check')).toBe(true);
     const before = memory().numTensors;
     const again = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5 });
     expect(memory().numTensors).toBe(before);
     const strip = (r: typeof report) => ({ ...r, attacks: r.attacks.map((a) => ({ ...a, seconds: 0 })) });
     expect(strip(again)).toEqual(strip(report));
+  });
+
+  it('says within a batch how far an iterative attack has got (a status per step or query), without changing any result', () => {
+    const attacks = () => [new PGD({ eps: 0.1, steps: 10 }), new SquareAttack({ eps: 0.1, queries: 30 })];
+    const seen: Progress[] = [];
+    const report = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5, checks: false, onProgress: (p) => seen.push(p) });
+    const quiet = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(2), batchSize: 5, checks: false });
+    const strip = (r: typeof report) => ({ ...r, attacks: r.attacks.map((a) => ({ ...a, seconds: 0 })) });
+    expect(strip(report)).toEqual(strip(quiet));
+    for (const [name, unit, steps] of [[attacks()[0].name, 'step', 10], [attacks()[1].name, 'query', 30]] as const) {
+      const statuses = seen.filter((p) => p.name === name && p.status !== undefined);
+      expect(statuses.length).toBeGreaterThan(0);
+      // A status belongs to the batch under way: its examples are the ones after the batches done.
+      for (const p of statuses) {
+        const m = new RegExp(`^examples (\\d+)-(\\d+): ${unit} (\\d+) of ${steps}, (\\d+) of (\\d+) unbroken$`).exec(p.status!);
+        expect(m, p.status).not.toBeNull();
+        const [from, to, step, active, n] = m!.slice(1).map(Number);
+        expect([from, to]).toEqual([p.done + 1, Math.min(p.done + 5, 12)]);
+        expect(step).toBeGreaterThanOrEqual(1);
+        expect(step).toBeLessThanOrEqual(steps);
+        expect(active).toBeLessThanOrEqual(n);
+        expect(n).toBeLessThanOrEqual(to - from + 1);
+      }
+      // Within a batch the steps count up one at a time and the unbroken rows only fall.
+      for (const done of new Set(statuses.map((p) => p.done))) {
+        const batch = statuses.filter((p) => p.done === done).map((p) => p.status!.match(/(\d+) of \d+, (\d+) of/)!.slice(1).map(Number));
+        const first = unit === 'query' ? 2 : 1;
+        expect(batch.map(([s]) => s)).toEqual(batch.map((_, k) => first + k));
+        batch.forEach(([, a], k) => k > 0 && expect(a).toBeLessThanOrEqual(batch[k - 1][1]));
+      }
+    }
   });
 
   it('passes the masking checks on a network that does not mask gradients', () => {

@@ -128,6 +128,16 @@ export interface ScoreboardRequest {
   seed: number;
 }
 
+/** How far a scoreboard run has got: the harness's progress for one network (status: within a batch, the attack's step). */
+export interface ScoreboardProgress {
+  net: Net;
+  stage: string;
+  name: string;
+  done: number;
+  total: number;
+  status?: string;
+}
+
 export interface ScoreboardView {
   reports: Record<Net, EvaluationReport>;
   labels: number[];
@@ -225,7 +235,7 @@ export interface Calls {
   digits: { args: { indices: number[] }; progress: never; result: { pixels: number[][]; labels: number[] } };
   predict: { args: { pixels: number[] }; progress: never; result: Record<Net, number[]> };
   attack: { args: AttackRequest; progress: PathPoint; result: Record<Net, AttackView> };
-  scoreboard: { args: ScoreboardRequest; progress: { net: Net; stage: string; name: string; done: number; total: number }; result: ScoreboardView };
+  scoreboard: { args: ScoreboardRequest; progress: ScoreboardProgress; result: ScoreboardView };
   figure1: { args: Figure1Request; progress: { model: string; step: number; steps: number; loss: number }; result: Figure1View };
   landscape: { args: LandscapeRequest; progress: never; result: LandscapeView };
   speed: { args: Record<string, never>; progress: never; result: SpeedReport };

@@ -1,5 +1,5 @@
 import { ValueError } from '@kwta/core';
-import type { Attack, AttackResult } from '../attack.js';
+import type { Attack, AttackResult, StepProgress } from '../attack.js';
 import { BaseAttack, type ThreatOptions } from '../base.js';
 import type { Classifier, ForwardFn } from '../classifier.js';
 import { mixSeed } from '../seeds.js';
@@ -102,7 +102,8 @@ export class AutoAttack extends BaseAttack<AutoAttackConfig> {
       const t0 = performance.now();
       if (rows.length > 0) {
         const x = state.rows(rows, state.x);
-        const r = member.run(model, x, Int32Array.from(rows, (i) => state.labels[i]), { seeds: rows.map((i) => mixSeed(state.seed(i), k)), memoryBudget: state.memoryBudget });
+        const onStep = state.onStep && ((p: StepProgress) => state.onStep!({ ...p, member: member.name }));
+        const r = member.run(model, x, Int32Array.from(rows, (i) => state.labels[i]), { seeds: rows.map((i) => mixSeed(state.seed(i), k)), memoryBudget: state.memoryBudget, ...(onStep ? { onStep } : {}) });
         x.dispose();
         const adv = r.xAdv.dataSync();
         r.xAdv.dispose();

@@ -145,6 +145,7 @@ export class FAB extends BaseAttack<FabConfig & ThreatOptions> {
         if (!(found && Number.isFinite(this.threat.eps) && found.norm <= this.threat.eps)) still.push(i);
       });
       active = still;
+      state.onStep?.({ unit: 'step', step: t + 1, steps, active: active.length, n: state.n });
     }
     for (const [i, b] of best) {
       if (!(b.norm <= this.threat.eps)) continue;

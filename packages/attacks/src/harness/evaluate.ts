@@ -1,5 +1,5 @@
 import { Generator, Tensor, ValueError, noGrad, tidy } from '@kwta/core';
-import type { Attack, Labels, MemberProgress } from '../attack.js';
+import type { Attack, Labels, MemberProgress, StepProgress } from '../attack.js';
 import { argmaxRows, forwardOf, type Classifier } from '../classifier.js';
 import { checkMemoryBudget } from '../memory.js';
 import { checkResumable, shardRange, type CleanRecord, type EvaluationState, type Shard } from './eval-state.js';
@@ -126,6 +126,7 @@ export function runEvaluation(model: Classifier, x: Tensor, y: Labels, opts: Eva
         progress({ stage, name: record.name, done, total: count });
       },
       onMember: (m, from) => progress({ stage, name: record.name, done: record.done, total: count, detail: memberDetail(m, from, start) }),
+      onStep: (st, from, n) => progress({ stage, name: record.name, done: record.done, total: count, status: stepStatus(st, from, n, start) }),
     });
     if (record.error) save();
   });
@@ -137,6 +138,11 @@ function memberDetail(m: MemberProgress, from: number, first: number): string {
   const minutes = m.seconds / 60;
   const time = minutes < 1 ? `${m.seconds.toFixed(0)} s` : `${minutes.toFixed(1)} min`;
   return `examples ${first + from + 1}-${first + from + m.n}: ${m.member.split('(')[0]} (${m.index + 1} of ${m.members}) leaves ${m.unbroken} of ${m.n} unbroken, ${time}`;
+}
+
+/** Where a batch has got, for the progress bar's status: "examples 21-40: step 37 of 100, 18 of 20 unbroken". */
+function stepStatus(st: StepProgress, from: number, n: number, first: number): string {
+  return `examples ${first + from + 1}-${first + from + n}: ${st.member ? `${st.member.split('(')[0]} ` : ''}${st.unit} ${st.step} of ${st.steps}, ${st.active} of ${st.n} unbroken`;
 }
 
 /** The clean pass over the slice: predictions, each target choice's targets, and the sanity flags. */

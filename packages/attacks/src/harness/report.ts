@@ -95,6 +95,12 @@ export interface Progress {
    * (for example "examples 101-200: APGD-T (2 of 4) leaves 88 of 100 unbroken, 6.1 min").
    */
   detail?: string;
+  /**
+   * Within a batch: where an iterative attack's loop has got, as a status for the bar rather than
+   * a line of its own, since it comes every step (for example "examples 21-40: step 37 of 100,
+   * 18 of 20 unbroken").
+   */
+  status?: string;
 }
 
 export const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);

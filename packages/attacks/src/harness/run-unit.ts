@@ -1,5 +1,5 @@
 import { KwtaError, slice, tidy, type Tensor } from '@kwta/core';
-import type { MemberProgress } from '../attack.js';
+import type { MemberProgress, StepProgress } from '../attack.js';
 import type { Classifier } from '../classifier.js';
 import { hashString, mixSeed } from '../seeds.js';
 import type { UnitRecord } from './eval-state.js';
@@ -37,6 +37,8 @@ export interface UnitContext {
   onBatch: (done: number) => void;
   /** An ensemble member has finished on the batch starting at example `start` of the slice. */
   onMember?: (m: MemberProgress, start: number) => void;
+  /** The attack has taken a step on the `count` examples of the slice starting at `start`. */
+  onStep?: (s: StepProgress, start: number, count: number) => void;
 }
 
 /**
@@ -56,7 +58,9 @@ export function runUnit(unit: PlannedUnit, record: UnitRecord, c: UnitContext): 
         const targets = record.target === null ? undefined : c.targets[record.target].slice(start, start + count);
         const seeds = Array.from({ length: count }, (_, r) => mixSeed(c.seed, unitSeed, global + r));
         const r = unit.attack.run(c.model, rowsOf(c.x, global, count), c.labels.subarray(global, global + count), {
-          seeds, targets, memoryBudget: c.memoryBudget, ...(c.onMember ? { onMember: (m: MemberProgress) => c.onMember!(m, start) } : {}),
+          seeds, targets, memoryBudget: c.memoryBudget,
+          ...(c.onMember ? { onMember: (m: MemberProgress) => c.onMember!(m, start) } : {}),
+          ...(c.onStep ? { onStep: (s: StepProgress) => c.onStep!(s, start, count) } : {}),
         });
         record.success.push(...r.success);
         record.norms.push(...r.norms.map(finiteOrNull));

@@ -99,7 +99,7 @@ export function runEval(o: EvalCommandOptions): EvalSummary | ShardSummary {
           bar = progressBar(`${label}: ${p.stage === 'check' ? 'check ' : ''}${p.name}`.slice(0, 60), p.total, { quiet: o.quiet });
         }
         if (p.detail !== undefined) bar!.note?.(p.detail);
-        else bar!.update(p.done);
+        else bar!.update(p.done, p.status);
       },
     });
   } catch (e) {

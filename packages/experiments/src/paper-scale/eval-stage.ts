@@ -65,7 +65,7 @@ export function runEvalStage(stage: EvalStage, s: PaperScaleSettings, runDir: st
           bar = progress(`${stage.id}: ${p.name}`, p.total);
         }
         if (p.detail !== undefined) bar!.note?.(p.detail);
-        else bar!.update(p.done);
+        else bar!.update(p.done, p.status);
       },
       onState: () => onBatch(),
     });

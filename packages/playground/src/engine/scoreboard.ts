@@ -2,7 +2,7 @@ import { Generator, tensor } from '@kwta/core';
 import { evaluate } from '@kwta/attacks';
 import { take, type ImageDataset } from '@kwta/datasets';
 import type { Module } from '@kwta/nn';
-import { NETS, type Net, type ScoreboardRequest, type ScoreboardView } from '../protocol.js';
+import { NETS, type Net, type ScoreboardProgress, type ScoreboardRequest, type ScoreboardView } from '../protocol.js';
 import { attackChoice } from './attacks.js';
 
 /**
@@ -21,7 +21,7 @@ export function sweepRadii(eps: number): number[] {
  */
 export function scoreboard(
   models: Record<Net, Module>, test: ImageDataset, req: ScoreboardRequest,
-  onProgress: (p: { net: Net; stage: string; name: string; done: number; total: number }) => void = () => {},
+  onProgress: (p: ScoreboardProgress) => void = () => {},
 ): ScoreboardView {
   const t0 = performance.now();
   const data = take(test, req.examples);

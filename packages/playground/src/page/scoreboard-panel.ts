@@ -94,7 +94,7 @@ export function mountScoreboardPanel(app: App): void {
       const view = await app.engine().call('scoreboard', { examples: num(form, 'examples'), eps: num(form, 'eps'), steps: num(form, 'steps'), attacks, seed: 1 }, (p) => {
         bar.max = p.total;
         bar.value = p.done;
-        barText.value = `${NET_LABEL[p.net]}: ${p.stage === 'check' ? 'masking check, ' : ''}${p.name} ${p.done}/${p.total}`;
+        barText.value = `${NET_LABEL[p.net]}: ${p.stage === 'check' ? 'masking check, ' : ''}${p.name} ${p.done}/${p.total}${p.status ? ` · ${p.status}` : ''}`;
       });
       results.replaceChildren(
         accuracyTable(view.reports, attacks.length),
