@@ -8,6 +8,7 @@ import { reportOf, type EvaluationState } from '@kwta/attacks';
 import { FASHION_SETTINGS, FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
 import { pctCi } from '../src/output.js';
 import { attackTitle, deviations, mainTable, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
+import { liesWithin } from '../src/paper-scale/report.js';
 import { retrainsAhead } from '../src/paper-scale/restore.js';
 import { trainSize } from '../src/paper-scale/settings.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
@@ -442,5 +443,18 @@ describe('the report\'s model size', () => {
       model.dispose();
     }
     expect(Math.round(mnistCnnBytes(20000) / 1e6)).toBe(252);
+  });
+});
+
+describe("whether the report lies inside the study's directory", () => {
+  it('liesWithin counts the directory itself and anything under it, including a folder whose name starts with two dots', () => {
+    expect(liesWithin('/s/out', '/s/out')).toBe(true);
+    expect(liesWithin('/s/out', '/s/out/report')).toBe(true);
+    expect(liesWithin('/s/out', '/s/out/..x')).toBe(true);
+    expect(liesWithin('/s/out', '/s/out/..x/report')).toBe(true);
+    expect(liesWithin('/s/out', '/s')).toBe(false);
+    expect(liesWithin('/s/out', '/s/out-copy')).toBe(false);
+    expect(liesWithin('/s/out', '/s/docs/report')).toBe(false);
+    expect(liesWithin('out', 'out/../docs')).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '@kwta/nn/node';
 import { writeJson, writeSvg } from '../files.js';
 import { DATASET_NAMES } from '../jobs/scales.js';
@@ -45,13 +45,21 @@ const CROSSCHECK_NOTE = 'crosscheck-pytorch.md';
 const ENGINE_CHANGES_NOTE = 'engine-changes.md';
 
 /**
+ * Whether `path` is `dir` or lies under it. A path that merely starts with two dots (a folder named
+ * `..x` inside `dir`) is inside; only `..` itself or `../...` climbs out.
+ */
+export function liesWithin(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
  * How to continue after the study's directory is lost. A report inside `--out` (the default) is
  * lost with it, so the sentence says to keep a copy and restore from that, not from a path that an
  * empty `--out` no longer holds.
  */
 function restoreSentence(o: StudyReportInput, underWay: boolean): string {
-  const inside = relative(o.out, o.reportDir);
-  const lost = !inside.startsWith('..') && !isAbsolute(inside);
+  const lost = liesWithin(o.out, o.reportDir);
   const keeps = `results.json keeps every finished stage's results${underWay ? ` and \`${STATE_DIR}/\` the per-example state of the evaluation under way` : ''}; the models still needed are retrained from their seeds and checked against their recorded training.`;
   return lost
     ? `This report lies inside the study's directory and is lost with it (a new machine): keep a copy of \`${o.reportDir}\` elsewhere, and \`${o.command} --restore <the copy>\` into an empty \`--out\` continues from it: ${keeps}`
