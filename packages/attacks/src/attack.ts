@@ -37,28 +37,40 @@ export interface RunOptions {
    */
   onMember?: (m: MemberProgress) => void;
   /**
-   * Called after every step of an iterative attack's loop (every query of Square's): one batch of
-   * a query-hungry attack can run for twenty minutes, and this says how far it has got. It only
-   * observes; the results are the same with or without it.
+   * Called after every step of an attack's loop (every query of Square's, every Adam step of
+   * C&W's, every DeepFool step): one batch of a query-hungry attack can run for twenty minutes,
+   * and this says how far it has got. It only observes; the results are the same with or without it.
    */
   onStep?: (s: StepProgress) => void;
 }
 
 /** An iterative attack has taken a step (or a query-based one a query) on the batch. */
 export interface StepProgress {
-  /** 'step' for gradient and estimated-gradient loops, 'query' for Square's. */
+  /** 'step' for gradient, estimated-gradient, C&W and DeepFool loops, 'query' for Square's. */
   unit: 'step' | 'query';
   /**
    * Steps taken in the loop under way (1-based) and the most it takes. An attack that runs its
-   * loop more than once (restarts, APGD-T's and FAB-T's targets) counts again from 1 each time.
+   * loop more than once (restarts, APGD-T's and FAB-T's targets, C&W's binary search) counts
+   * again from 1 each time; `loops` says which pass it is in.
    */
   step: number;
   steps: number;
   /** Rows of the batch this loop still works on (not yet broken), of `n`. */
   active: number;
   n: number;
+  /** The outer loops the step lies in, outermost first; only loops of more than one pass are listed. */
+  loops?: LoopPosition[];
   /** Inside an ensemble: the member taking the step. */
   member?: string;
+}
+
+/** Which pass of an outer loop an attack is in: restart 2 of 5, target 3 of 9, search step 1 of 5. */
+export interface LoopPosition {
+  /** 'restart' (a fresh start), 'target' (a target class of APGD-T or FAB-T), 'search' (C&W's binary search on c), 'stage' (APGD-L1's shrinking radii). */
+  name: 'restart' | 'target' | 'search' | 'stage';
+  /** The pass under way, 1-based, of `count`. */
+  index: number;
+  count: number;
 }
 
 /** An ensemble member has finished on the batch: what it left unbroken, and its time. */

@@ -5,7 +5,7 @@
  * resumable and sharded evaluation). Depends on @kwta/core only; file I/O for evaluation state
  * lives in `@kwta/attacks/node`.
  */
-export type { Attack, AttackKind, AttackResult, EnsembleTrace, Labels, MemberProgress, RunOptions, StepProgress } from './attack.js';
+export type { Attack, AttackKind, AttackResult, EnsembleTrace, Labels, LoopPosition, MemberProgress, RunOptions, StepProgress } from './attack.js';
 export { BaseAttack, type ThreatOptions, type ThreatRules } from './base.js';
 export { AttackState, ThreatViolation, type FloatArray, type Objective } from './state.js';
 export { forwardOf, type Classifier, type ForwardFn } from './classifier.js';

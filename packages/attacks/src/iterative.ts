@@ -73,38 +73,42 @@ export function checkIterative(op: string, c: { steps: number; stepSize?: number
  * Rows never broken keep the last iterate of the last restart.
  */
 export function runIterative(state: AttackState, forward: ForwardFn, oracle: Oracle, rule: StepRule, cfg: LoopConfig): void {
-  const len = state.rowLen;
   const judge = cfg.judge ?? true;
   const stopEarly = judge && (cfg.earlyStop ?? true);
   const cur = state.adv.slice();
-  for (let restart = 0; restart < cfg.restarts; restart++) {
-    let active = state.active();
-    if (active.length === 0) return;
-    for (const i of active) {
-      if (cfg.startAt) cfg.startAt(i, cur);
-      else randomStartRow(cur, state.x, i, len, cfg.threat, cfg.start === 'none' ? null : state.rowGen(i), cfg.start);
-    }
-    rule.begin(active, cur);
-    for (let t = 0; t < cfg.steps && active.length > 0; t++) {
-      const ev = oracle(active, cur, t);
-      const still: number[] = [];
-      active.forEach((i, r) => {
-        if (stopEarly && state.isSuccess(i, ev.preds[r])) {
-          state.success[i] = true;
-          state.setAdvRow(i, cur, i);
-          return;
-        }
-        still.push(i);
-        rule.advance(i, t, cur, ev.grad.subarray(r * len, (r + 1) * len), ev.loss[r]);
-      });
-      active = still;
-      state.onStep?.({ unit: 'step', step: t + 1, steps: cfg.steps, active: active.length, n: state.n });
-    }
-    if (!judge) continue;
-    const p = state.predict(forward, active, cur);
-    active.forEach((i, r) => {
-      state.setAdvRow(i, cur, i);
-      if (state.isSuccess(i, p[r])) state.success[i] = true;
-    });
+  for (let restart = 0; restart < cfg.restarts && state.active().length > 0; restart++) {
+    state.inLoop('restart', restart + 1, cfg.restarts, () => runOnce(state, forward, oracle, rule, cfg, cur, judge, stopEarly));
   }
+}
+
+/** One restart of runIterative's loop on the rows not yet broken; `cur` holds the iterates. */
+function runOnce(state: AttackState, forward: ForwardFn, oracle: Oracle, rule: StepRule, cfg: LoopConfig, cur: Row, judge: boolean, stopEarly: boolean): void {
+  const len = state.rowLen;
+  let active = state.active();
+  for (const i of active) {
+    if (cfg.startAt) cfg.startAt(i, cur);
+    else randomStartRow(cur, state.x, i, len, cfg.threat, cfg.start === 'none' ? null : state.rowGen(i), cfg.start);
+  }
+  rule.begin(active, cur);
+  for (let t = 0; t < cfg.steps && active.length > 0; t++) {
+    const ev = oracle(active, cur, t);
+    const still: number[] = [];
+    active.forEach((i, r) => {
+      if (stopEarly && state.isSuccess(i, ev.preds[r])) {
+        state.success[i] = true;
+        state.setAdvRow(i, cur, i);
+        return;
+      }
+      still.push(i);
+      rule.advance(i, t, cur, ev.grad.subarray(r * len, (r + 1) * len), ev.loss[r]);
+    });
+    active = still;
+    state.reportStep({ unit: 'step', step: t + 1, steps: cfg.steps, active: active.length, n: state.n });
+  }
+  if (!judge) return;
+  const p = state.predict(forward, active, cur);
+  active.forEach((i, r) => {
+    state.setAdvRow(i, cur, i);
+    if (state.isSuccess(i, p[r])) state.success[i] = true;
+  });
 }

@@ -1,5 +1,5 @@
 import { DTypeError, Generator, KwtaError, ShapeError, Tensor, ValueError, noGrad, tensor, type DType } from '@kwta/core';
-import type { AttackResult, Labels, RunOptions } from './attack.js';
+import type { AttackResult, Labels, LoopPosition, RunOptions, StepProgress } from './attack.js';
 import { argmaxRows, type ForwardFn } from './classifier.js';
 import { insideThreat } from './blocks/project.js';
 import type { AttackLoss } from './losses.js';
@@ -66,6 +66,8 @@ export class AttackState {
   readonly onStep: RunOptions['onStep'];
   private readonly seeds: Uint32Array | null;
   private readonly gens = new Map<number, Generator>();
+  /** The outer loops under way (inLoop), outermost first, for step reports. */
+  private readonly loops: LoopPosition[] = [];
 
   constructor(
     readonly op: string,
@@ -105,6 +107,27 @@ export class AttackState {
     this.calls = new ChunkedCalls(this.memoryBudget, this.rowLen);
     this.onMember = opts.onMember;
     this.onStep = opts.onStep;
+  }
+
+  /**
+   * Run pass `index` (1-based) of `count` of an outer loop (a restart, a target class, a C&W
+   * search step), so the steps reported inside say which pass they belong to. A loop of one pass
+   * is not listed. Returns what `body` returns.
+   */
+  inLoop<T>(name: LoopPosition['name'], index: number, count: number, body: () => T): T {
+    if (count <= 1 || !this.onStep) return body();
+    this.loops.push({ name, index, count });
+    try {
+      return body();
+    } finally {
+      this.loops.pop();
+    }
+  }
+
+  /** Report a step taken (RunOptions.onStep), with the outer loops it lies in. */
+  reportStep(p: Omit<StepProgress, 'loops' | 'member'>): void {
+    if (!this.onStep) return;
+    this.onStep(this.loops.length > 0 ? { ...p, loops: this.loops.map((l) => ({ ...l })) } : p);
   }
 
   /** Rows one forward through `forward` (no gradient) may take under the memory budget; measured on example i's row of `src`. */

@@ -240,11 +240,18 @@ describe('AutoAttack', () => {
     const attack = seen.filter((p) => p.stage === 'attack');
     const lines = attack.filter((p) => p.detail !== undefined);
     expect(attack.filter((p) => p.detail === undefined && p.status === undefined).map((p) => p.done)).toEqual([0, 25, 50, 60]);
-    // Between them, each member's steps (Square's queries) as statuses that name the member.
+    // Between them, each member's steps (Square's queries) as statuses that name the member, and
+    // for the target sweeps which target class the steps belong to.
     const statuses = attack.filter((p) => p.status !== undefined).map((p) => p.status!);
-    for (const [member, unit] of [['APGD-CE', 'step'], ['APGD-T', 'step'], ['FAB-T', 'step'], ['Square', 'query']]) {
-      expect(statuses.some((s) => new RegExp(`^examples 1-25: ${member} ${unit} \\d+ of \\d+, \\d+ of \\d+ unbroken$`).test(s)), `${member}\n${statuses.join('\n')}`).toBe(true);
+    for (const [member, unit, loop] of [['APGD-CE', 'step', ''], ['APGD-T', 'step', 'target \\d+ of \\d+, '], ['FAB-T', 'step', 'target \\d+ of \\d+, '], ['Square', 'query', '']]) {
+      expect(statuses.some((s) => new RegExp(`^examples 1-25: ${member} ${loop}${unit} \\d+ of \\d+, \\d+ of \\d+ unbroken$`).test(s)), `${member}\n${statuses.join('\n')}`).toBe(true);
     }
+    // The targets come in order, each once (every step of a target before the next one's).
+    const apgdTargets = statuses.filter((s) => s.startsWith('examples 1-25: APGD-T')).map((s) => /target (\d+) of (\d+)/.exec(s)!.slice(1).map(Number));
+    const order = apgdTargets.map(([t]) => t).filter((t, k, all) => k === 0 || t !== all[k - 1]);
+    expect(order).toEqual(order.map((_, k) => k + 1));
+    // Every other class is a target (the blobs have fewer than AutoAttack's 9 + 1).
+    expect(new Set(apgdTargets.map(([, of]) => of))).toEqual(new Set([data.means.length - 1]));
     expect(lines.map((p) => p.done)).toEqual([0, 25, 50].flatMap((d) => [d, d, d, d]));
     const parsed = lines.map((p) => /^examples (\d+-\d+): (APGD-CE|APGD-T|FAB-T|Square) \((\d) of 4\) leaves (\d+) of (\d+) unbroken, \d+ s$/.exec(p.detail!));
     expect(parsed.every((m) => m !== null), lines.map((p) => p.detail).join('\n')).toBe(true);

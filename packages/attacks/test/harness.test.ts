@@ -1,6 +1,6 @@
 import { Generator, ValueError, memory, type Tensor } from '@kwta/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FGSM, PGD, SquareAttack, evaluate, straightThrough, type Attack, type AttackResult, type Classifier, type Labels, type Progress } from '../src/index.js';
+import { CarliniWagnerL2, DeepFool, FGSM, PGD, SquareAttack, evaluate, straightThrough, type Attack, type AttackResult, type Classifier, type Labels, type Progress } from '../src/index.js';
 import { tinyProblem } from './fixtures/models.js';
 import type { Mlp } from './fixtures/mlp.js';
 import type { Blobs } from './fixtures/synthetic.js';
@@ -90,6 +90,29 @@ describe('evaluate', () => {
         batch.forEach(([, a], k) => k > 0 && expect(a).toBeLessThanOrEqual(batch[k - 1][1]));
       }
     }
+  });
+
+  it("names the outer loop a step lies in (PGD's restarts, C&W's binary search) and reports DeepFool's and C&W's steps, without changing any result", () => {
+    const attacks = () => [new PGD({ eps: 0.05, steps: 4, restarts: 3 }), new CarliniWagnerL2({ eps: 0.1, norm: 'linf', binarySearchSteps: 2, steps: 3 }), new DeepFool({ eps: 0.1, norm: 'linf', steps: 5 })];
+    const seen: Progress[] = [];
+    const report = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(5), batchSize: 6, checks: false, onProgress: (p) => seen.push(p) });
+    const quiet = evaluate(net.forward, data.x, data.y, { attacks: attacks(), gen: new Generator(5), batchSize: 6, checks: false });
+    const strip = (r: typeof report) => ({ ...r, attacks: r.attacks.map((a) => ({ ...a, seconds: 0 })) });
+    expect(strip(report)).toEqual(strip(quiet));
+    const statusesOf = (a: Attack) => seen.filter((p) => p.name === a.name && p.status !== undefined).map((p) => p.status!.replace(/^examples \d+-\d+: /, ''));
+    const [pgd, cw, deepfool] = attacks().map(statusesOf);
+    // PGD: restart r's steps, then restart r + 1's (on the rows still unbroken).
+    expect(pgd.every((s) => /^restart [123] of 3, step [1-4] of 4, \d+ of \d+ unbroken$/.test(s)), pgd.join('\n')).toBe(true);
+    expect(pgd.slice(0, 4).map((s) => s.split(',').slice(0, 2).join(','))).toEqual([1, 2, 3, 4].map((t) => `restart 1 of 3, step ${t} of 4`));
+    // C&W: every Adam step of each search step, every row to the end.
+    expect(cw.slice(0, 6).map((s) => s.split(',').slice(0, 2).join(','))).toEqual([1, 2].flatMap((b) => [1, 2, 3].map((t) => `search step ${b} of 2, step ${t} of 3`)));
+    const cwBatches = seen.filter((p) => p.name === attacks()[1].name && p.status !== undefined);
+    for (const done of new Set(cwBatches.map((p) => p.done))) {
+      expect(new Set(cwBatches.filter((p) => p.done === done).map((p) => / (\d+) of \d+ unbroken$/.exec(p.status!)![1])).size).toBe(1);
+    }
+    // DeepFool: one loop, its steps counting up until every row has flipped or the steps run out.
+    expect(deepfool.length).toBeGreaterThan(0);
+    expect(deepfool.every((s) => /^step [1-5] of 5, \d+ of \d+ unbroken$/.test(s)), deepfool.join('\n')).toBe(true);
   });
 
   it('passes the masking checks on a network that does not mask gradients', () => {

@@ -85,7 +85,8 @@ export class APGD extends BaseAttack<ApgdConfig> {
   }
 
   protected perturb(state: AttackState, forward: ForwardFn): void {
-    for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) this.once(state, forward, state.objective(this.config.loss));
+    const objective = state.objective(this.config.loss);
+    for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) state.inLoop('restart', r + 1, this.config.restarts, () => this.once(state, forward, objective));
   }
 
   /** One APGD run from a fresh start on the examples still unbroken. */
@@ -116,7 +117,7 @@ export class APGD extends BaseAttack<ApgdConfig> {
         cur.set(carried.get(i)!, i * len);
         projectRow(cur, state.x, i, len, threat);
       };
-      runIterative(state, forward, oracle, rule, { threat, steps, restarts: 1, start: 'none', startAt, judge: s === 2 });
+      state.inLoop('stage', s + 1, stages.length, () => runIterative(state, forward, oracle, rule, { threat, steps, restarts: 1, start: 'none', startAt, judge: s === 2 }));
       for (const i of rows) {
         const best = rule.best(i);
         if (best) carried.set(i, best.slice());
@@ -161,9 +162,12 @@ export class APGDT extends APGD {
 
   protected override perturb(state: AttackState, forward: ForwardFn): void {
     if (state.classes < 4) throw new ValueError(`APGD-T: the targeted DLR loss needs at least 4 classes; the model has ${state.classes}`);
-    for (const goal of rankedTargets(state, this.targetClasses)) {
-      const objective: Objective = { loss: 'dlr', targeted: true, goal };
-      for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) this.once(state, forward, objective);
-    }
+    const goals = rankedTargets(state, this.targetClasses);
+    goals.forEach((goal, k) =>
+      state.inLoop('target', k + 1, goals.length, () => {
+        const objective: Objective = { loss: 'dlr', targeted: true, goal };
+        for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) state.inLoop('restart', r + 1, this.config.restarts, () => this.once(state, forward, objective));
+      }),
+    );
   }
 }

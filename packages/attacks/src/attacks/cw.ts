@@ -83,42 +83,47 @@ export class CarliniWagnerL2 extends BaseAttack<CwConfig & ThreatOptions> {
       const upper = new Float64Array(m).fill(1e10);
       const bestL2 = new Float64Array(m).fill(Infinity);
       const best = new Float64Array(m * len);
-      for (let search = 0; search < this.cfg.binarySearchSteps; search++) {
-        const w = w0.slice();
-        const mAdam = new Float64Array(m * len);
-        const vAdam = new Float64Array(m * len);
-        const foundThisRound = new Array<boolean>(m).fill(false);
-        for (let it = 1; it <= this.cfg.steps; it++) {
-          const out = this.objectiveGrad(forward, state, w, xHost, goal, c, active);
-          const preds = argmaxRows(out.logits, m, out.logits.length / m);
-          for (let r = 0; r < m; r++) {
-            const i = active[r];
-            if (state.isSuccess(i, preds[r]) && out.l2[r] < bestL2[r]) {
-              bestL2[r] = out.l2[r];
-              best.set(out.xAdv.subarray(r * len, (r + 1) * len), r * len);
-              foundThisRound[r] = true;
+      const searches = this.cfg.binarySearchSteps;
+      for (let search = 0; search < searches; search++) {
+        state.inLoop('search', search + 1, searches, () => {
+          const w = w0.slice();
+          const mAdam = new Float64Array(m * len);
+          const vAdam = new Float64Array(m * len);
+          const foundThisRound = new Array<boolean>(m).fill(false);
+          for (let it = 1; it <= this.cfg.steps; it++) {
+            const out = this.objectiveGrad(forward, state, w, xHost, goal, c, active);
+            const preds = argmaxRows(out.logits, m, out.logits.length / m);
+            for (let r = 0; r < m; r++) {
+              const i = active[r];
+              if (state.isSuccess(i, preds[r]) && out.l2[r] < bestL2[r]) {
+                bestL2[r] = out.l2[r];
+                best.set(out.xAdv.subarray(r * len, (r + 1) * len), r * len);
+                foundThisRound[r] = true;
+              }
+            }
+            // Every row runs to the end: success is judged only after the clip into the threat set.
+            state.reportStep({ unit: 'step', step: it, steps: this.cfg.steps, active: m, n: state.n });
+            // Adam (Kingma & Ba) on w, bias-corrected.
+            const b1 = 0.9;
+            const b2 = 0.999;
+            const lr = (this.cfg.learningRate * Math.sqrt(1 - b2 ** it)) / (1 - b1 ** it);
+            for (let k = 0; k < w.length; k++) {
+              const g = out.grad[k];
+              mAdam[k] = b1 * mAdam[k] + (1 - b1) * g;
+              vAdam[k] = b2 * vAdam[k] + (1 - b2) * g * g;
+              w[k] -= (lr * mAdam[k]) / (Math.sqrt(vAdam[k]) + 1e-8);
             }
           }
-          // Adam (Kingma & Ba) on w, bias-corrected.
-          const b1 = 0.9;
-          const b2 = 0.999;
-          const lr = (this.cfg.learningRate * Math.sqrt(1 - b2 ** it)) / (1 - b1 ** it);
-          for (let k = 0; k < w.length; k++) {
-            const g = out.grad[k];
-            mAdam[k] = b1 * mAdam[k] + (1 - b1) * g;
-            vAdam[k] = b2 * vAdam[k] + (1 - b2) * g * g;
-            w[k] -= (lr * mAdam[k]) / (Math.sqrt(vAdam[k]) + 1e-8);
+          for (let r = 0; r < m; r++) {
+            if (foundThisRound[r]) {
+              upper[r] = Math.min(upper[r], c[r]);
+              c[r] = (lower[r] + upper[r]) / 2;
+            } else {
+              lower[r] = Math.max(lower[r], c[r]);
+              c[r] = upper[r] < 1e9 ? (lower[r] + upper[r]) / 2 : c[r] * 10;
+            }
           }
-        }
-        for (let r = 0; r < m; r++) {
-          if (foundThisRound[r]) {
-            upper[r] = Math.min(upper[r], c[r]);
-            c[r] = (lower[r] + upper[r]) / 2;
-          } else {
-            lower[r] = Math.max(lower[r], c[r]);
-            c[r] = upper[r] < 1e9 ? (lower[r] + upper[r]) / 2 : c[r] * 10;
-          }
-        }
+        });
       }
       active.forEach((i, r) => {
         if (bestL2[r] < Infinity) state.setAdvRow(i, best, r);

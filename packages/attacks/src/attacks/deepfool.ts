@@ -101,6 +101,7 @@ export class DeepFool extends BaseAttack<DeepFoolConfig & ThreatOptions> {
         }
       });
       active = still;
+      state.reportStep({ unit: 'step', step: step + 1, steps: this.steps, active: active.length, n: state.n });
     }
     for (let i = 0; i < state.n; i++) {
       if (state.success[i]) continue;

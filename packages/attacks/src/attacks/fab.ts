@@ -79,7 +79,12 @@ export class FAB extends BaseAttack<FabConfig & ThreatOptions> {
 
   protected perturb(state: AttackState, forward: ForwardFn): void {
     const lin: Linearisation = state.targeted ? { kind: 'target', target: (i) => state.goal(i) } : { kind: 'closest' };
-    for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) this.once(state, forward, lin, r > 0);
+    this.restarts(state, forward, lin);
+  }
+
+  /** The restarts on one linearisation, each on the examples still unbroken; all but the first start at a random point. */
+  protected restarts(state: AttackState, forward: ForwardFn, lin: Linearisation): void {
+    for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) state.inLoop('restart', r + 1, this.config.restarts, () => this.once(state, forward, lin, r > 0));
   }
 
   /** One FAB run on the examples still unbroken; the ones it breaks within eps get their smallest adversarial. */
@@ -145,7 +150,7 @@ export class FAB extends BaseAttack<FabConfig & ThreatOptions> {
         if (!(found && Number.isFinite(this.threat.eps) && found.norm <= this.threat.eps)) still.push(i);
       });
       active = still;
-      state.onStep?.({ unit: 'step', step: t + 1, steps, active: active.length, n: state.n });
+      state.reportStep({ unit: 'step', step: t + 1, steps, active: active.length, n: state.n });
     }
     for (const [i, b] of best) {
       if (!(b.norm <= this.threat.eps)) continue;
@@ -197,9 +202,7 @@ export class FABT extends FAB {
   }
 
   protected override perturb(state: AttackState, forward: ForwardFn): void {
-    for (const target of rankedTargets(state, this.targetClasses)) {
-      const lin: Linearisation = { kind: 'target', target };
-      for (let r = 0; r < this.config.restarts && state.active().length > 0; r++) this.once(state, forward, lin, r > 0);
-    }
+    const targets = rankedTargets(state, this.targetClasses);
+    targets.forEach((target, k) => state.inLoop('target', k + 1, targets.length, () => this.restarts(state, forward, { kind: 'target', target })));
   }
 }

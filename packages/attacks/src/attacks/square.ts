@@ -108,7 +108,7 @@ export class SquareAttack extends BaseAttack<SquareConfig> {
         } else still.push(i);
       });
       active = still;
-      state.onStep?.({ unit: 'query', step: q + 2, steps: this.queries, active: active.length, n: state.n });
+      state.reportStep({ unit: 'query', step: q + 2, steps: this.queries, active: active.length, n: state.n });
     }
     for (const i of active) state.setAdvRow(i, cur, i);
   }

@@ -1,5 +1,5 @@
 import { Generator, Tensor, ValueError, noGrad, tidy } from '@kwta/core';
-import type { Attack, Labels, MemberProgress, StepProgress } from '../attack.js';
+import type { Attack, Labels, LoopPosition, MemberProgress, StepProgress } from '../attack.js';
 import { argmaxRows, forwardOf, type Classifier } from '../classifier.js';
 import { checkMemoryBudget } from '../memory.js';
 import { checkResumable, shardRange, type CleanRecord, type EvaluationState, type Shard } from './eval-state.js';
@@ -140,9 +140,13 @@ function memberDetail(m: MemberProgress, from: number, first: number): string {
   return `examples ${first + from + 1}-${first + from + m.n}: ${m.member.split('(')[0]} (${m.index + 1} of ${m.members}) leaves ${m.unbroken} of ${m.n} unbroken, ${time}`;
 }
 
-/** Where a batch has got, for the progress bar's status: "examples 21-40: step 37 of 100, 18 of 20 unbroken". */
+/** How a status names each outer loop's pass. */
+const LOOP_WORDS: Record<LoopPosition['name'], string> = { restart: 'restart', target: 'target', search: 'search step', stage: 'stage' };
+
+/** Where a batch has got, for the progress bar's status: "examples 21-40: APGD-T target 3 of 9, step 37 of 100, 18 of 20 unbroken". */
 function stepStatus(st: StepProgress, from: number, n: number, first: number): string {
-  return `examples ${first + from + 1}-${first + from + n}: ${st.member ? `${st.member.split('(')[0]} ` : ''}${st.unit} ${st.step} of ${st.steps}, ${st.active} of ${st.n} unbroken`;
+  const where = [...(st.loops ?? []).map((l) => `${LOOP_WORDS[l.name]} ${l.index} of ${l.count}`), `${st.unit} ${st.step} of ${st.steps}`].join(', ');
+  return `examples ${first + from + 1}-${first + from + n}: ${st.member ? `${st.member.split('(')[0]} ` : ''}${where}, ${st.active} of ${st.n} unbroken`;
 }
 
 /** The clean pass over the slice: predictions, each target choice's targets, and the sanity flags. */
