@@ -1,4 +1,4 @@
-import { wilson } from './stats.js';
+import { newcombeDifference, wilson } from './stats.js';
 
 /**
  * What every report of the project prints, defined once: the CLI's tables and reports and the
@@ -16,6 +16,18 @@ export function pctCi(successes: number, n: number): string {
   if (n === 0) return '-';
   const { low, high } = wilson(successes, n);
   return `${pct(successes / n)} [${(100 * low).toFixed(1)}, ${(100 * high).toFixed(1)}]`;
+}
+
+/**
+ * The difference of two counts' proportions in percentage points, with its Newcombe 95% interval:
+ * '-70.8 [-75.0, -66.0]', '+1.2 [-0.4, 2.9]'; '-' when either n is 0.
+ */
+export function pointsCi(k1: number, n1: number, k2: number, n2: number): string {
+  if (n1 === 0 || n2 === 0) return '-';
+  const { low, high } = newcombeDifference(k1, n1, k2, n2);
+  const points = (v: number) => (100 * v).toFixed(1).replace(/^-(0\.0)$/, '$1');
+  const d = points(k1 / n1 - k2 / n2);
+  return `${k1 / n1 > k2 / n2 && d !== '0.0' ? '+' : ''}${d} [${points(low)}, ${points(high)}]`;
 }
 
 /** A markdown table from a header and rows of cells (first column left-aligned, the rest right). */

@@ -27,3 +27,16 @@ export function wilson(successes: number, n: number, z = Z95): Interval {
   // At 0 and n the formula gives exactly 0 and 1 up to rounding; clamp the rounding away.
   return { low: successes === 0 ? 0 : Math.max(0, centre - half), high: successes === n ? 1 : Math.min(1, centre + half) };
 }
+
+/**
+ * Newcombe's hybrid score interval (Newcombe 1998, method 10) for the difference of two
+ * proportions, `k1 / n1 - k2 / n2`, from independent samples: each proportion's Wilson interval
+ * bounds the difference, d - sqrt((p1 - l1)^2 + (u2 - p2)^2) to d + sqrt((u1 - p1)^2 + (p2 - l2)^2).
+ * It stays inside [-1, 1] and is not empty when both proportions are 0 or 1. statsmodels'
+ * confint_proportions_2indep(method='newcomb') computes the same interval.
+ */
+export function newcombeDifference(k1: number, n1: number, k2: number, n2: number, z = Z95): Interval {
+  const a = wilson(k1, n1, z), b = wilson(k2, n2, z);
+  const p1 = k1 / n1, p2 = k2 / n2, d = p1 - p2;
+  return { low: Math.max(-1, d - Math.hypot(p1 - a.low, b.high - p2)), high: Math.min(1, d + Math.hypot(a.high - p1, p2 - b.low)) };
+}

@@ -6,12 +6,13 @@ import { Generator, ValueError } from '@kwta/core';
 import { mnistCnn, reluFactory } from '@kwta/nn';
 import { reportOf, type EvaluationState } from '@kwta/attacks';
 import { FASHION_SETTINGS, FULL_SETTINGS, planStages, restoreStudy, runStudy, studyPaths, tinySettings, type Progress, type ProgressFactory } from '../src/node.js';
-import { pctCi } from '../src/output.js';
-import { attackTitle, deviations, mainTable, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
+import { pctCi, pointsCi } from '../src/output.js';
+import { METHOD_TITLES, attackTitle, deviations, mainTable, mnistCnnBytes, projection } from '../src/paper-scale/sections.js';
 import { liesWithin } from '../src/paper-scale/report.js';
 import { retrainsAhead } from '../src/paper-scale/restore.js';
 import { trainSize } from '../src/paper-scale/settings.js';
 import type { Ledger } from '../src/paper-scale/ledger.js';
+import type { Method } from '@kwta/train';
 
 const root = mkdtempSync(join(tmpdir(), 'kwta-paper-scale-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -128,6 +129,20 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(costRow.length).toBe(settings.strongAttacks.length);
     for (const c of costRow.filter((c) => c !== 'not run')) expect(c).toMatch(/^[\d.]+ (min|h) · [\d.]+[kM]? \+ [\d.]+[kM]?$/);
     expect(costSection).not.toContain('Not recorded');
+    // k-WTA against ReLU trained the same way: each cell the difference of the two models' counts
+    // (clean and PGD on the PGD set, the worst case on the strong set) with Newcombe's interval.
+    type Counted = { correct: number; n: number };
+    type Measured = { model: { activation: string; method: Method; hidden: number; twin?: boolean }; pgdSet: { clean: Counted; pgd: Counted }; strong: { worstCase: Counted } };
+    const measured = (results as unknown as { models: Measured[] }).models;
+    const versus = readme.slice(readme.indexOf('### k-WTA against ReLU trained the same way'), readme.indexOf('### AutoAttack'));
+    expect(versus).toContain("k-WTA's accuracy minus ReLU's, in percentage points");
+    for (const method of settings.methods) {
+      const of = (activation: string) => measured.find((m) => m.model.activation === activation && m.model.method === method && m.model.hidden === settings.hidden && !m.model.twin)!;
+      const [k, b] = [of('kwta:0.1'), of('relu')];
+      const diff = (x: Counted, y: Counted) => pointsCi(x.correct, x.n, y.correct, y.n);
+      const row = versus.split('\n').find((l) => l.startsWith(`| ${METHOD_TITLES[method]} | k-WTA-0.1 − ReLU |`))!.split('|').slice(3, -1).map((c) => c.trim());
+      expect([row[0], row[1], row.at(-1)]).toEqual([diff(k.pgdSet.clean, b.pgdSet.clean), diff(k.pgdSet.pgd, b.pgdSet.pgd), `**${diff(k.strong.worstCase, b.strong.worstCase)}**`]);
+    }
     expect(readme).toContain(`### Digits only one attack broke (of ${settings.strongExamples})`);
     expect(readme).toContain('accuracy-falls-with-eps');
     expect(readme).toContain('## Compute plan');

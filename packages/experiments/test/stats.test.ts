@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ValueError } from '@kwta/core';
-import { Z95, pctCi, wilson } from '../src/index.js';
+import { Z95, newcombeDifference, pctCi, pointsCi, wilson } from '../src/index.js';
 
 /**
  * Known values: Newcombe (1998), "Two-sided confidence intervals for the single proportion",
@@ -60,5 +60,59 @@ describe('wilson: the 95% score interval for a proportion', () => {
     expect(pctCi(485, 500)).toBe('97.0% [95.1, 98.2]');
     expect(pctCi(0, 20)).toBe('0.0% [0.0, 16.1]');
     expect(pctCi(0, 0)).toBe('-');
+  });
+});
+
+/**
+ * Known values: Newcombe (1998), "Interval estimation for the difference between independent
+ * proportions: comparison of eleven methods", Statistics in Medicine 17, Table II, method 10
+ * (hybrid score, no continuity correction), to 4 decimals.
+ */
+const KNOWN_DIFFERENCES: [number, number, number, number, number, number][] = [
+  [56, 70, 48, 80, 0.0524, 0.3339],
+  [9, 10, 3, 10, 0.1705, 0.8090],
+  [5, 56, 0, 29, -0.0381, 0.1926],
+  [0, 10, 0, 20, -0.1611, 0.2775],
+  [0, 10, 0, 10, -0.2775, 0.2775],
+];
+
+describe("newcombeDifference: the 95% hybrid score interval for a difference of proportions", () => {
+  it.each(KNOWN_DIFFERENCES)('%i/%i - %i/%i: [%f, %f]', (k1, n1, k2, n2, low, high) => {
+    const ci = newcombeDifference(k1, n1, k2, n2);
+    expect(ci.low).toBeCloseTo(low, 4);
+    expect(ci.high).toBeCloseTo(high, 4);
+  });
+
+  it('contains the observed difference, stays inside [-1, 1], flips sign when the two swap, and each bound lies within the Wilson bounds it is built from', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 3000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (n1, n2, f1, f2) => {
+      const k1 = Math.round(f1 * n1), k2 = Math.round(f2 * n2);
+      const d = k1 / n1 - k2 / n2;
+      const ci = newcombeDifference(k1, n1, k2, n2);
+      const swapped = newcombeDifference(k2, n2, k1, n1);
+      expect(ci.low).toBeGreaterThanOrEqual(-1);
+      expect(ci.high).toBeLessThanOrEqual(1);
+      expect(ci.low).toBeLessThanOrEqual(d + 1e-12);
+      expect(ci.high).toBeGreaterThanOrEqual(d - 1e-12);
+      expect(swapped.low).toBeCloseTo(-ci.high, 12);
+      expect(swapped.high).toBeCloseTo(-ci.low, 12);
+      // Never wider than the worst case of the two Wilson intervals taken together.
+      const a = wilson(k1, n1), b = wilson(k2, n2);
+      expect(ci.low).toBeGreaterThanOrEqual(a.low - b.high - 1e-12);
+      expect(ci.high).toBeLessThanOrEqual(a.high - b.low + 1e-12);
+    }));
+  });
+
+  it('checks its counts as wilson does', () => {
+    expect(() => newcombeDifference(3, 2, 1, 2)).toThrow(ValueError);
+    expect(() => newcombeDifference(1, 2, 1, 0)).toThrow(ValueError);
+  });
+});
+
+describe('pointsCi: a difference in percentage points with its interval', () => {
+  it('prints the difference signed, with its Newcombe bounds', () => {
+    expect(pointsCi(56, 70, 48, 80)).toBe('+20.0 [5.2, 33.4]');
+    expect(pointsCi(48, 80, 56, 70)).toBe('-20.0 [-33.4, -5.2]');
+    expect(pointsCi(0, 10, 0, 10)).toBe('0.0 [-27.8, 27.8]');
+    expect(pointsCi(1, 2, 0, 0)).toBe('-');
   });
 });

@@ -10,7 +10,7 @@ import { accuracyBarsSpec, widthSpec, type PlotNote, type PlotPoint } from './pl
 import { copyStatesUnderWay, retrainsAhead, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, retrainList, settingsList, stagesTable, sweepTable, trainingTable, upTo,
+  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, retrainList, settingsList, stagesTable, sweepTable, trainingTable, versusReluTable, upTo,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import { hasBudgetStage, type Stage } from './stages.js';
@@ -64,6 +64,25 @@ function restoreSentence(o: StudyReportInput, underWay: boolean): string {
   return lost
     ? `This report lies inside the study's directory and is lost with it (a new machine): keep a copy of \`${o.reportDir}\` elsewhere, and \`${o.command} --restore <the copy>\` into an empty \`--out\` continues from it: ${keeps}`
     : `If the study's directory is lost (a new machine), \`${o.command} --restore ${o.reportDir}\` into an empty \`--out\` continues from this report: ${keeps}`;
+}
+
+/**
+ * The comparison with ReLU trained the same way, with what its numbers mean. The two models of a
+ * pair are attacked on the same examples, but the report keeps counts, not per-example results,
+ * so the interval is the one for independent samples.
+ */
+function versusRelu(rows: ModelResult[], s: PaperScaleSettings, items: string): string[] {
+  const table = versusReluTable(rows, s);
+  return table
+    ? [
+        '### k-WTA against ReLU trained the same way',
+        '',
+        `Each cell: k-WTA's accuracy minus ReLU's, in percentage points, with Newcombe's 95% interval for the difference of two proportions; negative means k-WTA keeps fewer ${items}. Both models of a pair meet the same ${items}; the interval treats them as independent samples (the report keeps counts, not which ${items} fell), which makes it wider than a paired interval when the two models find the same ${items} hard.`,
+        '',
+        table,
+        '',
+      ]
+    : [];
 }
 
 /** One sentence per model with strong results (finished, or under way and saying so): PGD's number against the worst case. */
@@ -145,6 +164,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     `The worst case counts as robust only the ${items} classified correctly that no attack of the strong set (nor a check's stronger variant) broke.`,
     '',
+    ...versusRelu(main, s, items),
     ...noteLine(CROSSCHECK_NOTE, (link) => `Outside the engine: ${link} recomputes PGD-20 in PyTorch on the same weights and ${items}.`),
     '### AutoAttack, member by member',
     '',

@@ -1,7 +1,7 @@
 import { activationLabel, parseActivation } from '@kwta/nn';
 import type { Method } from '@kwta/train';
 import { DATASET_NAMES } from '../jobs/scales.js';
-import { markdownTable, pct, pctCi } from '../output.js';
+import { markdownTable, pct, pctCi, pointsCi } from '../output.js';
 import { ATTACK_TITLES } from '../paper/table4.js';
 import type { SuiteAttack } from '../paper/attack-suite.js';
 import type { Budget, PlannedStage } from './budget.js';
@@ -75,6 +75,43 @@ export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
       ...(s.dataset === 'mnist' ? [paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-'] : []),
     ];
   }));
+}
+
+/** A measure of one model for the comparison with ReLU: its count, or why there is none. */
+type Measured = Count | 'pending' | 'under way' | 'not run' | 'failed';
+
+/** One strong attack's count, or why there is none (an evaluation under way has no final count yet). */
+function strongCount(strong: ModelResult['strong'], a: SuiteAttack): Measured {
+  if (!strong) return 'pending';
+  if (!strong.attackNames[a]) return 'not run';
+  if (strong.failed?.[a] !== undefined) return 'failed';
+  return strong.attacks[a] ?? 'under way';
+}
+
+/**
+ * k-WTA against ReLU trained the same way, at the main width: per measure, k-WTA's accuracy
+ * minus ReLU's in percentage points with Newcombe's 95% interval. PGD's difference and the worst
+ * case's side by side say whether PGD's verdict survives the strong attacks. Null without a pair.
+ */
+export function versusReluTable(rows: ModelResult[], s: PaperScaleSettings): string | null {
+  const reluOf = (r: ModelResult) => rows.find((b) => b.model.activation === 'relu' && b.model.method === r.model.method && b.model.hidden === r.model.hidden && !b.model.twin);
+  const pairs = rows.filter((r) => r.model.activation !== 'relu' && !r.model.twin && reluOf(r)).map((r) => [r, reluOf(r)!] as const);
+  if (!pairs.length) return null;
+  const attacks = (['autoattack', 'adaptive'] as const).filter((a) => s.strongAttacks.includes(a));
+  const measures: { title: string; of: (r: ModelResult) => Measured }[] = [
+    { title: `clean (${s.pgdExamples})`, of: (r) => r.pgdSet?.clean ?? 'pending' },
+    { title: `${attackTitle('pgd', s)} (${s.pgdExamples})`, of: (r) => r.pgdSet?.pgd ?? 'pending' },
+    ...attacks.map((a) => ({ title: `${attackTitle(a, s)} (${s.strongExamples})`, of: (r: ModelResult) => strongCount(r.strong, a) })),
+    { title: `**worst case** (${s.strongExamples})`, of: (r) => (!r.strong ? 'pending' : r.strong.pending.length ? 'under way' : r.strong.failed && Object.keys(r.strong.failed).length ? 'failed' : r.strong.worstCase) },
+  ];
+  const cell = (a: Measured, b: Measured, bold: boolean): string => {
+    if (typeof a === 'string' || typeof b === 'string') return [a, b].find((m) => typeof m === 'string') as string;
+    const text = pointsCi(a.correct, a.n, b.correct, b.n);
+    return bold ? `**${text}**` : text;
+  };
+  return markdownTable(['training', 'compared', ...measures.map((m) => m.title)], pairs.map(([k, relu]) => [
+    METHOD_TITLES[k.model.method], `${modelLabel(k.model)} − ReLU`, ...measures.map((m, i) => cell(m.of(k), m.of(relu), i === measures.length - 1)),
+  ]));
 }
 
 /** AutoAttack's cumulative log per model: robust accuracy after each member. */
