@@ -88,7 +88,7 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     expect(statuses.some(([label, status]) => label.includes(': AutoAttack') && /: Square query \d+ of \d+, /.test(status))).toBe(true);
     expect(Object.values(r.ledger.stages).every((s) => s.done && s.seconds > 0)).toBe(true);
     expect(readme).toContain(`**Status: ${ids.length} of ${ids.length} stages done.**`);
-    for (const file of ['README.md', 'results.json', 'accuracy.svg', 'width.svg']) expect(existsSync(join(straight, 'report', file))).toBe(true);
+    for (const file of ['README.md', 'results.json', 'accuracy.svg', 'width.svg', 'versus-relu.svg']) expect(existsSync(join(straight, 'report', file))).toBe(true);
     // Every measured percentage in the main table carries a Wilson interval.
     const table = readme.slice(readme.indexOf('## Table 4'), readme.indexOf('### AutoAttack'));
     const cells = table.split('\n').filter((l) => l.startsWith('| k-WTA') || l.startsWith('| ReLU')).flatMap((l) => l.split('|').slice(3, -2));
@@ -136,6 +136,10 @@ describe('the paper-scale study, end to end at a tiny setting', () => {
     const measured = (results as unknown as { models: Measured[] }).models;
     const versus = readme.slice(readme.indexOf('### k-WTA against ReLU trained the same way'), readme.indexOf('### AutoAttack'));
     expect(versus).toContain("k-WTA's accuracy minus ReLU's, in percentage points");
+    expect(versus).toContain('![k-WTA minus ReLU](versus-relu.svg)');
+    // The figure plots each difference that has both counts, a point per training method and measure.
+    const svg = readFileSync(join(straight, 'report', 'versus-relu.svg'), 'utf8');
+    for (const method of settings.methods) expect(svg).toContain(`>${METHOD_TITLES[method]}<`);
     for (const method of settings.methods) {
       const of = (activation: string) => measured.find((m) => m.model.activation === activation && m.model.method === method && m.model.hidden === settings.hidden && !m.model.twin)!;
       const [k, b] = [of('kwta:0.1'), of('relu')];

@@ -6,11 +6,11 @@ import { DATASET_NAMES } from '../jobs/scales.js';
 import { computePlan } from './budget.js';
 import type { Ledger } from './ledger.js';
 import { readBudget } from './paths.js';
-import { accuracyBarsSpec, widthSpec, type PlotNote, type PlotPoint } from './plots.js';
+import { accuracyBarsSpec, gapSpec, widthSpec, type GapPoint, type PlotNote, type PlotPoint } from './plots.js';
 import { copyStatesUnderWay, retrainsAhead, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, retrainList, settingsList, stagesTable, sweepTable, trainingTable, versusReluTable, upTo,
+  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, retrainList, settingsList, stagesTable, sweepTable, trainingTable, versusRelu, versusReluTable, upTo, type VersusRelu,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import { hasBudgetStage, type Stage } from './stages.js';
@@ -71,8 +71,8 @@ function restoreSentence(o: StudyReportInput, underWay: boolean): string {
  * pair are attacked on the same examples, but the report keeps counts, not per-example results,
  * so the interval is the one for independent samples.
  */
-function versusRelu(rows: ModelResult[], s: PaperScaleSettings, items: string): string[] {
-  const table = versusReluTable(rows, s);
+function versusReluSection(pairs: VersusRelu[], items: string, plotted: boolean): string[] {
+  const table = versusReluTable(pairs);
   return table
     ? [
         '### k-WTA against ReLU trained the same way',
@@ -81,6 +81,7 @@ function versusRelu(rows: ModelResult[], s: PaperScaleSettings, items: string): 
         '',
         table,
         '',
+        ...(plotted ? ['![k-WTA minus ReLU](versus-relu.svg)', ''] : []),
       ]
     : [];
 }
@@ -139,6 +140,15 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   ]);
   if (widthPoints.length) await writeSvg(join(o.reportDir, 'width.svg'), widthSpec(widthPoints, 'Robust accuracy against hidden width (natural training)', `${attackTitle('pgd', s)} on ${s.pgdExamples} ${items}; worst case over ${s.sweepAttacks.map((a) => attackTitle(a, s)).join(', ')} on ${s.strongExamples}; Wilson 95% bars`));
 
+  const pairs = versusRelu(main, s);
+  const gaps: GapPoint[] = [], gapNotes: PlotNote[] = [];
+  for (const p of pairs) {
+    for (const m of p.measures) {
+      if (typeof m.kwta !== 'string' && typeof m.relu !== 'string') gaps.push({ group: p.training, measure: m.name, a: m.kwta, b: m.relu });
+      else gapNotes.push({ group: p.training, measure: m.name, note: [m.kwta, m.relu].find((v) => typeof v === 'string') as string });
+    }
+  }
+  if (gaps.length) await writeSvg(join(o.reportDir, 'versus-relu.svg'), gapSpec(gaps, pairs[0].measures.map((m) => m.name), `${pairs[0].model} minus ReLU trained the same way${s.dataset === 'mnist' ? '' : ` on ${title}`} (hidden ${s.hidden})`, `accuracy difference, L-inf eps ${s.eps}; clean and ${attackTitle('pgd', s)} on ${s.pgdExamples} held-out ${items}, the rest on ${s.strongExamples}`, gapNotes));
   // A hand-written note beside the report gets a sentence linking it, when it is there.
   const noteLine = (file: string, sentence: (link: string) => string): string[] => (existsSync(join(o.reportDir, file)) ? [sentence(`[${file}](${file})`), ''] : []);
   const lines = [
@@ -164,7 +174,7 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
     '',
     `The worst case counts as robust only the ${items} classified correctly that no attack of the strong set (nor a check's stronger variant) broke.`,
     '',
-    ...versusRelu(main, s, items),
+    ...versusReluSection(pairs, items, gaps.length > 0),
     ...noteLine(CROSSCHECK_NOTE, (link) => `Outside the engine: ${link} recomputes PGD-20 in PyTorch on the same weights and ${items}.`),
     '### AutoAttack, member by member',
     '',

@@ -78,7 +78,7 @@ export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
 }
 
 /** A measure of one model for the comparison with ReLU: its count, or why there is none. */
-type Measured = Count | 'pending' | 'under way' | 'not run' | 'failed';
+export type Measured = Count | 'pending' | 'under way' | 'not run' | 'failed';
 
 /** One strong attack's count, or why there is none (an evaluation under way has no final count yet). */
 function strongCount(strong: ModelResult['strong'], a: SuiteAttack): Measured {
@@ -88,29 +88,44 @@ function strongCount(strong: ModelResult['strong'], a: SuiteAttack): Measured {
   return strong.attacks[a] ?? 'under way';
 }
 
-/**
- * k-WTA against ReLU trained the same way, at the main width: per measure, k-WTA's accuracy
- * minus ReLU's in percentage points with Newcombe's 95% interval. PGD's difference and the worst
- * case's side by side say whether PGD's verdict survives the strong attacks. Null without a pair.
- */
-export function versusReluTable(rows: ModelResult[], s: PaperScaleSettings): string | null {
+/** A k-WTA model and ReLU trained the same way: each measure of both (clean, PGD, AutoAttack, the adaptive attack, the worst case). */
+export interface VersusRelu {
+  training: string;
+  /** The k-WTA model's label ('k-WTA-0.1'). */
+  model: string;
+  measures: { name: string; title: string; kwta: Measured; relu: Measured }[];
+}
+
+/** Every k-WTA model at the main width that has a ReLU model trained the same way, with both models' measures. */
+export function versusRelu(rows: ModelResult[], s: PaperScaleSettings): VersusRelu[] {
   const reluOf = (r: ModelResult) => rows.find((b) => b.model.activation === 'relu' && b.model.method === r.model.method && b.model.hidden === r.model.hidden && !b.model.twin);
-  const pairs = rows.filter((r) => r.model.activation !== 'relu' && !r.model.twin && reluOf(r)).map((r) => [r, reluOf(r)!] as const);
-  if (!pairs.length) return null;
   const attacks = (['autoattack', 'adaptive'] as const).filter((a) => s.strongAttacks.includes(a));
-  const measures: { title: string; of: (r: ModelResult) => Measured }[] = [
-    { title: `clean (${s.pgdExamples})`, of: (r) => r.pgdSet?.clean ?? 'pending' },
-    { title: `${attackTitle('pgd', s)} (${s.pgdExamples})`, of: (r) => r.pgdSet?.pgd ?? 'pending' },
-    ...attacks.map((a) => ({ title: `${attackTitle(a, s)} (${s.strongExamples})`, of: (r: ModelResult) => strongCount(r.strong, a) })),
-    { title: `**worst case** (${s.strongExamples})`, of: (r) => (!r.strong ? 'pending' : r.strong.pending.length ? 'under way' : r.strong.failed && Object.keys(r.strong.failed).length ? 'failed' : r.strong.worstCase) },
+  const measures: { name: string; title: string; of: (r: ModelResult) => Measured }[] = [
+    { name: 'clean', title: `clean (${s.pgdExamples})`, of: (r) => r.pgdSet?.clean ?? 'pending' },
+    { name: attackTitle('pgd', s), title: `${attackTitle('pgd', s)} (${s.pgdExamples})`, of: (r) => r.pgdSet?.pgd ?? 'pending' },
+    ...attacks.map((a) => ({ name: attackTitle(a, s), title: `${attackTitle(a, s)} (${s.strongExamples})`, of: (r: ModelResult) => strongCount(r.strong, a) })),
+    { name: 'worst case', title: `**worst case** (${s.strongExamples})`, of: (r) => (!r.strong ? 'pending' : r.strong.pending.length ? 'under way' : r.strong.failed && Object.keys(r.strong.failed).length ? 'failed' : r.strong.worstCase) },
   ];
+  return rows.filter((r) => r.model.activation !== 'relu' && !r.model.twin && reluOf(r)).map((r) => {
+    const relu = reluOf(r)!;
+    return { training: METHOD_TITLES[r.model.method], model: modelLabel(r.model), measures: measures.map((m) => ({ name: m.name, title: m.title, kwta: m.of(r), relu: m.of(relu) })) };
+  });
+}
+
+/**
+ * The comparison as a table: per measure, k-WTA's accuracy minus ReLU's in percentage points
+ * with Newcombe's 95% interval. PGD's difference and the worst case's side by side say whether
+ * PGD's verdict survives the strong attacks. Null without a pair.
+ */
+export function versusReluTable(pairs: VersusRelu[]): string | null {
+  if (!pairs.length) return null;
   const cell = (a: Measured, b: Measured, bold: boolean): string => {
     if (typeof a === 'string' || typeof b === 'string') return [a, b].find((m) => typeof m === 'string') as string;
     const text = pointsCi(a.correct, a.n, b.correct, b.n);
     return bold ? `**${text}**` : text;
   };
-  return markdownTable(['training', 'compared', ...measures.map((m) => m.title)], pairs.map(([k, relu]) => [
-    METHOD_TITLES[k.model.method], `${modelLabel(k.model)} − ReLU`, ...measures.map((m, i) => cell(m.of(k), m.of(relu), i === measures.length - 1)),
+  return markdownTable(['training', 'compared', ...pairs[0].measures.map((m) => m.title)], pairs.map((p) => [
+    p.training, `${p.model} − ReLU`, ...p.measures.map((m, i) => cell(m.kwta, m.relu, i === p.measures.length - 1)),
   ]));
 }
 
