@@ -40,12 +40,24 @@ export const ci = (c: Count | undefined | null): string => (c ? pctCi(c.correct,
 export const upTo = (strong: NonNullable<ModelResult['strong']> | null | undefined, over?: readonly SuiteAttack[]): string =>
   ([...(strong?.pending ?? []), ...Object.keys(strong?.failed ?? {})] as SuiteAttack[]).some((a) => !over || over.includes(a)) ? '≤ ' : '';
 
+/** One model's measure (an attack's accuracy, the worst case): its count, or why there is none. */
+export type Measured = Count | 'pending' | 'under way' | 'not run' | 'failed';
+
+/** One strong attack's count, or why there is none (an evaluation under way has no final count yet). */
+function strongCount(strong: ModelResult['strong'], a: SuiteAttack): Measured {
+  if (!strong) return 'pending';
+  if (!strong.attackNames[a]) return 'not run';
+  if (strong.failed?.[a] !== undefined) return 'failed';
+  return strong.attacks[a] ?? 'under way';
+}
+
 /** A strong attack's cell: not in this model's set, failed, its accuracy, its accuracy so far (under way), or pending. */
 export function attackCell(strong: ModelResult['strong'], a: SuiteAttack): string {
-  if (strong && !strong.attackNames[a]) return 'not run';
-  if (strong?.failed?.[a] !== undefined) return '**failed**';
+  const m = strongCount(strong, a);
+  if (typeof m !== 'string') return ci(m);
   const sofar = strong?.partial?.[a];
-  return sofar && !strong?.attacks[a] ? `under way: ${ci(sofar)} of the first ${sofar.n}` : ci(strong?.attacks[a]);
+  if (m === 'under way') return sofar ? `under way: ${ci(sofar)} of the first ${sofar.n}` : 'pending';
+  return m === 'failed' ? '**failed**' : m;
 }
 
 /** The attacks that failed, per model, with their errors: the worst cases they leave out are upper bounds. */
@@ -75,17 +87,6 @@ export function mainTable(rows: ModelResult[], s: PaperScaleSettings): string {
       ...(s.dataset === 'mnist' ? [paper ? `${pct(paper[0])} / ${pct(paper[1])}` : '-'] : []),
     ];
   }));
-}
-
-/** A measure of one model for the comparison with ReLU: its count, or why there is none. */
-export type Measured = Count | 'pending' | 'under way' | 'not run' | 'failed';
-
-/** One strong attack's count, or why there is none (an evaluation under way has no final count yet). */
-function strongCount(strong: ModelResult['strong'], a: SuiteAttack): Measured {
-  if (!strong) return 'pending';
-  if (!strong.attackNames[a]) return 'not run';
-  if (strong.failed?.[a] !== undefined) return 'failed';
-  return strong.attacks[a] ?? 'under way';
 }
 
 /** A k-WTA model and ReLU trained the same way: each measure of both (clean, PGD, AutoAttack, the adaptive attack, the worst case). */
