@@ -84,12 +84,12 @@ export interface GapPoint {
 }
 
 /**
- * Differences of accuracy (a minus b) as points with Newcombe 95% error bars, a row per group and
- * a colour per measure, with a rule at 0: where PGD's gap and the worst case's part, the chart
- * shows it at a glance. `notes` label the measures that have no difference yet ('under way').
+ * Differences of accuracy (a minus b) as points with Newcombe 95% error bars, a row per group (in
+ * the order of `groups`, whether it has points or only notes) and a colour per measure, with a
+ * rule at 0: where PGD's gap and the worst case's part, the chart shows it at a glance. `notes`
+ * label the measures that have no difference yet ('under way').
  */
-export function gapSpec(points: GapPoint[], measures: string[], title: string, subtitle: string, notes: PlotNote[] = []): TopLevelSpec {
-  const groups = [...new Set(points.map((p) => p.group))];
+export function gapSpec(points: GapPoint[], groups: string[], measures: string[], title: string, subtitle: string, notes: PlotNote[] = []): TopLevelSpec {
   const values = points.map((p) => {
     const ci = newcombeDifference(p.a.correct, p.a.n, p.b.correct, p.b.n);
     return { group: p.group, measure: p.measure, difference: p.a.correct / p.a.n - p.b.correct / p.b.n, low: ci.low, high: ci.high };

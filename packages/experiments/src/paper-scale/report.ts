@@ -10,7 +10,7 @@ import { accuracyBarsSpec, gapSpec, widthSpec, type GapPoint, type PlotNote, typ
 import { copyStatesUnderWay, retrainsAhead, STATE_DIR } from './restore.js';
 import { collectResults, type ModelResult } from './results.js';
 import {
-  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, retrainList, settingsList, stagesTable, sweepTable, trainingTable, versusRelu, versusReluTable, upTo, type VersusRelu,
+  DATASET_TEXT, METHOD_TITLES, UNDER_WAY_NOTE, attackCell, attackTitle, ci, autoAttackLogs, budgetSection, checksTable, costLines, deviations, failureLines, mnistCnnBytes, onlyBrokenByTable, mainTable, modelLabel, restoreLines, retrainList, settingsList, stagesTable, sweepTable, bothCounts, trainingTable, versusRelu, versusReluTable, upTo, type VersusRelu,
 } from './sections.js';
 import type { PaperScaleSettings } from './settings.js';
 import { hasBudgetStage, type Stage } from './stages.js';
@@ -144,11 +144,12 @@ export async function writeStudyReport(o: StudyReportInput): Promise<string> {
   const gaps: GapPoint[] = [], gapNotes: PlotNote[] = [];
   for (const p of pairs) {
     for (const m of p.measures) {
-      if (typeof m.kwta !== 'string' && typeof m.relu !== 'string') gaps.push({ group: p.training, measure: m.name, a: m.kwta, b: m.relu });
-      else gapNotes.push({ group: p.training, measure: m.name, note: [m.kwta, m.relu].find((v) => typeof v === 'string') as string });
+      const both = bothCounts(m);
+      if (typeof both === 'string') gapNotes.push({ group: p.training, measure: m.name, note: both });
+      else gaps.push({ group: p.training, measure: m.name, a: both[0], b: both[1] });
     }
   }
-  if (gaps.length) await writeSvg(join(o.reportDir, 'versus-relu.svg'), gapSpec(gaps, pairs[0].measures.map((m) => m.name), `${pairs[0].model} minus ReLU trained the same way${s.dataset === 'mnist' ? '' : ` on ${title}`} (hidden ${s.hidden})`, `accuracy difference, L-inf eps ${s.eps}; clean and ${attackTitle('pgd', s)} on ${s.pgdExamples} held-out ${items}, the rest on ${s.strongExamples}`, gapNotes));
+  if (gaps.length) await writeSvg(join(o.reportDir, 'versus-relu.svg'), gapSpec(gaps, pairs.map((p) => p.training), pairs[0].measures.map((m) => m.name), `${pairs[0].model} minus ReLU trained the same way${s.dataset === 'mnist' ? '' : ` on ${title}`} (hidden ${s.hidden})`, `accuracy difference, L-inf eps ${s.eps}; clean and ${attackTitle('pgd', s)} on ${s.pgdExamples} held-out ${items}, the rest on ${s.strongExamples}`, gapNotes));
   // A hand-written note beside the report gets a sentence linking it, when it is there.
   const noteLine = (file: string, sentence: (link: string) => string): string[] => (existsSync(join(o.reportDir, file)) ? [sentence(`[${file}](${file})`), ''] : []);
   const lines = [

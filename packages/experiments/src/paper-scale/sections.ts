@@ -120,14 +120,22 @@ export function versusRelu(rows: ModelResult[], s: PaperScaleSettings): VersusRe
  */
 export function versusReluTable(pairs: VersusRelu[]): string | null {
   if (!pairs.length) return null;
-  const cell = (a: Measured, b: Measured, bold: boolean): string => {
-    if (typeof a === 'string' || typeof b === 'string') return [a, b].find((m) => typeof m === 'string') as string;
-    const text = pointsCi(a.correct, a.n, b.correct, b.n);
+  const cell = (m: VersusRelu['measures'][number], bold: boolean): string => {
+    const both = bothCounts(m);
+    if (typeof both === 'string') return both;
+    const text = pointsCi(both[0].correct, both[0].n, both[1].correct, both[1].n);
     return bold ? `**${text}**` : text;
   };
   return markdownTable(['training', 'compared', ...pairs[0].measures.map((m) => m.title)], pairs.map((p) => [
-    p.training, `${p.model} − ReLU`, ...p.measures.map((m, i) => cell(m.kwta, m.relu, i === p.measures.length - 1)),
+    p.training, `${p.model} − ReLU`, ...p.measures.map((m, i) => cell(m, i === p.measures.length - 1)),
   ]));
+}
+
+/** A compared measure's two counts (k-WTA's, ReLU's), or why there is no difference yet (the first model's reason). */
+export function bothCounts(m: { kwta: Measured; relu: Measured }): [Count, Count] | Exclude<Measured, Count> {
+  if (typeof m.kwta === 'string') return m.kwta;
+  if (typeof m.relu === 'string') return m.relu;
+  return [m.kwta, m.relu];
 }
 
 /** AutoAttack's cumulative log per model: robust accuracy after each member. */
